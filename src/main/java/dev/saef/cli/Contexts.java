@@ -1,0 +1,45 @@
+package dev.saef.cli;
+
+import dev.saef.config.SaefConfiguration;
+import dev.saef.jsse.SaefProvider;
+import dev.saef.keys.PskKeyManagerParameters;
+import java.util.Properties;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/** Builds SAEF {@code SSLContext}s for the CLI from command-line options or system properties. */
+final class Contexts {
+
+    static final SaefProvider PROVIDER = new SaefProvider();
+
+    private Contexts() {
+    }
+
+    /** @return the configuration named by the options, else by the saef.* system properties */
+    static SaefConfiguration configuration(Options o) throws Exception {
+        Properties props = new Properties();
+        props.putAll(System.getProperties());
+        o.get("associations").ifPresent(v -> props.setProperty("saef.associations", v));
+        o.get("keystore").ifPresent(v -> props.setProperty("saef.keyStore", v));
+        o.get("keystore-type").ifPresent(v -> props.setProperty("saef.keyStoreType", v));
+        if (o.get("keystore-password-env").isPresent()) {
+            String var = o.get("keystore-password-env").get();
+            String pw = System.getenv(var);
+            if (pw == null) {
+                throw new UsageException("environment variable " + var + " (--keystore-password-env) is not set");
+            }
+            props.setProperty("saef.keyStorePassword", pw);
+        }
+        o.get("suites").ifPresent(v -> props.setProperty("saef.cipherSuites", v));
+        o.get("local-id").ifPresent(v -> props.setProperty("saef.localId", v));
+        return SaefConfiguration.from(props);
+    }
+
+    static SSLContext context(SaefConfiguration config) throws Exception {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", PROVIDER);
+        kmf.init(new PskKeyManagerParameters(config));
+        SSLContext ctx = SSLContext.getInstance("TLS", PROVIDER);
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
+    }
+}

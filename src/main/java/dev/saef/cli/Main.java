@@ -1,0 +1,64 @@
+package dev.saef.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * The {@code saef} command ({@code java -jar saef-jsse.jar <command>}):
+ * <ul>
+ *   <li>{@code demo}: an embedded CSE (HTTPS server) and AEs on loopback doing PSK-SAEF end to end
+ *       (TS-0003 clause 8.2.2.1), with the clause 7.2.1 originator check;</li>
+ *   <li>{@code server} / {@code client}: line echo over PSK-SAEF, for interoperability checks by hand
+ *       against {@code openssl s_client/s_server -psk};</li>
+ *   <li>{@code check}: validates a configuration and lists its associations (never keys).</li>
+ * </ul>
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    /** Entry point. */
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
+            usage(out);
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            switch (args[0]) {
+                case "demo":
+                    return new DemoCommand(out).run(rest);
+                case "server":
+                    return new EchoCommands(out, err).server(Options.parse(rest));
+                case "client":
+                    return new EchoCommands(out, err).client(Options.parse(rest));
+                case "check":
+                    return new CheckCommand(out, err).run(Options.parse(rest));
+                default:
+                    err.println("saef: unknown command '" + args[0] + "'");
+                    usage(err);
+                    return 2;
+            }
+        } catch (UsageException e) {
+            err.println("saef " + args[0] + ": " + e.getMessage());
+            return 2;
+        }
+    }
+
+    static void usage(PrintStream out) {
+        out.println("usage: saef <command> [options]");
+        out.println("  demo                               embedded CSE + AE doing PSK-SAEF on loopback");
+        out.println("  server --port N [--accept N] [table options]   echo server (Entity B)");
+        out.println("  client --connect host:port [table options]     stdin -> server -> stdout (Entity A)");
+        out.println("  check [--associations FILE]        validate a configuration, list associations");
+        out.println("table options (else the saef.* system properties are used):");
+        out.println("  --associations FILE   association table (see README)");
+        out.println("  --keystore FILE --keystore-type PKCS12 --keystore-password-env VAR");
+        out.println("  --suites S1,S2        restrict the cipher suites");
+    }
+}

@@ -1,0 +1,57 @@
+package dev.saef.cli;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code --name value} options of the {@code saef} command. */
+final class Options {
+    private final Map<String, String> values = new HashMap<>();
+
+    static Options parse(String[] args) throws UsageException {
+        Options o = new Options();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + a + "'");
+            }
+            String name = a.substring(2);
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            } else {
+                value = "true";
+            }
+            o.values.put(name, value);
+        }
+        return o;
+    }
+
+    Optional<String> get(String name) {
+        return Optional.ofNullable(values.get(name));
+    }
+
+    String require(String name) throws UsageException {
+        String v = values.get(name);
+        if (v == null) {
+            throw new UsageException("--" + name + " is required");
+        }
+        return v;
+    }
+
+    int intValue(String name, int dflt) throws UsageException {
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " must be a number, not '" + v + "'");
+        }
+    }
+}

@@ -1,0 +1,508 @@
+package dev.saef.config;
+
+import dev.saef.identity.CredentialId;
+import dev.saef.identity.IdentityMode;
+import dev.saef.identity.QuotedText;
+import dev.saef.identity.SaefPrincipal;
+import dev.saef.keys.CompositeKeyProvider;
+import dev.saef.keys.KeyStoreKeyProvider;
+import dev.saef.keys.PskKeyProvider;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStoreException;
+import java.security.NoSuchAlgorithmException;
+import java.security.UnrecoverableKeyException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * An immutable snapshot of the PSK-SAEF configuration: the Credential, Identity and Association
+ * Configuration of oneM2M TS-0003 clause 8.2.2.1 (association table, keys, own identity) plus the
+ * settings of the clause 10.2.2 profile, read from {@code saef.*} system properties.
+ *
+ * <table>
+ *   <caption>Properties</caption>
+ *   <tr><th>property</th><th>meaning</th><th>default</th></tr>
+ *   <tr><td>{@value #ASSOCIATIONS}</td><td>path of the association table ({@link AssociationTable})</td>
+ *       <td>none: no associations (the JSSE layer reports that at handshake time)</td></tr>
+ *   <tr><td>{@value #KEY_STORE}</td><td>key store with the Kpsa entries ({@link KeyStoreKeyProvider})</td>
+ *       <td>none</td></tr>
+ *   <tr><td>{@value #KEY_STORE_TYPE}</td><td>its type</td><td>{@code PKCS12}</td></tr>
+ *   <tr><td>{@value #KEY_STORE_PASSWORD}</td><td>its password, also for the entries; required with a key
+ *       store</td><td>none</td></tr>
+ *   <tr><td>{@value #LOCAL_ID}</td><td>this entity's CSE-ID or AE-ID (local principal)</td><td>none</td></tr>
+ *   <tr><td>{@value #IDENTITY_MODE}</td><td>{@code strict} or {@code lenient} KpsaID checking
+ *       ({@link IdentityMode})</td><td>{@code strict}</td></tr>
+ *   <tr><td>{@value #CREDENTIAL_ID_TYPE}</td><td>Credential-ID type-ID: a non-negative integer; 12 per clause
+ *       12.3.2.1, 0 gives TS-0013's {@code 00-} prefix</td><td>12</td></tr>
+ *   <tr><td>{@value #CIPHER_SUITES}</td><td>comma-separated suite names, passed on unchecked (the suite
+ *       profile validates them)</td><td>none: the profile's defaults</td></tr>
+ *   <tr><td>{@value #ENABLE_ECDHE_PSK}</td><td>{@code true}/{@code false}: allow ECDHE_PSK (RFC 5489)</td>
+ *       <td>{@code false}</td></tr>
+ *   <tr><td>{@value #REQUIRE_EXTENDED_MASTER_SECRET}</td><td>{@code true}/{@code false}: require RFC 7627</td>
+ *       <td>{@code true}</td></tr>
+ * </table>
+ *
+ * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
+ * property whose name differs from a known one only in case (e.g. {@code saef.keystore}) is an
+ * error too, since it would otherwise be ignored silently. Loading also checks that every
+ * association has a key, inline or in the key store: a configuration that cannot handshake is an
+ * error at start, not at the first connection.
+ *
+ * <p>Keys: {@link #keys()} looks in the table's inline keys first, then in the key store.
+ * {@link #destroy()} zeroes the inline keys and the key store provider this object created.
+ */
+public final class SaefConfiguration {
+
+    /** Path of the association table. */
+    public static final String ASSOCIATIONS = "saef.associations";
+    /** Path of the key store. */
+    public static final String KEY_STORE = "saef.keyStore";
+    /** Type of the key store. */
+    public static final String KEY_STORE_TYPE = "saef.keyStoreType";
+    /** Password of the key store and its entries. */
+    public static final String KEY_STORE_PASSWORD = "saef.keyStorePassword";
+    /** This entity's CSE-ID or AE-ID. */
+    public static final String LOCAL_ID = "saef.localId";
+    /** {@code strict} or {@code lenient}. */
+    public static final String IDENTITY_MODE = "saef.identityMode";
+    /** Credential-ID type-ID. */
+    public static final String CREDENTIAL_ID_TYPE = "saef.credentialIdType";
+    /** Comma-separated cipher suite names. */
+    public static final String CIPHER_SUITES = "saef.cipherSuites";
+    /** Whether ECDHE_PSK suites may be enabled. */
+    public static final String ENABLE_ECDHE_PSK = "saef.enableEcdhePsk";
+    /** Whether the extended master secret is required. */
+    public static final String REQUIRE_EXTENDED_MASTER_SECRET = "saef.requireExtendedMasterSecret";
+
+    /** Default key store type. */
+    public static final String DEFAULT_KEY_STORE_TYPE = "PKCS12";
+
+    private static final List<String> KNOWN = List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_TYPE, KEY_STORE_PASSWORD,
+            LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
+            REQUIRE_EXTENDED_MASTER_SECRET);
+
+    private final AssociationTable associations;
+    private final PskKeyProvider keys;
+    /** The key store provider this object loaded (and owns), or null. */
+    private final KeyStoreKeyProvider ownedStore;
+    private final String keyDescription;
+    private final Path associationsFile;
+    private final String localId;
+    private final IdentityMode identityMode;
+    private final int credentialIdType;
+    private final String cipherSuites;
+    private final boolean ecdhePskEnabled;
+    private final boolean requireExtendedMasterSecret;
+
+    private SaefConfiguration(AssociationTable associations, PskKeyProvider keys, KeyStoreKeyProvider ownedStore,
+            String keyDescription, Path associationsFile, String localId, IdentityMode identityMode,
+            int credentialIdType, String cipherSuites, boolean ecdhePskEnabled, boolean requireExtendedMasterSecret) {
+        this.associations = associations;
+        this.keys = keys;
+        this.ownedStore = ownedStore;
+        this.keyDescription = keyDescription;
+        this.associationsFile = associationsFile;
+        this.localId = localId;
+        this.identityMode = identityMode;
+        this.credentialIdType = credentialIdType;
+        this.cipherSuites = cipherSuites;
+        this.ecdhePskEnabled = ecdhePskEnabled;
+        this.requireExtendedMasterSecret = requireExtendedMasterSecret;
+    }
+
+    /**
+     * @return the configuration given by the {@code saef.*} system properties
+     * @throws SaefConfigException when a property, the association table or the key store is bad,
+     *     or an association has no key
+     */
+    public static SaefConfiguration fromSystemProperties() throws SaefConfigException {
+        Properties props = new Properties();
+        props.putAll(System.getProperties());
+        return from(props);
+    }
+
+    /**
+     * Same as {@link #fromSystemProperties()}, reading the given properties.
+     *
+     * @param props the properties (only {@code saef.*} ones are read)
+     * @return the configuration
+     * @throws SaefConfigException when a property, the association table or the key store is bad,
+     *     or an association has no key
+     */
+    public static SaefConfiguration from(Properties props) throws SaefConfigException {
+        return from(props, null);
+    }
+
+    /**
+     * Same as {@link #from(Properties)}, but with the key store keys given by the caller (e.g. a
+     * {@code KeyManagerFactory} initialised with a {@code KeyStore}): {@value #KEY_STORE} and its
+     * type and password are then not read. The given provider stays the caller's ({@link #destroy()}
+     * does not close it).
+     *
+     * @param props the properties
+     * @param storeKeys the keys to use after the inline keys, or null to read {@value #KEY_STORE}
+     * @return the configuration
+     * @throws SaefConfigException when a property or the association table is bad, or an
+     *     association has no key
+     */
+    public static SaefConfiguration from(Properties props, PskKeyProvider storeKeys) throws SaefConfigException {
+        Objects.requireNonNull(props, "props");
+        checkNearMisses(props);
+        IdentityMode mode = identityMode(props);
+        int credentialIdType = credentialIdType(props);
+        boolean ecdhe = bool(props, ENABLE_ECDHE_PSK, false);
+        boolean ems = bool(props, REQUIRE_EXTENDED_MASTER_SECRET, true);
+        String localId = localId(props.getProperty(LOCAL_ID));
+        String suites = props.getProperty(CIPHER_SUITES);
+
+        Path tableFile = path(props, ASSOCIATIONS);
+        AssociationTable table = tableFile == null ? AssociationTable.empty(mode) : AssociationTable.load(tableFile, mode);
+
+        KeyStoreKeyProvider owned = null;
+        PskKeyProvider store = storeKeys;
+        String keyDescription;
+        try {
+            if (store != null) {
+                keyDescription = "key store " + store;
+            } else {
+                Path storeFile = path(props, KEY_STORE);
+                if (storeFile != null) {
+                    owned = loadKeyStore(props, storeFile);
+                    store = owned;
+                    keyDescription = owned.toString().replace("KeyStoreKeyProvider[", "").replace("]", "")
+                            + " " + storeFile;
+                } else {
+                    keyDescription = "no key store";
+                }
+            }
+            PskKeyProvider keys = store == null ? table.inlineKeys() : CompositeKeyProvider.of(table.inlineKeys(), store);
+            SaefConfiguration config = new SaefConfiguration(table, keys, owned, keyDescription, tableFile, localId, mode,
+                    credentialIdType, suites, ecdhe, ems);
+            config.checkKeys(store == null ? null : (owned != null ? KEY_STORE + " (" + props.getProperty(KEY_STORE).trim()
+                    + ")" : "the key store"));
+            return config;
+        } catch (SaefConfigException | RuntimeException e) {
+            table.destroy();
+            if (owned != null) {
+                owned.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A configuration built in code, with defaults for everything else: no local id, the table's
+     * identity mode, Credential-ID type 12, default suites, no ECDHE_PSK, extended master secret
+     * required. Keys are not checked here; call {@link #validate()} for that.
+     *
+     * @param table the associations
+     * @param keys where their keys come from (e.g. {@code table.inlineKeys()})
+     * @return the configuration
+     */
+    public static SaefConfiguration of(AssociationTable table, PskKeyProvider keys) {
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(keys, "keys");
+        return new SaefConfiguration(table, keys, null, "keys from " + keys, null, null, table.identityMode(),
+                CredentialId.SAEF_SYMMETRIC_KEY, null, false, true);
+    }
+
+    /**
+     * Checks that every association has a key.
+     *
+     * @return this
+     * @throws SaefConfigException naming the first association without a key
+     */
+    public SaefConfiguration validate() throws SaefConfigException {
+        checkKeys("the key provider");
+        return this;
+    }
+
+    private void checkKeys(String storeName) throws SaefConfigException {
+        for (Association a : associations.associations()) {
+            if (a.hasInlineKey()) {
+                continue;
+            }
+            try {
+                if (keys.hasKey(a.kpsaId())) {
+                    continue;
+                }
+            } catch (GeneralSecurityException e) {
+                throw new SaefConfigException(a.source() + ": key for KpsaID " + a.kpsaId() + ": " + e.getMessage(), e);
+            }
+            throw new SaefConfigException(a.source() + ": no key for KpsaID " + a.kpsaId()
+                    + ": add key=hex:... or key=base64:... to the line, or "
+                    + (storeName == null ? "set " + KEY_STORE + " to a key store that holds it"
+                            : "put it in " + storeName));
+        }
+    }
+
+    private static KeyStoreKeyProvider loadKeyStore(Properties props, Path file) throws SaefConfigException {
+        String type = props.getProperty(KEY_STORE_TYPE, DEFAULT_KEY_STORE_TYPE).trim();
+        if (type.isEmpty()) {
+            throw new SaefConfigException(KEY_STORE_TYPE + " is empty; use PKCS12 (default) or JCEKS");
+        }
+        String pw = props.getProperty(KEY_STORE_PASSWORD);
+        if (pw == null) {
+            throw new SaefConfigException(KEY_STORE_PASSWORD + " is not set; it is required with " + KEY_STORE
+                    + " (the same password protects the store and its entries)");
+        }
+        String where = KEY_STORE + " " + file;
+        if (Files.isDirectory(file)) {
+            throw new SaefConfigException(where + " is a directory, not a key store file");
+        }
+        char[] password = pw.toCharArray();
+        try {
+            return KeyStoreKeyProvider.load(file, type, password);
+        } catch (NoSuchFileException e) {
+            throw new SaefConfigException(where + " does not exist");
+        } catch (AccessDeniedException e) {
+            throw new SaefConfigException(where + " is not readable (permission denied)");
+        } catch (IOException e) {
+            if (e.getCause() instanceof UnrecoverableKeyException) {
+                throw new SaefConfigException(where + ": wrong " + KEY_STORE_PASSWORD + " (or the file is damaged)");
+            }
+            throw new SaefConfigException(where + " cannot be read as a " + type + " key store: " + e.getMessage(), e);
+        } catch (KeyStoreException e) {
+            if (e.getCause() instanceof NoSuchAlgorithmException) {
+                throw new SaefConfigException(KEY_STORE_TYPE + ": " + QuotedText.quote(type)
+                        + " is not a key store type of this JVM; use PKCS12 (default) or JCEKS", e);
+            }
+            throw new SaefConfigException(where + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new SaefConfigException(where + ": " + e.getMessage(), e);
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    private static void checkNearMisses(Properties props) throws SaefConfigException {
+        for (String name : props.stringPropertyNames()) {
+            if (!name.regionMatches(true, 0, "saef.", 0, 5) || KNOWN.contains(name)) {
+                continue;
+            }
+            for (String known : KNOWN) {
+                if (known.equalsIgnoreCase(name)) {
+                    throw new SaefConfigException("unknown property " + name + ": did you mean " + known
+                            + "? (property names are case-sensitive)");
+                }
+            }
+        }
+    }
+
+    private static IdentityMode identityMode(Properties props) throws SaefConfigException {
+        String v = props.getProperty(IDENTITY_MODE);
+        if (v == null) {
+            return IdentityMode.STRICT;
+        }
+        switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "strict":
+                return IdentityMode.STRICT;
+            case "lenient":
+                return IdentityMode.LENIENT;
+            default:
+                throw new SaefConfigException(IDENTITY_MODE + ": " + QuotedText.quote(v)
+                        + " is not allowed; use strict (TS-0003 clause 10.5 KpsaIDs, default) or lenient"
+                        + " (any printable US-ASCII, e.g. GBA B-TIDs)");
+        }
+    }
+
+    private static int credentialIdType(Properties props) throws SaefConfigException {
+        String v = props.getProperty(CREDENTIAL_ID_TYPE);
+        if (v == null) {
+            return CredentialId.SAEF_SYMMETRIC_KEY;
+        }
+        String t = v.trim();
+        boolean digits = !t.isEmpty() && t.length() <= 9 && t.chars().allMatch(c -> c >= '0' && c <= '9');
+        if (!digits) {
+            throw new SaefConfigException(CREDENTIAL_ID_TYPE + ": " + QuotedText.quote(v)
+                    + " is not allowed; use a non-negative integer: 12 (TS-0003 clause 12.3.2.1, default) or 0 for"
+                    + " the 00- prefix of TS-0013");
+        }
+        return Integer.parseInt(t);
+    }
+
+    private static boolean bool(Properties props, String name, boolean defaultValue) throws SaefConfigException {
+        String v = props.getProperty(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        String t = v.trim();
+        if (t.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (t.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new SaefConfigException(name + ": " + QuotedText.quote(v) + " is not allowed; use true or false (default "
+                + defaultValue + ")");
+    }
+
+    private static String localId(String v) throws SaefConfigException {
+        if (v == null) {
+            return null;
+        }
+        String t = v.trim();
+        if (t.isEmpty()) {
+            throw new SaefConfigException(LOCAL_ID + " is empty; set it to this entity's CSE-ID or AE-ID, or leave it unset");
+        }
+        try {
+            return SaefPrincipal.checkEntityId(t);
+        } catch (IllegalArgumentException e) {
+            throw new SaefConfigException(LOCAL_ID + ": " + e.getMessage());
+        }
+    }
+
+    private static Path path(Properties props, String name) throws SaefConfigException {
+        String v = props.getProperty(name);
+        if (v == null) {
+            return null;
+        }
+        String t = v.trim();
+        if (t.isEmpty()) {
+            throw new SaefConfigException(name + " is empty; set it to a file path or leave it unset");
+        }
+        try {
+            return Path.of(t);
+        } catch (InvalidPathException e) {
+            throw new SaefConfigException(name + ": " + QuotedText.quote(v) + " is not a valid path: " + e.getReason());
+        }
+    }
+
+    /** @return the associations (empty when {@value #ASSOCIATIONS} is not set) */
+    public AssociationTable associations() {
+        return associations;
+    }
+
+    /** @return the keys: the table's inline keys first, then the key store */
+    public PskKeyProvider keys() {
+        return keys;
+    }
+
+    /** @return the association table file, when one was loaded */
+    public Optional<Path> associationsFile() {
+        return Optional.ofNullable(associationsFile);
+    }
+
+    /** @return this entity's CSE-ID or AE-ID ({@value #LOCAL_ID}) */
+    public Optional<String> localId() {
+        return Optional.ofNullable(localId);
+    }
+
+    /** @return how KpsaIDs are checked */
+    public IdentityMode identityMode() {
+        return identityMode;
+    }
+
+    /** @return the Credential-ID type-ID (12 unless configured) */
+    public int credentialIdType() {
+        return credentialIdType;
+    }
+
+    /** @return the raw {@value #CIPHER_SUITES} value, unchecked */
+    public Optional<String> cipherSuites() {
+        return Optional.ofNullable(cipherSuites);
+    }
+
+    /** @return whether ECDHE_PSK suites may be enabled */
+    public boolean ecdhePskEnabled() {
+        return ecdhePskEnabled;
+    }
+
+    /** @return whether the extended master secret (RFC 7627) is required */
+    public boolean requireExtendedMasterSecret() {
+        return requireExtendedMasterSecret;
+    }
+
+    /**
+     * @param id this entity's CSE-ID or AE-ID, or null for none
+     * @return a copy with that local id
+     * @throws IllegalArgumentException when the id is empty or contains whitespace or control characters
+     */
+    public SaefConfiguration withLocalId(String id) {
+        return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile,
+                id == null ? null : SaefPrincipal.checkEntityId(id), identityMode, credentialIdType, cipherSuites,
+                ecdhePskEnabled, requireExtendedMasterSecret);
+    }
+
+    /**
+     * @param typeId the Credential-ID type-ID, non-negative (12 per clause 12.3.2.1; 0 for TS-0013's {@code 00-})
+     * @return a copy with that type
+     */
+    public SaefConfiguration withCredentialIdType(int typeId) {
+        if (typeId < 0) {
+            throw new IllegalArgumentException("Credential-ID type-ID " + typeId + " is negative");
+        }
+        return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
+                identityMode, typeId, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret);
+    }
+
+    /**
+     * @param suites comma-separated suite names (checked by the suite profile), or null for the defaults
+     * @return a copy with those suites
+     */
+    public SaefConfiguration withCipherSuites(String suites) {
+        return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
+                identityMode, credentialIdType, suites, ecdhePskEnabled, requireExtendedMasterSecret);
+    }
+
+    /**
+     * @param enabled whether ECDHE_PSK suites may be enabled
+     * @return a copy with that setting
+     */
+    public SaefConfiguration withEcdhePskEnabled(boolean enabled) {
+        return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
+                identityMode, credentialIdType, cipherSuites, enabled, requireExtendedMasterSecret);
+    }
+
+    /**
+     * @param required whether the extended master secret (RFC 7627) is required
+     * @return a copy with that setting
+     */
+    public SaefConfiguration withRequireExtendedMasterSecret(boolean required) {
+        return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, required);
+    }
+
+    /**
+     * Zeroes the inline keys and closes the key store provider this configuration loaded from
+     * {@value #KEY_STORE}. Copies made by the {@code with...} methods share them.
+     */
+    public void destroy() {
+        associations.destroy();
+        if (ownedStore != null) {
+            ownedStore.close();
+        }
+    }
+
+    /**
+     * @return a one-line summary for messages and {@code saef check}: table, key source, settings;
+     *     never key material or passwords
+     */
+    public String describe() {
+        long inline = associations.associations().stream().filter(Association::hasInlineKey).count();
+        return "associations " + (associationsFile != null ? associationsFile.toString() : associations.sourceName())
+                + " (" + associations.associations().size() + ", " + inline + " with inline keys), " + keyDescription
+                + ", identity mode " + identityMode.name().toLowerCase(Locale.ROOT)
+                + ", Credential-ID type " + credentialIdType
+                + (localId != null ? ", local id " + localId : "")
+                + (cipherSuites != null ? ", suites " + cipherSuites : "")
+                + (ecdhePskEnabled ? ", ECDHE_PSK enabled" : "")
+                + (requireExtendedMasterSecret ? "" : ", extended master secret not required");
+    }
+
+    /** @return {@link #describe()} */
+    @Override
+    public String toString() {
+        return "SaefConfiguration[" + describe() + "]";
+    }
+}

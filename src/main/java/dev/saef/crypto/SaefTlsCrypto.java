@@ -1,0 +1,145 @@
+package dev.saef.crypto;
+
+import java.io.IOException;
+import java.security.SecureRandom;
+
+import org.bouncycastle.jcajce.util.DefaultJcaJceHelper;
+import org.bouncycastle.tls.EncryptionAlgorithm;
+import org.bouncycastle.tls.crypto.TlsCipher;
+import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.impl.TlsAEADCipher;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
+
+/**
+ * Bouncy Castle {@link org.bouncycastle.tls.crypto.TlsCrypto} on the JDK's providers (SunJCE,
+ * SunEC, ...) with AES-CCM record protection supplied by {@link AesCcm}.
+ *
+ * <p>The JDK providers do not offer an {@code AES/CCM/NoPadding} cipher, so a plain
+ * {@link JcaTlsCrypto} over {@link DefaultJcaJceHelper} reports the CCM encryption algorithms as
+ * unsupported and silently drops every CCM cipher suite, among them
+ * {@code TLS_PSK_WITH_AES_128_CCM_8}, which oneM2M TS-0003 clause 10.2.2 makes mandatory for
+ * DTLS. This class supplies the four AES-CCM record ciphers of RFC 6655 (CCM per RFC 3610),
+ * which are also used by the DHE_PSK/PSK_DHE suites of RFC 6655, the ECDHE_PSK suites of
+ * RFC 8442 and the TLS 1.3 suites {@code TLS_AES_128_CCM_SHA256} /
+ * {@code TLS_AES_128_CCM_8_SHA256}:
+ * <ul>
+ * <li>{@link EncryptionAlgorithm#AES_128_CCM}: 16-octet key, 16-octet tag</li>
+ * <li>{@link EncryptionAlgorithm#AES_128_CCM_8}: 16-octet key, 8-octet tag</li>
+ * <li>{@link EncryptionAlgorithm#AES_256_CCM}: 32-octet key, 16-octet tag</li>
+ * <li>{@link EncryptionAlgorithm#AES_256_CCM_8}: 32-octet key, 8-octet tag</li>
+ * </ul>
+ * Every other algorithm is delegated to {@link JcaTlsCrypto} unchanged.
+ *
+ * <p>In {@code JcaTlsCrypto} the only gate on CCM is
+ * {@code hasEncryptionAlgorithm} (backed by a per-instance cache filled by
+ * {@code isSupportedEncryptionAlgorithm}, which probes for {@code AES/CCM/NoPadding}); both are
+ * overridden here so that {@link org.bouncycastle.tls.TlsUtils#isSupportedCipherSuite} and
+ * {@link org.bouncycastle.tls.TlsUtils#getSupportedCipherSuites} keep the CCM suites. AEAD suites
+ * have MAC algorithm {@code null}, and the PSK, DHE_PSK and ECDHE_PSK key exchanges only need
+ * {@code hasDHAgreement()} / {@code hasECDHAgreement()}, which {@code JcaTlsCrypto} always
+ * grants.
+ *
+ * <p>Instances are as thread-safe as {@link JcaTlsCrypto}; the record ciphers created by
+ * {@link #createCipher} belong to one connection.
+ */
+public final class SaefTlsCrypto extends JcaTlsCrypto
+{
+    private SaefTlsCrypto(SecureRandom entropySource, SecureRandom nonceEntropySource)
+    {
+        super(new DefaultJcaJceHelper(), entropySource, nonceEntropySource);
+    }
+
+    /**
+     * Creates a crypto instance on the JDK's default providers.
+     *
+     * @param random entropy source for key material and for nonces (client/server random,
+     *               explicit nonces); {@code null} means a new default {@link SecureRandom}
+     * @return a new crypto instance with AES-CCM support
+     */
+    public static SaefTlsCrypto create(SecureRandom random)
+    {
+        SecureRandom r = random != null ? random : new SecureRandom();
+        return new SaefTlsCrypto(r, r);
+    }
+
+    /**
+     * Creates a crypto instance on the JDK's default providers with separate entropy sources, so
+     * that values sent in clear (randoms, nonces) are not drawn from the generator that produces
+     * key material.
+     *
+     * @param keyRandom   entropy source for key material
+     * @param nonceRandom entropy source for nonces and other public random values
+     * @return a new crypto instance with AES-CCM support
+     * @throws NullPointerException if either argument is {@code null}
+     */
+    public static SaefTlsCrypto create(SecureRandom keyRandom, SecureRandom nonceRandom)
+    {
+        if (keyRandom == null || nonceRandom == null)
+        {
+            throw new NullPointerException("keyRandom and nonceRandom are required");
+        }
+        return new SaefTlsCrypto(keyRandom, nonceRandom);
+    }
+
+    /**
+     * Tells whether {@code encryptionAlgorithm} is one of the four AES-CCM record ciphers provided
+     * by this class.
+     *
+     * @param encryptionAlgorithm an {@link EncryptionAlgorithm} code
+     * @return {@code true} for AES_128_CCM, AES_128_CCM_8, AES_256_CCM and AES_256_CCM_8
+     */
+    public static boolean isAesCcm(int encryptionAlgorithm)
+    {
+        switch (encryptionAlgorithm)
+        {
+        case EncryptionAlgorithm.AES_128_CCM:
+        case EncryptionAlgorithm.AES_128_CCM_8:
+        case EncryptionAlgorithm.AES_256_CCM:
+        case EncryptionAlgorithm.AES_256_CCM_8:
+            return true;
+        default:
+            return false;
+        }
+    }
+
+    @Override
+    public TlsCipher createCipher(TlsCryptoParameters cryptoParams, int encryptionAlgorithm, int macAlgorithm)
+        throws IOException
+    {
+        switch (encryptionAlgorithm)
+        {
+        case EncryptionAlgorithm.AES_128_CCM:
+            return createAesCcm(cryptoParams, 16, 16);
+        case EncryptionAlgorithm.AES_128_CCM_8:
+            return createAesCcm(cryptoParams, 16, 8);
+        case EncryptionAlgorithm.AES_256_CCM:
+            return createAesCcm(cryptoParams, 32, 16);
+        case EncryptionAlgorithm.AES_256_CCM_8:
+            return createAesCcm(cryptoParams, 32, 8);
+        default:
+            return super.createCipher(cryptoParams, encryptionAlgorithm, macAlgorithm);
+        }
+    }
+
+    @Override
+    public boolean hasEncryptionAlgorithm(int encryptionAlgorithm)
+    {
+        return isAesCcm(encryptionAlgorithm) || super.hasEncryptionAlgorithm(encryptionAlgorithm);
+    }
+
+    @Override
+    protected Boolean isSupportedEncryptionAlgorithm(int encryptionAlgorithm)
+    {
+        // Keeps JcaTlsCrypto's internal cache consistent with hasEncryptionAlgorithm above.
+        return isAesCcm(encryptionAlgorithm) ? Boolean.TRUE : super.isSupportedEncryptionAlgorithm(encryptionAlgorithm);
+    }
+
+    private static TlsCipher createAesCcm(TlsCryptoParameters cryptoParams, int keySize, int macSize)
+        throws IOException
+    {
+        // CCM takes no nonce-generator factory (BC only uses one for GCM); null is what
+        // JcaTlsCrypto itself passes for CCM, and avoids the deprecated 6-argument constructor.
+        return new TlsAEADCipher(cryptoParams, new AesCcm(true), new AesCcm(false), keySize, macSize,
+            TlsAEADCipher.AEAD_CCM, null);
+    }
+}

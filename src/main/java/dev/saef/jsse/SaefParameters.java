@@ -1,0 +1,123 @@
+package dev.saef.jsse;
+
+import dev.saef.profile.CipherSuiteInfo;
+import dev.saef.profile.SuiteProfile;
+import dev.saef.protocol.ConnectionSpec;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import javax.net.ssl.SNIMatcher;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * The per-engine / per-socket settings an application can change through the JSSE API
+ * ({@code setEnabledCipherSuites}, {@code setSSLParameters}, ...). Plain values only: all PSK state
+ * stays in the context's key manager, so frameworks that copy {@code SSLParameters} around lose
+ * nothing. Validation against the clause 10.2.2 profile happens here, once, for every transport.
+ */
+final class SaefParameters {
+
+    private final SuiteProfile profile;
+    List<CipherSuiteInfo> suites;
+    String[] protocols = {SuiteProfile.TLS_V12};
+    boolean clientMode;
+    List<SNIServerName> serverNames; // null: derive from the peer host
+    Collection<SNIMatcher> sniMatchers;
+    String endpointIdentificationAlgorithm;
+    String[] applicationProtocols = new String[0];
+    boolean needClientAuth;
+    boolean wantClientAuth;
+    boolean enableSessionCreation = true;
+    boolean useCipherSuitesOrder = true;
+
+    SaefParameters(SuiteProfile profile, boolean clientMode) {
+        this.profile = profile;
+        this.suites = profile.defaults();
+        this.clientMode = clientMode;
+    }
+
+    SaefParameters copy() {
+        SaefParameters p = new SaefParameters(profile, clientMode);
+        p.suites = suites;
+        p.protocols = protocols.clone();
+        p.serverNames = serverNames;
+        p.sniMatchers = sniMatchers;
+        p.endpointIdentificationAlgorithm = endpointIdentificationAlgorithm;
+        p.applicationProtocols = applicationProtocols.clone();
+        p.needClientAuth = needClientAuth;
+        p.wantClientAuth = wantClientAuth;
+        p.enableSessionCreation = enableSessionCreation;
+        p.useCipherSuitesOrder = useCipherSuitesOrder;
+        return p;
+    }
+
+    SuiteProfile profile() {
+        return profile;
+    }
+
+    String[] enabledSuiteNames() {
+        return suites.stream().map(CipherSuiteInfo::name).toArray(String[]::new);
+    }
+
+    void setEnabledCipherSuites(String[] names) {
+        this.suites = List.copyOf(profile.resolve(names, "setEnabledCipherSuites"));
+    }
+
+    void setEnabledProtocols(String[] names) {
+        this.protocols = SuiteProfile.checkProtocols(names, "setEnabledProtocols");
+    }
+
+    SSLParameters toSSLParameters() {
+        SSLParameters p = new SSLParameters(enabledSuiteNames(), protocols.clone());
+        if (serverNames != null) {
+            p.setServerNames(serverNames);
+        }
+        if (sniMatchers != null) {
+            p.setSNIMatchers(sniMatchers);
+        }
+        p.setEndpointIdentificationAlgorithm(endpointIdentificationAlgorithm);
+        p.setApplicationProtocols(applicationProtocols.clone());
+        p.setUseCipherSuitesOrder(useCipherSuitesOrder);
+        if (needClientAuth) {
+            p.setNeedClientAuth(true);
+        } else if (wantClientAuth) {
+            p.setWantClientAuth(true);
+        }
+        return p;
+    }
+
+    /** Applies parameters; like SunJSSE, null suites/protocols/names mean "leave unchanged". */
+    void apply(SSLParameters p) {
+        List<CipherSuiteInfo> newSuites = suites;
+        String[] newProtocols = protocols;
+        if (p.getCipherSuites() != null) {
+            newSuites = List.copyOf(profile.resolve(p.getCipherSuites(), "setSSLParameters"));
+        }
+        if (p.getProtocols() != null) {
+            newProtocols = SuiteProfile.checkProtocols(p.getProtocols(), "setSSLParameters");
+        }
+        this.suites = newSuites;
+        this.protocols = newProtocols;
+        if (p.getServerNames() != null) {
+            this.serverNames = List.copyOf(p.getServerNames());
+        }
+        if (p.getSNIMatchers() != null) {
+            this.sniMatchers = List.copyOf(p.getSNIMatchers());
+        }
+        this.endpointIdentificationAlgorithm = p.getEndpointIdentificationAlgorithm();
+        if (p.getApplicationProtocols() != null) {
+            this.applicationProtocols = p.getApplicationProtocols().clone();
+        }
+        this.needClientAuth = p.getNeedClientAuth();
+        this.wantClientAuth = p.getWantClientAuth();
+        this.useCipherSuitesOrder = p.getUseCipherSuitesOrder();
+    }
+
+    ConnectionSpec toSpec(String peerHost, int peerPort) {
+        return new ConnectionSpec(clientMode, peerHost, peerPort, suites,
+                serverNames == null ? List.of() : new ArrayList<>(serverNames),
+                sniMatchers == null ? List.of() : new ArrayList<>(sniMatchers),
+                endpointIdentificationAlgorithm);
+    }
+}

@@ -1,0 +1,157 @@
+package dev.saef.jsse;
+
+import dev.saef.config.SaefConfigException;
+import dev.saef.config.SaefConfiguration;
+import dev.saef.crypto.SaefTlsCrypto;
+import dev.saef.keys.PskKeyManager;
+import dev.saef.keys.SaefKeyManager;
+import dev.saef.profile.SuiteProfile;
+import dev.saef.protocol.SaefPolicy;
+import java.security.KeyManagementException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContextSpi;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+
+/**
+ * The {@code SSLContext} implementation of the SAEF provider ({@code TLS}, {@code TLSv1.2}): TLS 1.2
+ * with the TS-0003 clause 10.2.2 PSK suites only.
+ *
+ * <p>{@code init(keyManagers, trustManagers, random)}: the first {@link PskKeyManager} among the key
+ * managers supplies associations and keys; with none ({@code init(null, null, null)}) the
+ * configuration comes from the {@code saef.*} system properties, exactly as for the {@code Default}
+ * context. Trust managers are not used: PSK-SAEF authenticates both sides with the Kpsa.
+ */
+public class SaefSSLContextSpi extends SSLContextSpi {
+
+    private volatile SaefContext context;
+
+    /** Creates an uninitialised context (the JCA calls this). */
+    public SaefSSLContextSpi() {
+    }
+
+    @Override
+    protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom sr) throws KeyManagementException {
+        this.context = build(km, sr);
+    }
+
+    static SaefContext build(KeyManager[] km, SecureRandom sr) throws KeyManagementException {
+        PskKeyManager keyManager = null;
+        if (km != null) {
+            for (KeyManager k : km) {
+                if (k instanceof PskKeyManager p) {
+                    keyManager = p;
+                    break;
+                }
+            }
+            if (keyManager == null && km.length > 0) {
+                throw new KeyManagementException("the SAEF provider needs a dev.saef.keys.PskKeyManager (from"
+                        + " KeyManagerFactory.getInstance(\"PSK\", \"SAEF\")), but got "
+                        + Arrays.stream(km).map(k -> k == null ? "null" : k.getClass().getName())
+                                .collect(Collectors.joining(", "))
+                        + "; certificate key managers are not used by PSK-SAEF");
+            }
+        }
+        try {
+            SaefConfiguration config;
+            if (keyManager instanceof SaefKeyManager skm) {
+                config = skm.configuration();
+            } else {
+                config = SaefConfiguration.fromSystemProperties();
+                if (keyManager == null) {
+                    keyManager = new SaefKeyManager(config);
+                }
+            }
+            SuiteProfile profile = SuiteProfile.create(config.cipherSuites().orElse(null), config.ecdhePskEnabled());
+            SecureRandom random = sr != null ? sr : new SecureRandom();
+            SaefPolicy policy = SaefPolicy.builder()
+                    .crypto(SaefTlsCrypto.create(random))
+                    .keyManager(keyManager)
+                    .profile(profile)
+                    .requireExtendedMasterSecret(config.requireExtendedMasterSecret())
+                    .credentialIdType(config.credentialIdType())
+                    .identityMode(config.identityMode())
+                    .localId(config.localId().orElse(null))
+                    .random(random)
+                    .build();
+            return new SaefContext(policy);
+        } catch (SaefConfigException e) {
+            throw new KeyManagementException("SAEF configuration error: " + e.getMessage(), e);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new KeyManagementException("SAEF configuration error: " + e.getMessage(), e);
+        }
+    }
+
+    SaefContext context() {
+        SaefContext c = context;
+        if (c == null) {
+            throw new IllegalStateException("SSLContext is not initialized: call init(...) first");
+        }
+        return c;
+    }
+
+    @Override
+    protected SSLSocketFactory engineGetSocketFactory() {
+        return new SaefSocketFactory(context());
+    }
+
+    @Override
+    protected SSLServerSocketFactory engineGetServerSocketFactory() {
+        return new SaefServerSocketFactory(context());
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine() {
+        return new SaefSSLEngine(context(), null, -1);
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine(String host, int port) {
+        return new SaefSSLEngine(context(), host, port);
+    }
+
+    @Override
+    protected SSLSessionContext engineGetServerSessionContext() {
+        return context().serverSessions();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetClientSessionContext() {
+        return context().clientSessions();
+    }
+
+    @Override
+    protected SSLParameters engineGetDefaultSSLParameters() {
+        return context().newParameters(true).toSSLParameters();
+    }
+
+    @Override
+    protected SSLParameters engineGetSupportedSSLParameters() {
+        SaefContext c = context();
+        return new SSLParameters(c.policy().profile().supportedNames(), new String[] {SuiteProfile.TLS_V12});
+    }
+
+    /**
+     * The {@code Default} context: initialised at construction from the {@code saef.*} system
+     * properties; {@code init} may not be called on it (as with the JDK's default context).
+     */
+    public static final class Default extends SaefSSLContextSpi {
+        /** Creates and initialises the default context from system properties. */
+        public Default() throws KeyManagementException {
+            super.engineInit(null, null, null);
+        }
+
+        @Override
+        protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom sr) throws KeyManagementException {
+            throw new KeyManagementException("the Default SSLContext is initialized automatically from the saef.*"
+                    + " system properties; use SSLContext.getInstance(\"TLS\", \"SAEF\") to initialize one yourself");
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.saef.jsse;
+
+import dev.saef.protocol.SessionInfo;
+import java.security.Principal;
+import java.security.cert.Certificate;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSessionBindingEvent;
+import javax.net.ssl.SSLSessionBindingListener;
+import javax.net.ssl.SSLSessionContext;
+
+/**
+ * A PSK-SAEF session as the application sees it. {@link #getPeerPrincipal()} is the identity the
+ * security association is bound to (TS-0003 clause 8.2.2.1): IdB on the client; on the server the
+ * CSE-ID/AE-ID configured for the KpsaID, else the Credential-ID {@code 12-<KpsaID>} (clause 10.4).
+ * It is a {@link dev.saef.identity.SaefPrincipal}. There are no certificates:
+ * {@link #getPeerCertificates()} throws {@link SSLPeerUnverifiedException}.
+ */
+public final class SaefSSLSession extends ExtendedSSLSession {
+
+    static final int PACKET_BUFFER_SIZE = 5 + 16384 + 2048;
+    static final int APPLICATION_BUFFER_SIZE = 16384 + 2048;
+
+    private final SessionInfo info; // null: the "null session" before a handshake completes
+    private final String peerHost;
+    private final int peerPort;
+    private final SSLSessionContext context;
+    private final Map<String, Object> values = new ConcurrentHashMap<>();
+    private volatile long lastAccessed;
+    private volatile boolean valid;
+
+    SaefSSLSession(SessionInfo info, String peerHost, int peerPort, SSLSessionContext context) {
+        this.info = info;
+        this.peerHost = peerHost;
+        this.peerPort = peerPort;
+        this.context = context;
+        this.lastAccessed = info != null ? info.creationTime() : System.currentTimeMillis();
+        this.valid = info != null;
+    }
+
+    static SaefSSLSession nullSession(String peerHost, int peerPort) {
+        return new SaefSSLSession(null, peerHost, peerPort, null);
+    }
+
+    /** @return the protocol-level facts of this session, or null for the null session */
+    SessionInfo info() {
+        return info;
+    }
+
+    @Override
+    public byte[] getId() {
+        return info == null ? new byte[0] : info.sessionId();
+    }
+
+    @Override
+    public SSLSessionContext getSessionContext() {
+        return context;
+    }
+
+    @Override
+    public long getCreationTime() {
+        return info == null ? lastAccessed : info.creationTime();
+    }
+
+    @Override
+    public long getLastAccessedTime() {
+        return lastAccessed;
+    }
+
+    void touch() {
+        lastAccessed = System.currentTimeMillis();
+    }
+
+    @Override
+    public void invalidate() {
+        valid = false;
+    }
+
+    @Override
+    public boolean isValid() {
+        return valid;
+    }
+
+    @Override
+    public void putValue(String name, Object value) {
+        if (name == null || value == null) {
+            throw new IllegalArgumentException("name and value must not be null");
+        }
+        Object old = values.put(name, value);
+        if (old instanceof SSLSessionBindingListener l) {
+            l.valueUnbound(new SSLSessionBindingEvent(this, name));
+        }
+        if (value instanceof SSLSessionBindingListener l) {
+            l.valueBound(new SSLSessionBindingEvent(this, name));
+        }
+    }
+
+    @Override
+    public Object getValue(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("name must not be null");
+        }
+        return values.get(name);
+    }
+
+    @Override
+    public void removeValue(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("name must not be null");
+        }
+        Object old = values.remove(name);
+        if (old instanceof SSLSessionBindingListener l) {
+            l.valueUnbound(new SSLSessionBindingEvent(this, name));
+        }
+    }
+
+    @Override
+    public String[] getValueNames() {
+        return values.keySet().toArray(new String[0]);
+    }
+
+    @Override
+    public Certificate[] getPeerCertificates() throws SSLPeerUnverifiedException {
+        throw new SSLPeerUnverifiedException("PSK-SAEF sessions have no certificates: the peer was authenticated"
+                + " by its Kpsa; use getPeerPrincipal() for the bound identity (TS-0003 clause 8.2.2.1)");
+    }
+
+    @Override
+    public Certificate[] getLocalCertificates() {
+        return null;
+    }
+
+    @SuppressWarnings({"deprecation", "removal"})
+    @Override
+    public javax.security.cert.X509Certificate[] getPeerCertificateChain() throws SSLPeerUnverifiedException {
+        throw new SSLPeerUnverifiedException("PSK-SAEF sessions have no certificates");
+    }
+
+    @Override
+    public Principal getPeerPrincipal() throws SSLPeerUnverifiedException {
+        if (info == null) {
+            throw new SSLPeerUnverifiedException("peer not authenticated: the PSK-SAEF handshake has not completed");
+        }
+        return info.peerPrincipal();
+    }
+
+    @Override
+    public Principal getLocalPrincipal() {
+        return info == null ? null : info.localPrincipal();
+    }
+
+    @Override
+    public String getCipherSuite() {
+        return info == null ? "SSL_NULL_WITH_NULL_NULL" : info.cipherSuite();
+    }
+
+    @Override
+    public String getProtocol() {
+        return info == null ? "NONE" : info.protocol();
+    }
+
+    @Override
+    public String getPeerHost() {
+        return peerHost;
+    }
+
+    @Override
+    public int getPeerPort() {
+        return peerPort;
+    }
+
+    @Override
+    public int getPacketBufferSize() {
+        return PACKET_BUFFER_SIZE;
+    }
+
+    @Override
+    public int getApplicationBufferSize() {
+        return APPLICATION_BUFFER_SIZE;
+    }
+
+    @Override
+    public String[] getLocalSupportedSignatureAlgorithms() {
+        return new String[0];
+    }
+
+    @Override
+    public String[] getPeerSupportedSignatureAlgorithms() {
+        return new String[0];
+    }
+
+    @Override
+    public List<SNIServerName> getRequestedServerNames() {
+        return info == null ? List.of() : info.requestedServerNames();
+    }
+
+    @Override
+    public List<byte[]> getStatusResponses() {
+        return List.of();
+    }
+
+    @Override
+    public String toString() {
+        return "SaefSSLSession[" + getProtocol() + ", " + getCipherSuite()
+                + (info == null ? "" : ", peer=" + info.peerPrincipal().getName()) + "]";
+    }
+}

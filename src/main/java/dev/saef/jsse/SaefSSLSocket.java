@@ -1,0 +1,529 @@
+package dev.saef.jsse;
+
+import dev.saef.protocol.TlsConnection;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
+import javax.net.ssl.HandshakeCompletedEvent;
+import javax.net.ssl.HandshakeCompletedListener;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The blocking PSK-SAEF transport: an {@link SSLSocket} over the protocol core
+ * ({@link TlsConnection}). It moves bytes between the TCP streams and the core and writes each
+ * handshake flight with a single {@code write} (so Nagle's algorithm and delayed ACKs cost nothing).
+ * Reads and writes may run concurrently on two threads (full duplex).
+ *
+ * <p>This class is the direct socket (it is the TCP connection); {@link LayeredSaefSocket} runs the
+ * same machinery over an existing socket.
+ */
+class SaefSSLSocket extends SSLSocket {
+
+    private final SaefContext context;
+    final SaefParameters params;
+    private String peerHost;
+    private int peerPort = -1;
+
+    private final Object handshakeLock = new Object();
+    private final Object protocolLock = new Object();
+    private final Object readLock = new Object();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final List<HandshakeCompletedListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile TlsConnection conn;
+    private volatile SaefSSLSession session;
+    private volatile boolean closing;
+    private final AppInput appInput = new AppInput();
+    private final AppOutput appOutput = new AppOutput();
+    private byte[] readBuffer = new byte[SaefSSLSession.PACKET_BUFFER_SIZE];
+    private byte[] writeBuffer = new byte[4096];
+    private BiFunction<javax.net.ssl.SSLSocket, List<String>, String> alpnSelector;
+
+    /** An unconnected socket (client: {@code createSocket()}; server: before {@code implAccept}). */
+    SaefSSLSocket(SaefContext context, SaefParameters params) {
+        this.context = context;
+        this.params = params;
+    }
+
+    /** @return the stream bytes from the peer arrive on */
+    InputStream transportIn() throws IOException {
+        return super.getInputStream();
+    }
+
+    /** @return the stream bytes to the peer leave by */
+    OutputStream transportOut() throws IOException {
+        return super.getOutputStream();
+    }
+
+    /** Closes the TCP connection (or, layered, the underlying socket when autoClose). */
+    void closeTransport() throws IOException {
+        super.close();
+    }
+
+    void setPeer(String host, int port) {
+        this.peerHost = host;
+        this.peerPort = port;
+    }
+
+    String peerHostForHandshake() {
+        if (peerHost == null && getInetAddress() != null) {
+            // accepted sockets: the address text, never a reverse DNS lookup
+            peerHost = getInetAddress().getHostAddress();
+            peerPort = getPort();
+        }
+        return peerHost;
+    }
+
+    @Override
+    public void connect(SocketAddress endpoint, int timeout) throws IOException {
+        if (endpoint instanceof InetSocketAddress isa && peerHost == null) {
+            setPeer(isa.getHostString(), isa.getPort());
+        }
+        super.connect(endpoint, timeout);
+    }
+
+    // ---------------------------------------------------------------- handshake
+
+    @Override
+    public void startHandshake() throws IOException {
+        boolean completedNow = false;
+        synchronized (handshakeLock) {
+            TlsConnection c = conn;
+            if (c != null && c.isHandshakeComplete()) {
+                return;
+            }
+            if (c != null && c.failure() != null) {
+                throw c.failure();
+            }
+            if (isClosed()) {
+                throw new SocketException("Socket is closed");
+            }
+            if (!isConnected()) {
+                throw new SocketException("Socket is not connected");
+            }
+            if (c == null) {
+                String host = peerHostForHandshake();
+                c = context.open(params.toSpec(host, peerPort));
+                conn = c;
+            }
+            InputStream in = transportIn();
+            try {
+                while (!c.isHandshakeComplete()) {
+                    flushOutput();
+                    if (c.isHandshakeComplete()) {
+                        break;
+                    }
+                    if (c.isClosed()) {
+                        throw new SSLHandshakeException("the connection was closed during the PSK-SAEF handshake");
+                    }
+                    int n = in.read(readBuffer);
+                    if (n < 0) {
+                        throw new SSLHandshakeException("the peer closed the connection during the PSK-SAEF handshake"
+                                + " without an alert (is it a TLS " + (params.clientMode ? "server" : "client")
+                                + " with PSK enabled?)");
+                    }
+                    synchronized (protocolLock) {
+                        c.offerInput(readBuffer, 0, n);
+                    }
+                }
+                flushOutput();
+            } catch (SSLException e) {
+                flushQuietly();
+                closeQuietly();
+                throw e;
+            }
+            session = context.session(c.session(), peerHost, peerPort, params.clientMode);
+            completedNow = true;
+        }
+        if (completedNow && !listeners.isEmpty()) {
+            HandshakeCompletedEvent event = new HandshakeCompletedEvent(this, session);
+            for (HandshakeCompletedListener l : listeners) {
+                l.handshakeCompleted(event);
+            }
+        }
+    }
+
+    private TlsConnection connected() throws IOException {
+        TlsConnection c = conn;
+        if (c == null || !c.isHandshakeComplete()) {
+            startHandshake();
+            c = conn;
+        }
+        return c;
+    }
+
+    /** Writes all pending output of the core in one write. */
+    private void flushOutput() throws IOException {
+        writeLock.lock();
+        try {
+            int n;
+            synchronized (protocolLock) {
+                TlsConnection c = conn;
+                n = c == null ? 0 : c.availableOutput();
+                if (n == 0) {
+                    return;
+                }
+                if (writeBuffer.length < n) {
+                    writeBuffer = new byte[Math.max(n, writeBuffer.length * 2)];
+                }
+                c.readOutput(writeBuffer, 0, n);
+            }
+            OutputStream out = transportOut();
+            out.write(writeBuffer, 0, n);
+            out.flush();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            flushOutput();
+        } catch (IOException ignored) {
+            // the peer may already be gone; the original failure is what matters
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            closeTransport();
+        } catch (IOException ignored) {
+            // nothing more to do
+        }
+    }
+
+    // ---------------------------------------------------------------- application data
+
+    private int readApplicationData(byte[] b, int off, int len) throws IOException {
+        java.util.Objects.requireNonNull(b, "buffer");
+        if (off < 0 || len < 0 || len > b.length - off) {
+            throw new IndexOutOfBoundsException();
+        }
+        TlsConnection c = connected();
+        if (len == 0) {
+            return 0;
+        }
+        synchronized (readLock) {
+            InputStream in = transportIn();
+            while (true) {
+                synchronized (protocolLock) {
+                    int avail = c.availableInput();
+                    if (avail > 0) {
+                        return c.readInput(b, off, Math.min(len, avail));
+                    }
+                    if (c.failure() != null) {
+                        throw c.failure();
+                    }
+                    if (c.isClosed()) {
+                        return -1;
+                    }
+                }
+                int n = in.read(readBuffer);
+                if (n < 0) {
+                    if (closing) {
+                        return -1;
+                    }
+                    SSLException e = new SSLException("the peer closed the TCP connection without sending"
+                            + " close_notify: the data received may have been truncated");
+                    e.initCause(new EOFException("SSL peer shut down incorrectly"));
+                    closeQuietly();
+                    throw e;
+                }
+                try {
+                    synchronized (protocolLock) {
+                        c.offerInput(readBuffer, 0, n);
+                    }
+                } finally {
+                    flushQuietly(); // alerts, or the close_notify answering the peer's
+                }
+            }
+        }
+    }
+
+    private int availableApplicationData() {
+        TlsConnection c = conn;
+        if (c == null) {
+            return 0;
+        }
+        synchronized (protocolLock) {
+            return c.availableInput();
+        }
+    }
+
+    private void writeApplicationData(byte[] b, int off, int len) throws IOException {
+        if (off < 0 || len < 0 || len > b.length - off) {
+            throw new IndexOutOfBoundsException();
+        }
+        TlsConnection c = connected();
+        writeLock.lock();
+        try {
+            while (len > 0) {
+                int chunk = Math.min(len, 65536);
+                synchronized (protocolLock) {
+                    if (c.isClosed()) {
+                        throw c.failure() != null ? c.failure() : new SocketException("Socket is closed");
+                    }
+                    c.writeApplicationData(b, off, chunk);
+                }
+                flushOutput();
+                off += chunk;
+                len -= chunk;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private final class AppInput extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return readApplicationData(b, off, len);
+        }
+
+        @Override
+        public int available() {
+            return availableApplicationData();
+        }
+
+        @Override
+        public void close() throws IOException {
+            SaefSSLSocket.this.close();
+        }
+    }
+
+    private final class AppOutput extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            writeApplicationData(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            SaefSSLSocket.this.close();
+        }
+    }
+
+    @Override
+    public InputStream getInputStream() throws IOException {
+        checkOpen();
+        return appInput;
+    }
+
+    @Override
+    public OutputStream getOutputStream() throws IOException {
+        checkOpen();
+        return appOutput;
+    }
+
+    private void checkOpen() throws SocketException {
+        if (isClosed()) {
+            throw new SocketException("Socket is closed");
+        }
+        if (!isConnected()) {
+            throw new SocketException("Socket is not connected");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        TlsConnection c = conn;
+        try {
+            if (c != null && !c.isClosed() && c.failure() == null) {
+                if (writeLock.tryLock(2, TimeUnit.SECONDS)) {
+                    try {
+                        synchronized (protocolLock) {
+                            c.close();
+                        }
+                        flushOutput();
+                    } finally {
+                        writeLock.unlock();
+                    }
+                }
+            }
+        } catch (IOException | InterruptedException ignored) {
+            // best effort close_notify
+        } finally {
+            closeTransport();
+        }
+    }
+
+    // ---------------------------------------------------------------- SSLSocket settings
+
+    @Override
+    public SSLSession getSession() {
+        SaefSSLSession s = session;
+        if (s != null) {
+            return s;
+        }
+        try {
+            startHandshake();
+        } catch (IOException e) {
+            return SaefSSLSession.nullSession(peerHost, peerPort);
+        }
+        return session;
+    }
+
+    @Override
+    public SSLSession getHandshakeSession() {
+        return null;
+    }
+
+    @Override
+    public void addHandshakeCompletedListener(HandshakeCompletedListener listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("listener is null");
+        }
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeHandshakeCompletedListener(HandshakeCompletedListener listener) {
+        if (listener == null || !listeners.remove(listener)) {
+            throw new IllegalArgumentException("listener not registered");
+        }
+    }
+
+    @Override
+    public String[] getSupportedCipherSuites() {
+        return params.profile().supportedNames();
+    }
+
+    @Override
+    public synchronized String[] getEnabledCipherSuites() {
+        return params.enabledSuiteNames();
+    }
+
+    @Override
+    public synchronized void setEnabledCipherSuites(String[] suites) {
+        params.setEnabledCipherSuites(suites);
+    }
+
+    @Override
+    public String[] getSupportedProtocols() {
+        return new String[] {dev.saef.profile.SuiteProfile.TLS_V12};
+    }
+
+    @Override
+    public synchronized String[] getEnabledProtocols() {
+        return params.protocols.clone();
+    }
+
+    @Override
+    public synchronized void setEnabledProtocols(String[] protocols) {
+        params.setEnabledProtocols(protocols);
+    }
+
+    @Override
+    public synchronized void setUseClientMode(boolean mode) {
+        if (conn != null) {
+            throw new IllegalArgumentException("cannot change client/server mode after the handshake started");
+        }
+        params.clientMode = mode;
+    }
+
+    @Override
+    public synchronized boolean getUseClientMode() {
+        return params.clientMode;
+    }
+
+    @Override
+    public synchronized void setNeedClientAuth(boolean need) {
+        params.needClientAuth = need;
+        params.wantClientAuth = false;
+    }
+
+    @Override
+    public synchronized boolean getNeedClientAuth() {
+        return params.needClientAuth;
+    }
+
+    @Override
+    public synchronized void setWantClientAuth(boolean want) {
+        params.wantClientAuth = want;
+        params.needClientAuth = false;
+    }
+
+    @Override
+    public synchronized boolean getWantClientAuth() {
+        return params.wantClientAuth;
+    }
+
+    @Override
+    public synchronized void setEnableSessionCreation(boolean flag) {
+        params.enableSessionCreation = flag;
+    }
+
+    @Override
+    public synchronized boolean getEnableSessionCreation() {
+        return params.enableSessionCreation;
+    }
+
+    @Override
+    public synchronized SSLParameters getSSLParameters() {
+        return params.toSSLParameters();
+    }
+
+    @Override
+    public synchronized void setSSLParameters(SSLParameters p) {
+        params.apply(p);
+    }
+
+    @Override
+    public String getApplicationProtocol() {
+        TlsConnection c = conn;
+        return c != null && c.isHandshakeComplete() ? "" : null;
+    }
+
+    @Override
+    public String getHandshakeApplicationProtocol() {
+        TlsConnection c = conn;
+        return c != null && c.isHandshaking() ? "" : null;
+    }
+
+    @Override
+    public synchronized void setHandshakeApplicationProtocolSelector(
+            BiFunction<SSLSocket, List<String>, String> selector) {
+        this.alpnSelector = selector;
+    }
+
+    @Override
+    public synchronized BiFunction<SSLSocket, List<String>, String> getHandshakeApplicationProtocolSelector() {
+        return alpnSelector;
+    }
+
+    @Override
+    public String toString() {
+        SaefSSLSession s = session;
+        return "SaefSSLSocket[" + (params.clientMode ? "client" : "server") + ", peer=" + peerHost + ":" + peerPort
+                + ", " + (s == null ? "no session" : s.getCipherSuite()) + "]";
+    }
+}

@@ -1,0 +1,470 @@
+package dev.saef.keys;
+
+import dev.saef.identity.KpsaId;
+import dev.saef.identity.QuotedText;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.PKCS12Attribute;
+import java.security.UnrecoverableEntryException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import javax.crypto.SecretKey;
+import javax.security.auth.DestroyFailedException;
+import javax.security.auth.Destroyable;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.ASN1Set;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.DERSet;
+import org.bouncycastle.asn1.DERUTF8String;
+
+/**
+ * A {@link PskKeyProvider} over a loaded {@link KeyStore} (PKCS12 or JCEKS) holding each Kpsa
+ * (oneM2M TS-0003 clause 8.2.2.1) as a {@code SecretKeyEntry}; the store behind
+ * {@code saef.keyStore}.
+ *
+ * <p><b>Finding a KpsaID.</b> KpsaIDs are case-sensitive, but the JDK's PKCS12 and JCEKS stores
+ * lower-case aliases. So a key is found by:
+ * <ol>
+ *   <li>the entry carrying the PKCS12 attribute {@value #KPSA_ID_ATTRIBUTE_OID} whose value is
+ *       exactly the KpsaID ({@link #storeKey} writes it; it survives a store/load round trip);</li>
+ *   <li>otherwise, among entries <em>without</em> that attribute, the one whose alias equals the
+ *       KpsaID ignoring case, when exactly one does. Entries that carry the attribute are never
+ *       matched by alias: {@code ae1@x.com} must not get the key of {@code AE1@x.com}.</li>
+ * </ol>
+ * Two entries that match the same KpsaID make {@link #getKey} fail with an "ambiguous" error rather
+ * than guess. Entries that are not secret keys are ignored. The index is built once, by the
+ * constructor (on Java 17 reading an entry's attributes means decrypting it, so construction takes
+ * one password-based decryption per secret-key entry; on Java 18+ attributes are read directly).
+ *
+ * <p><b>Keys.</b> The store password is also the entry password. A key is decrypted on its first
+ * use and its octets kept until {@link #close()}, which zeroes them and the copied password; each
+ * {@link #getKey} returns a fresh {@link PskSecretKey} (algorithm as stored) the caller may destroy.
+ *
+ * <p>Thread-safe. The {@code KeyStore} must not be modified while this provider uses it.
+ */
+public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable, Destroyable {
+
+    /**
+     * OID of the PKCS12 bag attribute holding the exact KpsaID (a UTF8String), under the {@code 2.25}
+     * UUID arc (ITU-T X.667): UUID {@code 860060b3-004e-44c5-bf56-9b21d3fd404b} as a decimal integer.
+     */
+    public static final String KPSA_ID_ATTRIBUTE_OID = "2.25.178118512728436388565434010869174190155";
+
+    /**
+     * Algorithm name {@link #storeKey} gives keys: PKCS12 needs a name it has an OID for, and
+     * {@code HmacSHA256} (unlike {@code AES}) implies no key length, so any PSK of 1..n octets is
+     * stored and loaded back unchanged.
+     */
+    public static final String STORE_KEY_ALGORITHM = "HmacSHA256";
+
+    /** {@code KeyStore.getAttributes(String)}, public since Java 18; null on Java 17. */
+    private static final MethodHandle GET_ATTRIBUTES = findGetAttributes();
+
+    private final KeyStore keyStore;
+    private final char[] password;
+    private final String description;
+    /** Exact KpsaID attribute value to the aliases carrying it. */
+    private final Map<String, List<String>> byAttribute;
+    /** Alias (case-insensitive) to the aliases of entries without the attribute. */
+    private final Map<String, List<String>> byAlias;
+    /** Alias to decrypted key, filled on first use; guarded by {@code this}. */
+    private final Map<String, PskSecretKey> cache = new HashMap<>();
+    private boolean destroyed;
+
+    /**
+     * Indexes the secret-key entries of a loaded key store.
+     *
+     * @param keyStore a loaded key store; kept (not copied) and used under this object's lock
+     * @param password the store and entry password; copied, zeroed by {@link #close()}
+     * @throws GeneralSecurityException when the store cannot be enumerated or, on Java 17, an entry
+     *     cannot be decrypted with the password
+     */
+    public KeyStoreKeyProvider(KeyStore keyStore, char[] password) throws GeneralSecurityException {
+        this.keyStore = Objects.requireNonNull(keyStore, "keyStore");
+        Objects.requireNonNull(password, "password");
+        this.password = password.clone();
+        Map<String, List<String>> attributed = new HashMap<>();
+        Map<String, List<String>> plain = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        int count = 0;
+        try {
+            for (String alias : Collections.list(keyStore.aliases())) {
+                if (!keyStore.entryInstanceOf(alias, KeyStore.SecretKeyEntry.class)) {
+                    continue;
+                }
+                count++;
+                String kpsaId = readKpsaIdAttribute(alias);
+                if (kpsaId != null) {
+                    attributed.computeIfAbsent(kpsaId, k -> new ArrayList<>()).add(alias);
+                } else {
+                    plain.computeIfAbsent(alias, k -> new ArrayList<>()).add(alias);
+                }
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            Arrays.fill(this.password, '\0');
+            throw e;
+        }
+        this.byAttribute = Map.copyOf(attributed);
+        this.byAlias = Collections.unmodifiableMap(plain);
+        this.description = keyStore.getType() + " key store, " + count + " secret key entr" + (count == 1 ? "y" : "ies");
+    }
+
+    /**
+     * Loads a key store file and indexes it.
+     *
+     * @param file the key store file
+     * @param type its type, e.g. {@code PKCS12} or {@code JCEKS}
+     * @param password the store and entry password; copied
+     * @return the provider
+     * @throws IOException when the file cannot be read, or the password is wrong (the JDK reports a
+     *     wrong password as an {@code IOException} whose cause is an {@code UnrecoverableKeyException})
+     * @throws GeneralSecurityException when the type is unknown or the store is unusable
+     */
+    public static KeyStoreKeyProvider load(Path file, String type, char[] password)
+            throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance(type);
+        try (InputStream in = Files.newInputStream(file)) {
+            ks.load(in, password);
+        }
+        return new KeyStoreKeyProvider(ks, password);
+    }
+
+    private String readKpsaIdAttribute(String alias) throws GeneralSecurityException {
+        Set<KeyStore.Entry.Attribute> attributes;
+        if (GET_ATTRIBUTES != null) {
+            attributes = invokeGetAttributes(alias);
+        } else {
+            KeyStore.PasswordProtection protection = new KeyStore.PasswordProtection(password);
+            try {
+                KeyStore.Entry entry = keyStore.getEntry(alias, protection);
+                attributes = entry.getAttributes();
+                if (entry instanceof KeyStore.SecretKeyEntry ske) {
+                    destroyQuietly(ske.getSecretKey());
+                }
+            } catch (UnrecoverableEntryException e) {
+                throw new UnrecoverableEntryException("key store entry " + QuotedText.quote(alias)
+                        + " cannot be decrypted with the key store password (SAEF uses one password for the store"
+                        + " and its entries)");
+            } finally {
+                destroyQuietly(protection);
+            }
+        }
+        String found = null;
+        for (KeyStore.Entry.Attribute a : attributes) {
+            if (!KPSA_ID_ATTRIBUTE_OID.equals(a.getName())) {
+                continue;
+            }
+            String value = a instanceof PKCS12Attribute p12 ? decodeAttribute(alias, p12.getEncoded()) : a.getValue();
+            if (found != null && !found.equals(value)) {
+                throw new KeyStoreException("key store entry " + QuotedText.quote(alias)
+                        + " carries two different KpsaID attributes");
+            }
+            found = value;
+        }
+        return found;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Set<KeyStore.Entry.Attribute> invokeGetAttributes(String alias) throws KeyStoreException {
+        try {
+            return (Set<KeyStore.Entry.Attribute>) GET_ATTRIBUTES.invoke(keyStore, alias);
+        } catch (KeyStoreException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new KeyStoreException("cannot read the attributes of key store entry " + QuotedText.quote(alias), t);
+        }
+    }
+
+    private static MethodHandle findGetAttributes() {
+        try {
+            return MethodHandles.publicLookup().findVirtual(KeyStore.class, "getAttributes",
+                    MethodType.methodType(Set.class, String.class));
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            return null; // Java 17
+        }
+    }
+
+    /** Reads the single UTF8String (or UTF-8 OCTET STRING) value of an encoded PKCS12 attribute. */
+    private static String decodeAttribute(String alias, byte[] encoded) throws KeyStoreException {
+        try {
+            ASN1Sequence seq = ASN1Sequence.getInstance(encoded);
+            ASN1Set values = ASN1Set.getInstance(seq.getObjectAt(1));
+            if (values.size() != 1) {
+                throw new KeyStoreException("key store entry " + QuotedText.quote(alias) + ": the KpsaID attribute has "
+                        + values.size() + " values; it must have exactly one");
+            }
+            ASN1Encodable v = values.getObjectAt(0);
+            if (v instanceof ASN1String s) {
+                return s.getString();
+            }
+            if (v instanceof ASN1OctetString os) {
+                return StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(os.getOctets())).toString();
+            }
+            throw new KeyStoreException("key store entry " + QuotedText.quote(alias)
+                    + ": the KpsaID attribute is not a string");
+        } catch (CharacterCodingException | IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+            throw new KeyStoreException("key store entry " + QuotedText.quote(alias)
+                    + ": the KpsaID attribute is malformed", e);
+        }
+    }
+
+    /** @return the PKCS12 attribute {@link #storeKey} attaches: {@value #KPSA_ID_ATTRIBUTE_OID} = the KpsaID */
+    public static PKCS12Attribute kpsaIdAttribute(KpsaId kpsaId) {
+        try {
+            byte[] der = new DERSequence(new ASN1Encodable[] {
+                new ASN1ObjectIdentifier(KPSA_ID_ATTRIBUTE_OID),
+                new DERSet(new DERUTF8String(kpsaId.value()))
+            }).getEncoded(ASN1Encoding.DER);
+            // Built from DER: the String constructor would turn values like "ab:cd" into octets.
+            return new PKCS12Attribute(der);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode the KpsaID attribute", e);
+        }
+    }
+
+    /**
+     * Writes a Kpsa into a key store as a {@code SecretKeyEntry} with alias = the KpsaID and the
+     * KpsaID attribute {@value #KPSA_ID_ATTRIBUTE_OID} (so that the exact case survives a PKCS12
+     * round trip). The key octets are stored under algorithm {@value #STORE_KEY_ALGORITHM}, whatever
+     * the algorithm of {@code key}. An existing entry for the same KpsaID is replaced; an existing
+     * entry that only matches the alias ignoring case (PKCS12 and JCEKS fold case) is not
+     * overwritten: the call fails instead.
+     *
+     * @param ks a loaded, writable key store (the caller saves it afterwards)
+     * @param id the KpsaID
+     * @param key the Kpsa; its {@code getEncoded()} must give the raw octets; not modified
+     * @param password the entry password (SAEF uses the store password)
+     * @throws KeyStoreException when the key has no raw encoding, the alias is taken, or the store
+     *     refuses the entry
+     */
+    public static void storeKey(KeyStore ks, KpsaId id, SecretKey key, char[] password) throws KeyStoreException {
+        Objects.requireNonNull(ks, "ks");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(password, "password");
+        String alias = id.value();
+        KeyStore.PasswordProtection protection = new KeyStore.PasswordProtection(password);
+        byte[] octets = key.getEncoded();
+        PskSecretKey stored = null;
+        try {
+            if (octets == null || octets.length == 0) {
+                throw new KeyStoreException("the key for KpsaID " + QuotedText.quote(alias)
+                        + " has no raw encoding; a PSK must be exportable octets");
+            }
+            if (ks.containsAlias(alias)) {
+                checkReplaceable(ks, id, protection);
+            }
+            stored = new PskSecretKey(octets, STORE_KEY_ALGORITHM);
+            ks.setEntry(alias, new KeyStore.SecretKeyEntry(stored, Set.of(kpsaIdAttribute(id))), protection);
+        } finally {
+            if (octets != null) {
+                Arrays.fill(octets, (byte) 0);
+            }
+            if (stored != null) {
+                stored.destroy();
+            }
+            destroyQuietly(protection);
+        }
+    }
+
+    private static void checkReplaceable(KeyStore ks, KpsaId id, KeyStore.PasswordProtection protection)
+            throws KeyStoreException {
+        String alias = id.value();
+        if (!ks.entryInstanceOf(alias, KeyStore.SecretKeyEntry.class)) {
+            throw new KeyStoreException("alias " + QuotedText.quote(alias)
+                    + " is already used by an entry that is not a secret key");
+        }
+        KeyStore.Entry existing;
+        try {
+            existing = ks.getEntry(alias, protection);
+        } catch (GeneralSecurityException e) {
+            throw new KeyStoreException("alias " + QuotedText.quote(alias)
+                    + " is already used by an entry that cannot be read with this password");
+        }
+        if (existing instanceof KeyStore.SecretKeyEntry ske) {
+            destroyQuietly(ske.getSecretKey());
+        }
+        String existingId = null;
+        for (KeyStore.Entry.Attribute a : existing.getAttributes()) {
+            if (KPSA_ID_ATTRIBUTE_OID.equals(a.getName())) {
+                existingId = a instanceof PKCS12Attribute p12 ? decodeAttribute(alias, p12.getEncoded()) : a.getValue();
+            }
+        }
+        if (existingId != null ? existingId.equals(alias) : Collections.list(ks.aliases()).contains(alias)) {
+            return; // the same KpsaID: replace its key
+        }
+        throw new KeyStoreException("the key store already has an entry whose alias matches KpsaID "
+                + QuotedText.quote(alias) + " ignoring case"
+                + (existingId != null ? " (for KpsaID " + QuotedText.quote(existingId) + ")" : "")
+                + "; " + ks.getType() + " aliases ignore case, so both cannot be stored: delete that entry first"
+                + " or use a store per KpsaID spelling");
+    }
+
+    private String resolve(KpsaId id) throws GeneralSecurityException {
+        List<String> aliases = byAttribute.get(id.value());
+        if (aliases != null) {
+            if (aliases.size() > 1) {
+                throw new KeyStoreException("ambiguous: key store entries " + QuotedText.quote(aliases.get(0)) + " and "
+                        + QuotedText.quote(aliases.get(1)) + " both carry KpsaID " + QuotedText.quote(id.value())
+                        + "; remove one of them");
+            }
+            return aliases.get(0);
+        }
+        aliases = byAlias.get(id.value());
+        if (aliases == null) {
+            return null;
+        }
+        if (aliases.size() > 1) {
+            throw new KeyStoreException("ambiguous: aliases " + QuotedText.quote(aliases.get(0)) + " and "
+                    + QuotedText.quote(aliases.get(1)) + " both match KpsaID " + QuotedText.quote(id.value())
+                    + " ignoring case; add the KpsaID attribute " + KPSA_ID_ATTRIBUTE_OID
+                    + " to the right entry (KeyStoreKeyProvider.storeKey writes it)");
+        }
+        return aliases.get(0);
+    }
+
+    /**
+     * @return a fresh key (algorithm as stored), or null when the store has no entry for the KpsaID
+     * @throws KeyStoreException when two entries match the KpsaID
+     * @throws UnrecoverableEntryException when the entry cannot be decrypted with the password
+     * @throws IllegalStateException after {@link #close()}
+     */
+    @Override
+    public SecretKey getKey(KpsaId kpsaId) throws GeneralSecurityException {
+        Objects.requireNonNull(kpsaId, "kpsaId");
+        String alias = resolve(kpsaId);
+        if (alias == null) {
+            return null;
+        }
+        synchronized (this) {
+            checkOpen();
+            PskSecretKey cached = cache.get(alias);
+            if (cached == null) {
+                cached = decrypt(alias);
+                if (cached == null) {
+                    return null;
+                }
+                cache.put(alias, cached);
+            }
+            byte[] octets = cached.getEncoded();
+            try {
+                return new PskSecretKey(octets, cached.getAlgorithm());
+            } finally {
+                Arrays.fill(octets, (byte) 0);
+            }
+        }
+    }
+
+    private PskSecretKey decrypt(String alias) throws GeneralSecurityException {
+        KeyStore.PasswordProtection protection = new KeyStore.PasswordProtection(password);
+        try {
+            KeyStore.Entry entry = keyStore.getEntry(alias, protection);
+            if (!(entry instanceof KeyStore.SecretKeyEntry ske)) {
+                return null;
+            }
+            SecretKey key = ske.getSecretKey();
+            byte[] octets = key.getEncoded();
+            try {
+                if (octets == null || octets.length == 0) {
+                    throw new KeyStoreException("key store entry " + QuotedText.quote(alias)
+                            + " has no raw key octets");
+                }
+                return new PskSecretKey(octets, key.getAlgorithm());
+            } finally {
+                if (octets != null) {
+                    Arrays.fill(octets, (byte) 0);
+                }
+                destroyQuietly(key);
+            }
+        } catch (UnrecoverableEntryException e) {
+            throw new UnrecoverableEntryException("key store entry " + QuotedText.quote(alias)
+                    + " cannot be decrypted with the key store password");
+        } finally {
+            destroyQuietly(protection);
+        }
+    }
+
+    /**
+     * @return whether an entry matches the KpsaID, from the index (no decryption)
+     * @throws KeyStoreException when two entries match it
+     */
+    @Override
+    public boolean hasKey(KpsaId kpsaId) throws GeneralSecurityException {
+        Objects.requireNonNull(kpsaId, "kpsaId");
+        return resolve(kpsaId) != null;
+    }
+
+    private void checkOpen() {
+        if (destroyed) {
+            throw new IllegalStateException("this key store key provider has been closed");
+        }
+    }
+
+    /** Zeroes the copied password and every decrypted key; later {@link #getKey} calls fail. */
+    @Override
+    public synchronized void destroy() {
+        if (destroyed) {
+            return;
+        }
+        destroyed = true;
+        Arrays.fill(password, '\0');
+        for (PskSecretKey k : cache.values()) {
+            k.destroy();
+        }
+        cache.clear();
+    }
+
+    @Override
+    public synchronized boolean isDestroyed() {
+        return destroyed;
+    }
+
+    /** Same as {@link #destroy()}. */
+    @Override
+    public void close() {
+        destroy();
+    }
+
+    private static void destroyQuietly(Destroyable d) {
+        if (d == null || d.isDestroyed()) {
+            return;
+        }
+        try {
+            d.destroy();
+        } catch (DestroyFailedException e) {
+            // SecretKeySpec and friends cannot be destroyed on Java 17; nothing more to do.
+        }
+    }
+
+    /** @return the store type and entry count; never aliases' keys or the password */
+    @Override
+    public String toString() {
+        return "KeyStoreKeyProvider[" + description + "]";
+    }
+}

@@ -1,0 +1,61 @@
+package dev.saef.keys;
+
+import dev.saef.config.Association;
+import dev.saef.config.SaefConfiguration;
+import java.security.GeneralSecurityException;
+import java.util.Objects;
+import java.util.Optional;
+import javax.crypto.SecretKey;
+
+/**
+ * The standard {@link PskKeyManager}: associations from the association table
+ * ({@code saef.associations}) and keys from inline {@code key=} fields or the key store
+ * ({@code saef.keyStore}), per oneM2M TS-0003 clause 8.2.2.1 (Credential and Association
+ * Configuration). Client associations are chosen by {@code address=}; server associations by the
+ * exact KpsaID octets. Immutable and thread-safe.
+ */
+public final class SaefKeyManager implements PskKeyManager {
+
+    private final SaefConfiguration configuration;
+
+    /** @param configuration the loaded configuration whose table and keys this manager serves */
+    public SaefKeyManager(SaefConfiguration configuration) {
+        this.configuration = Objects.requireNonNull(configuration, "configuration");
+    }
+
+    /** @return the configuration this manager serves (also carries suites and identity settings) */
+    public SaefConfiguration configuration() {
+        return configuration;
+    }
+
+    @Override
+    public Optional<Association> chooseClientAssociation(String peerHost, int peerPort) {
+        if (peerHost == null) {
+            return Optional.empty();
+        }
+        return configuration.associations().forPeer(peerHost, peerPort);
+    }
+
+    @Override
+    public Optional<Association> chooseServerAssociation(byte[] pskIdentity) {
+        if (pskIdentity == null) {
+            return Optional.empty();
+        }
+        return configuration.associations().byWireIdentity(pskIdentity);
+    }
+
+    @Override
+    public SecretKey getKey(Association association) throws GeneralSecurityException {
+        return configuration.keys().getKey(association.kpsaId());
+    }
+
+    @Override
+    public String describe() {
+        return configuration.describe();
+    }
+
+    @Override
+    public String toString() {
+        return "SaefKeyManager[" + describe() + "]";
+    }
+}

@@ -1,0 +1,61 @@
+package dev.saef.protocol;
+
+import dev.saef.config.Association;
+import java.util.Arrays;
+
+/**
+ * Per-connection facts collected by the client and server peers during a handshake, used to bind
+ * the session and to explain failures. Confined to the connection's thread(s) under its lock.
+ */
+final class HandshakeState {
+    /** The association in use (client: chosen before the handshake; server: from the identity). */
+    Association association;
+    /** Server: a psk_identity the key manager did not know, printable form. */
+    String unknownIdentity;
+    /** Server: the suites the client offered. */
+    int[] offeredSuites;
+    /** A local failure's explanation, when a peer callback knew better than the alert code. */
+    String failureDetail;
+    /** Set once the handshake completed and the session is bound. */
+    SessionInfo session;
+    /** Whether the peer's close_notify arrived. */
+    boolean closeNotifyReceived;
+    /** Key bytes owned by this connection (client), zeroed when the handshake ends. */
+    byte[] clientKey;
+
+    void zeroKey() {
+        if (clientKey != null) {
+            Arrays.fill(clientKey, (byte) 0);
+            clientKey = null;
+        }
+    }
+
+    /** @return a printable rendering of untrusted identity bytes: the text when printable ASCII, else hex */
+    static String printable(byte[] identity) {
+        if (identity == null) {
+            return "<none>";
+        }
+        int n = Math.min(identity.length, 160);
+        boolean text = true;
+        for (int i = 0; i < n; i++) {
+            int c = identity[i] & 0xFF;
+            if (c < 0x21 || c > 0x7E) {
+                text = false;
+                break;
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        if (text) {
+            sb.append('\'').append(new String(identity, 0, n, java.nio.charset.StandardCharsets.US_ASCII)).append('\'');
+        } else {
+            sb.append("0x");
+            for (int i = 0; i < n; i++) {
+                sb.append(String.format("%02x", identity[i] & 0xFF));
+            }
+        }
+        if (n < identity.length) {
+            sb.append("...(").append(identity.length).append(" octets)");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,158 @@
+package dev.saef.protocol;
+
+import dev.saef.identity.IdentityMode;
+import dev.saef.keys.PskKeyManager;
+import dev.saef.profile.CipherSuiteInfo;
+import dev.saef.profile.SuiteProfile;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.crypto.TlsCrypto;
+
+/**
+ * The handshake policy shared by every connection of one {@code SSLContext}: the suite profile
+ * (TS-0003 clause 10.2.2), where associations and keys come from (clause 8.2.2.1), the Credential-ID
+ * type used for binding (clauses 10.4, 12.3.2.1), and the TLS extensions SAEF insists on (extended
+ * master secret, RFC 7627). Immutable and thread-safe.
+ */
+public final class SaefPolicy {
+
+    private final TlsCrypto crypto;
+    private final PskKeyManager keyManager;
+    private final SuiteProfile profile;
+    private final boolean requireExtendedMasterSecret;
+    private final int credentialIdType;
+    private final IdentityMode identityMode;
+    private final String localId;
+    private final SecureRandom random;
+
+    private SaefPolicy(Builder b) {
+        this.crypto = Objects.requireNonNull(b.crypto, "crypto");
+        this.keyManager = Objects.requireNonNull(b.keyManager, "keyManager");
+        this.profile = Objects.requireNonNull(b.profile, "profile");
+        this.requireExtendedMasterSecret = b.requireExtendedMasterSecret;
+        this.credentialIdType = b.credentialIdType;
+        this.identityMode = Objects.requireNonNull(b.identityMode, "identityMode");
+        this.localId = b.localId;
+        this.random = b.random != null ? b.random : new SecureRandom();
+        List<String> missing = new ArrayList<>();
+        for (CipherSuiteInfo s : profile.supported()) {
+            if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {s.code()}).length == 0) {
+                missing.add(s.name());
+            }
+        }
+        if (!missing.isEmpty()) {
+            // Fail loudly: BC would otherwise drop them silently and peers would see "no shared cipher".
+            throw new IllegalStateException("the TLS crypto cannot provide cipher suites " + missing
+                    + "; SAEF requires all of the clause 10.2.2 profile (check the JCA providers for AES/GCM,"
+                    + " HmacSHA256/384 and DH)");
+        }
+    }
+
+    /** @return a builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the BC crypto used by every connection */
+    public TlsCrypto crypto() {
+        return crypto;
+    }
+
+    /** @return where associations and keys come from */
+    public PskKeyManager keyManager() {
+        return keyManager;
+    }
+
+    /** @return the clause 10.2.2 suite profile */
+    public SuiteProfile profile() {
+        return profile;
+    }
+
+    /** @return whether peers must negotiate the extended master secret (RFC 7627) */
+    public boolean requireExtendedMasterSecret() {
+        return requireExtendedMasterSecret;
+    }
+
+    /** @return the Credential-ID type prefix (clause 12.3.2.1: 12) */
+    public int credentialIdType() {
+        return credentialIdType;
+    }
+
+    /** @return how strictly KpsaIDs are parsed */
+    public IdentityMode identityMode() {
+        return identityMode;
+    }
+
+    /** @return this entity's own CSE-ID or AE-ID, if configured */
+    public Optional<String> localId() {
+        return Optional.ofNullable(localId);
+    }
+
+    /** @return the randomness source */
+    public SecureRandom random() {
+        return random;
+    }
+
+    /** Builds a {@link SaefPolicy}. */
+    public static final class Builder {
+        private TlsCrypto crypto;
+        private PskKeyManager keyManager;
+        private SuiteProfile profile;
+        private boolean requireExtendedMasterSecret = true;
+        private int credentialIdType = 12;
+        private IdentityMode identityMode = IdentityMode.STRICT;
+        private String localId;
+        private SecureRandom random;
+
+        private Builder() {
+        }
+
+        public Builder crypto(TlsCrypto v) {
+            this.crypto = v;
+            return this;
+        }
+
+        public Builder keyManager(PskKeyManager v) {
+            this.keyManager = v;
+            return this;
+        }
+
+        public Builder profile(SuiteProfile v) {
+            this.profile = v;
+            return this;
+        }
+
+        public Builder requireExtendedMasterSecret(boolean v) {
+            this.requireExtendedMasterSecret = v;
+            return this;
+        }
+
+        public Builder credentialIdType(int v) {
+            this.credentialIdType = v;
+            return this;
+        }
+
+        public Builder identityMode(IdentityMode v) {
+            this.identityMode = v;
+            return this;
+        }
+
+        public Builder localId(String v) {
+            this.localId = v;
+            return this;
+        }
+
+        public Builder random(SecureRandom v) {
+            this.random = v;
+            return this;
+        }
+
+        public SaefPolicy build() {
+            return new SaefPolicy(this);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.saef.protocol;
+
+import dev.saef.config.Association;
+import java.io.IOException;
+import java.net.IDN;
+import java.nio.charset.StandardCharsets;
+import java.util.Vector;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.StandardConstants;
+import org.bouncycastle.tls.AlertLevel;
+import org.bouncycastle.tls.NameType;
+import org.bouncycastle.tls.PSKTlsClient;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.ServerName;
+import org.bouncycastle.tls.TlsPSKIdentity;
+
+/**
+ * Entity A's side of the PSK-SAEF handshake (TS-0003 clause 8.2.2.1): offers the enabled clause
+ * 10.2.2 suites over TLS 1.2 only, sends {@code psk_identity} = KpsaID and uses {@code psk} = Kpsa,
+ * sends SNI (clause 10.2.1), and requires the extended master secret (RFC 7627) unless configured
+ * otherwise. Renegotiation requests from the server are refused (BC's default policy).
+ */
+final class SaefTlsClient extends PSKTlsClient {
+
+    private final SaefPolicy policy;
+    private final ConnectionSpec spec;
+    private final HandshakeState state;
+    private final Runnable onComplete;
+
+    SaefTlsClient(SaefPolicy policy, ConnectionSpec spec, HandshakeState state, Runnable onComplete) {
+        super(policy.crypto(), new Identity(state));
+        this.policy = policy;
+        this.spec = spec;
+        this.state = state;
+        this.onComplete = onComplete;
+    }
+
+    /** The client's PSK identity: the chosen association's KpsaID and a fresh copy of its Kpsa. */
+    private static final class Identity implements TlsPSKIdentity {
+        private final HandshakeState state;
+
+        Identity(HandshakeState state) {
+            this.state = state;
+        }
+
+        @Override
+        public void skipIdentityHint() {
+        }
+
+        @Override
+        public void notifyIdentityHint(byte[] psk_identity_hint) {
+            // Clause 8.2.2.1 defines no use of the hint; the KpsaID is fixed by the association.
+        }
+
+        @Override
+        public byte[] getPSKIdentity() {
+            Association a = state.association;
+            return a.kpsaId().toWire();
+        }
+
+        @Override
+        public byte[] getPSK() {
+            // BC zeroes the array it receives: hand out a copy, keep ours until the handshake ends.
+            return state.clientKey.clone();
+        }
+    }
+
+    @Override
+    protected ProtocolVersion[] getSupportedVersions() {
+        return ProtocolVersion.TLSv12.only();
+    }
+
+    @Override
+    protected int[] getSupportedCipherSuites() {
+        return spec.suiteCodes();
+    }
+
+    @Override
+    public boolean requiresExtendedMasterSecret() {
+        return policy.requireExtendedMasterSecret();
+    }
+
+    @Override
+    protected Vector getSNIServerNames() {
+        Vector<ServerName> names = new Vector<>();
+        if (!spec.serverNames().isEmpty()) {
+            for (SNIServerName n : spec.serverNames()) {
+                if (n.getType() == StandardConstants.SNI_HOST_NAME) {
+                    names.add(new ServerName(NameType.host_name, n.getEncoded()));
+                }
+            }
+        } else {
+            String host = SniNames.hostNameFor(spec.peerHost());
+            if (host != null) {
+                names.add(new ServerName(NameType.host_name, host.getBytes(StandardCharsets.US_ASCII)));
+            }
+        }
+        return names.isEmpty() ? null : names;
+    }
+
+    @Override
+    public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
+        if (alertLevel == AlertLevel.fatal && message != null && state.failureDetail == null) {
+            state.failureDetail = message;
+        }
+    }
+
+    @Override
+    public void notifyAlertReceived(short alertLevel, short alertDescription) {
+        if (alertDescription == org.bouncycastle.tls.AlertDescription.close_notify) {
+            state.closeNotifyReceived = true;
+        }
+    }
+
+    /** @return BC's context of this connection (valid once the protocol has been started) */
+    TlsContext getContextForConnection() {
+        return context;
+    }
+
+    @Override
+    public void notifyHandshakeComplete() throws IOException {
+        super.notifyHandshakeComplete();
+        onComplete.run();
+    }
+
+    /** SNI helpers shared by the client (derive a host name) and tests. */
+    static final class SniNames {
+        private SniNames() {
+        }
+
+        /** @return the ASCII host name for SNI, or null for IP literals and unusable names (RFC 6066 section 3) */
+        static String hostNameFor(String host) {
+            if (host == null || host.isEmpty() || isIpLiteral(host)) {
+                return null;
+            }
+            String h = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+            try {
+                String ascii = IDN.toASCII(h, IDN.USE_STD3_ASCII_RULES);
+                new SNIHostName(ascii); // validates
+                return ascii;
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+
+        static boolean isIpLiteral(String host) {
+            if (host.indexOf(':') >= 0 || host.startsWith("[")) {
+                return true; // IPv6
+            }
+            return host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        }
+    }
+}

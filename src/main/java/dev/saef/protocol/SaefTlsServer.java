@@ -1,0 +1,131 @@
+package dev.saef.protocol;
+
+import dev.saef.config.Association;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.util.Hashtable;
+import java.util.Optional;
+import javax.crypto.SecretKey;
+import org.bouncycastle.tls.AlertLevel;
+import org.bouncycastle.tls.PSKTlsServer;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.TlsExtensionsUtils;
+import org.bouncycastle.tls.TlsPSKIdentityManager;
+
+/**
+ * Entity B's side of the PSK-SAEF handshake (TS-0003 clause 8.2.2.1): accepts only TLS 1.2 and the
+ * enabled clause 10.2.2 suites, looks the client's {@code psk_identity} up as an exact KpsaID,
+ * refuses unknown identities with {@code unknown_psk_identity} (RFC 4279 section 5.1), acknowledges
+ * SNI (clause 10.2.1), and requires the extended master secret unless configured otherwise.
+ */
+final class SaefTlsServer extends PSKTlsServer {
+
+    private final SaefPolicy policy;
+    private final ConnectionSpec spec;
+    private final HandshakeState state;
+    private final Runnable onComplete;
+
+    SaefTlsServer(SaefPolicy policy, ConnectionSpec spec, HandshakeState state, Runnable onComplete) {
+        super(policy.crypto(), new IdentityManager(policy, state));
+        this.policy = policy;
+        this.spec = spec;
+        this.state = state;
+        this.onComplete = onComplete;
+    }
+
+    /** Maps KpsaIDs to keys through the context's key manager. */
+    private static final class IdentityManager implements TlsPSKIdentityManager {
+        private final SaefPolicy policy;
+        private final HandshakeState state;
+
+        IdentityManager(SaefPolicy policy, HandshakeState state) {
+            this.policy = policy;
+            this.state = state;
+        }
+
+        @Override
+        public byte[] getHint() {
+            return null; // no identity hint: clause 8.2.2.1 defines none
+        }
+
+        @Override
+        public byte[] getPSK(byte[] identity) {
+            Optional<Association> found = policy.keyManager().chooseServerAssociation(identity);
+            if (found.isEmpty()) {
+                state.unknownIdentity = HandshakeState.printable(identity);
+                return null; // BC answers unknown_psk_identity
+            }
+            Association a = found.get();
+            try {
+                SecretKey key = policy.keyManager().getKey(a);
+                if (key == null) {
+                    state.failureDetail = "no key available for KpsaID " + a.kpsaId() + " (" + a.source() + ")";
+                    state.unknownIdentity = HandshakeState.printable(identity);
+                    return null;
+                }
+                state.association = a;
+                return key.getEncoded(); // a fresh copy; BC zeroes it after use
+            } catch (GeneralSecurityException e) {
+                state.failureDetail = "key lookup for KpsaID " + a.kpsaId() + " failed: " + e.getClass().getSimpleName();
+                state.unknownIdentity = HandshakeState.printable(identity);
+                return null;
+            }
+        }
+    }
+
+    @Override
+    protected ProtocolVersion[] getSupportedVersions() {
+        return ProtocolVersion.TLSv12.only();
+    }
+
+    @Override
+    protected int[] getSupportedCipherSuites() {
+        return spec.suiteCodes();
+    }
+
+    @Override
+    public boolean requiresExtendedMasterSecret() {
+        return policy.requireExtendedMasterSecret();
+    }
+
+    @Override
+    public void notifyOfferedCipherSuites(int[] offeredCipherSuites) throws IOException {
+        super.notifyOfferedCipherSuites(offeredCipherSuites);
+        state.offeredSuites = offeredCipherSuites.clone();
+    }
+
+    @Override
+    public Hashtable getServerExtensions() throws IOException {
+        Hashtable ext = super.getServerExtensions();
+        if (clientExtensions != null && TlsExtensionsUtils.getServerNameExtensionClient(clientExtensions) != null) {
+            TlsExtensionsUtils.addServerNameExtensionServer(ext); // RFC 6066: empty server_name in ServerHello
+        }
+        return ext;
+    }
+
+    @Override
+    public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
+        if (alertLevel == AlertLevel.fatal && message != null && state.failureDetail == null) {
+            state.failureDetail = message;
+        }
+    }
+
+    @Override
+    public void notifyAlertReceived(short alertLevel, short alertDescription) {
+        if (alertDescription == org.bouncycastle.tls.AlertDescription.close_notify) {
+            state.closeNotifyReceived = true;
+        }
+    }
+
+    /** @return BC's context of this connection (valid once the protocol has been started) */
+    TlsContext getContextForConnection() {
+        return context;
+    }
+
+    @Override
+    public void notifyHandshakeComplete() throws IOException {
+        super.notifyHandshakeComplete();
+        onComplete.run();
+    }
+}

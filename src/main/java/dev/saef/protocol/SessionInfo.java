@@ -1,0 +1,45 @@
+package dev.saef.protocol;
+
+import dev.saef.config.Association;
+import dev.saef.identity.SaefPrincipal;
+import java.security.Principal;
+import java.util.List;
+import javax.net.ssl.SNIServerName;
+
+/**
+ * The outcome of a completed PSK-SAEF handshake: the negotiated parameters and the identity the
+ * security association is bound to (TS-0003 clause 8.2.2.1). Immutable; holds no key material.
+ *
+ * @param protocol always {@code TLSv1.2}
+ * @param cipherSuite the negotiated suite's standard name
+ * @param sessionId the TLS session id (may be empty)
+ * @param association the association used (client: chosen for the peer; server: by KpsaID)
+ * @param peerPrincipal the bound peer identity
+ * @param localPrincipal this entity's own id ({@code saef.localId}), or null
+ * @param requestedServerNames the SNI names sent (client) or received (server)
+ * @param extendedMasterSecret whether RFC 7627 was negotiated
+ * @param encryptThenMac whether RFC 7366 was negotiated (CBC suites only)
+ * @param creationTime when the handshake completed, in ms since the epoch
+ */
+public record SessionInfo(
+        String protocol,
+        String cipherSuite,
+        byte[] sessionId,
+        Association association,
+        SaefPrincipal peerPrincipal,
+        Principal localPrincipal,
+        List<SNIServerName> requestedServerNames,
+        boolean extendedMasterSecret,
+        boolean encryptThenMac,
+        long creationTime) {
+
+    public SessionInfo {
+        sessionId = sessionId == null ? new byte[0] : sessionId.clone();
+        requestedServerNames = requestedServerNames == null ? List.of() : List.copyOf(requestedServerNames);
+    }
+
+    @Override
+    public byte[] sessionId() {
+        return sessionId.clone();
+    }
+}

@@ -1,0 +1,330 @@
+package dev.saef.protocol;
+
+import dev.saef.config.Association;
+import dev.saef.identity.CredentialId;
+import dev.saef.identity.KpsaId;
+import dev.saef.identity.SaefPrincipal;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.Principal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Vector;
+import javax.crypto.SecretKey;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIMatcher;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import org.bouncycastle.tls.NameType;
+import org.bouncycastle.tls.RecordPreview;
+import org.bouncycastle.tls.SecurityParameters;
+import org.bouncycastle.tls.ServerName;
+import org.bouncycastle.tls.TlsClientProtocol;
+import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.TlsProtocol;
+import org.bouncycastle.tls.TlsServerProtocol;
+
+/**
+ * The protocol core: one PSK-SAEF TLS 1.2 connection over Bouncy Castle's non-blocking
+ * {@link TlsProtocol}. Every transport (the {@code SSLEngine}, the {@code SSLSocket}) drives this
+ * class and only moves bytes; all policy - association choice, keys, suites, binding of the session
+ * to an identity (TS-0003 clause 8.2.2.1) and error explanation - lives here and in the peers.
+ *
+ * <p>Not thread-safe: callers serialise access (the engine and socket hold a lock).
+ */
+public final class TlsConnection {
+
+    private final SaefPolicy policy;
+    private final ConnectionSpec spec;
+    private final TlsProtocol protocol;
+    private final HandshakeState state = new HandshakeState();
+    private TlsContext context;
+    private SSLException failure;
+
+    private TlsConnection(SaefPolicy policy, ConnectionSpec spec) {
+        this.policy = policy;
+        this.spec = spec;
+        this.protocol = spec.clientMode() ? new TlsClientProtocol() : new TlsServerProtocol();
+    }
+
+    /**
+     * Starts a handshake. For a client this chooses the association for the peer, fetches its Kpsa
+     * and queues the ClientHello; for a server it waits for the ClientHello.
+     *
+     * @throws SSLHandshakeException when the client has no usable association for the peer
+     */
+    public static TlsConnection start(SaefPolicy policy, ConnectionSpec spec) throws SSLException {
+        TlsConnection c = new TlsConnection(policy, spec);
+        c.begin();
+        return c;
+    }
+
+    private void begin() throws SSLException {
+        if (spec.suites().isEmpty()) {
+            throw new SSLHandshakeException("no cipher suite is enabled; enable at least "
+                    + dev.saef.profile.SuiteProfile.TLS_MANDATORY);
+        }
+        try {
+            if (spec.clientMode()) {
+                chooseClientAssociation();
+                SaefTlsClient client = new SaefTlsClient(policy, spec, state, this::bind);
+                ((TlsClientProtocol) protocol).connect(client);
+                this.context = client.getContextForConnection();
+            } else {
+                SaefTlsServer server = new SaefTlsServer(policy, spec, state, this::bind);
+                ((TlsServerProtocol) protocol).accept(server);
+                this.context = server.getContextForConnection();
+            }
+        } catch (IOException e) {
+            throw fail(e);
+        }
+    }
+
+    private void chooseClientAssociation() throws SSLHandshakeException {
+        String where = (spec.peerHost() == null ? "<no host>" : spec.peerHost())
+                + (spec.peerPort() >= 0 ? ":" + spec.peerPort() : "");
+        Optional<Association> chosen = policy.keyManager().chooseClientAssociation(spec.peerHost(), spec.peerPort());
+        if (chosen.isEmpty()) {
+            throw new SSLHandshakeException("no PSK-SAEF association for " + where + " in "
+                    + policy.keyManager().describe() + ": add a line '<KpsaID> peer=<CSE-ID of the server>"
+                    + " address=" + where + "' (TS-0003 clause 8.2.2.1, Association Configuration)");
+        }
+        Association a = chosen.get();
+        if (a.peerId().isEmpty()) {
+            throw new SSLHandshakeException("association " + a.kpsaId() + " (" + a.source() + ") has no peer=:"
+                    + " as a client (Entity A) SAEF binds the session to the configured IdB, the server's CSE-ID"
+                    + " (TS-0003 clause 8.2.2.1); add peer=<CSE-ID>");
+        }
+        SecretKey key;
+        try {
+            key = policy.keyManager().getKey(a);
+        } catch (GeneralSecurityException e) {
+            SSLHandshakeException x = new SSLHandshakeException("cannot read the Kpsa for KpsaID " + a.kpsaId()
+                    + " (" + a.source() + "): " + e.getMessage());
+            x.initCause(e);
+            throw x;
+        }
+        byte[] encoded = key == null ? null : key.getEncoded();
+        if (encoded == null || encoded.length == 0) {
+            throw new SSLHandshakeException("no Kpsa available for KpsaID " + a.kpsaId() + " (" + a.source()
+                    + "): put key=hex:... on its line or the key in saef.keyStore");
+        }
+        state.association = a;
+        state.clientKey = encoded;
+    }
+
+    /** Called by the peer when BC reports the handshake complete: bind the session (clause 8.2.2.1). */
+    private void bind() {
+        state.zeroKey();
+        SecurityParameters sp = context.getSecurityParametersConnection();
+        Association a = state.association;
+        if (a == null) {
+            // Server: the identity manager recorded the association; re-resolve defensively.
+            a = policy.keyManager().chooseServerAssociation(sp.getPSKIdentity()).orElseThrow(
+                    () -> new IllegalStateException("PSK identity vanished from the key manager"));
+            state.association = a;
+        }
+        KpsaId kpsaId = a.kpsaId();
+        CredentialId credentialId = CredentialId.of(policy.credentialIdType(), kpsaId);
+        SaefPrincipal peer;
+        if (spec.clientMode()) {
+            peer = SaefPrincipal.configured(a.peerId().orElseThrow(), kpsaId, credentialId); // IdB
+        } else if (a.peerId().isPresent()) {
+            peer = SaefPrincipal.configured(a.peerId().get(), kpsaId, credentialId);
+        } else {
+            peer = SaefPrincipal.derived(kpsaId, credentialId);
+        }
+        Principal local = policy.localId().map(SaefPrincipal::local).orElse(null);
+        List<SNIServerName> sni = new ArrayList<>();
+        if (spec.clientMode()) {
+            Vector<?> sent = sp.getClientServerNames();
+            if (sent != null) {
+                for (Object o : sent) {
+                    ServerName n = (ServerName) o;
+                    if (n.getNameType() == NameType.host_name) {
+                        sni.add(new SNIHostName(n.getNameData()));
+                    }
+                }
+            }
+        } else {
+            sni.addAll(receivedServerNames(sp));
+        }
+        byte[] sessionId = context.getSession() != null ? context.getSession().getSessionID() : new byte[0];
+        String suite = dev.saef.profile.SuiteProfile.byCode(sp.getCipherSuite())
+                .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", sp.getCipherSuite()));
+        state.session = new SessionInfo("TLSv1.2", suite, sessionId, a, peer, local, sni,
+                sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(), System.currentTimeMillis());
+    }
+
+    private static List<SNIServerName> receivedServerNames(SecurityParameters sp) {
+        List<SNIServerName> out = new ArrayList<>();
+        Vector<?> names = sp.getClientServerNames();
+        if (names != null) {
+            for (Object o : names) {
+                ServerName n = (ServerName) o;
+                if (n.getNameType() == NameType.host_name) {
+                    try {
+                        out.add(new SNIHostName(n.getNameData()));
+                    } catch (IllegalArgumentException ignored) {
+                        // not a valid host name: not exposed
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** @return the SNI matchers' verdict is applied by the server peer; exposed for transports */
+    List<SNIMatcher> sniMatchers() {
+        return spec.sniMatchers();
+    }
+
+    private SSLException fail(IOException e) {
+        state.zeroKey();
+        SSLException x = HandshakeFailures.translate(e, spec.clientMode(), state.session == null, state, spec,
+                policy.keyManager().describe());
+        if (failure == null) {
+            failure = x;
+        }
+        return x;
+    }
+
+    /**
+     * Feeds bytes received from the peer.
+     *
+     * @throws SSLException on any failure; an alert for the peer is then queued as output
+     */
+    public void offerInput(byte[] buf, int off, int len) throws SSLException {
+        if (failure != null) {
+            throw failure;
+        }
+        try {
+            protocol.offerInput(buf, off, len);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+    }
+
+    /** @return the number of bytes waiting to be sent to the peer */
+    public int availableOutput() {
+        return protocol.getAvailableOutputBytes();
+    }
+
+    /** Moves up to {@code len} bytes of pending output into {@code buf}. */
+    public int readOutput(byte[] buf, int off, int len) {
+        return protocol.readOutput(buf, off, len);
+    }
+
+    /** Moves up to {@code len} bytes of pending output into {@code dst}. */
+    public int readOutput(ByteBuffer dst, int len) {
+        return protocol.readOutput(dst, len);
+    }
+
+    /** @return bytes of received application data ready to read */
+    public int availableInput() {
+        return protocol.getAvailableInputBytes();
+    }
+
+    /** Reads received application data. */
+    public int readInput(byte[] buf, int off, int len) {
+        return protocol.readInput(buf, off, len);
+    }
+
+    /** Reads received application data. */
+    public int readInput(ByteBuffer dst, int len) {
+        return protocol.readInput(dst, len);
+    }
+
+    /** Encrypts application data; the records become available through {@link #readOutput}. */
+    public void writeApplicationData(byte[] buf, int off, int len) throws SSLException {
+        if (failure != null) {
+            throw failure;
+        }
+        try {
+            protocol.writeApplicationData(buf, off, len);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+    }
+
+    /** @return the maximum plaintext bytes in one record */
+    public int applicationDataLimit() {
+        return protocol.getApplicationDataLimit();
+    }
+
+    /** Inspects a 5-byte record header: the size of the whole record and the most plaintext it can yield. */
+    public RecordPreview previewInputRecord(byte[] header) throws SSLException {
+        if (failure != null) {
+            throw failure;
+        }
+        try {
+            return protocol.previewInputRecord(header);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+    }
+
+    /** @return the size of the records that {@code size} bytes of application data will produce */
+    public RecordPreview previewOutputRecord(int size) throws SSLException {
+        try {
+            return protocol.previewOutputRecord(size);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+    }
+
+    /** @return true while the handshake is in progress */
+    public boolean isHandshaking() {
+        return state.session == null && !protocol.isClosed();
+    }
+
+    /** @return true once the handshake completed and the session is bound */
+    public boolean isHandshakeComplete() {
+        return state.session != null;
+    }
+
+    /** @return true once the connection is closed (by close_notify, a fatal alert or {@link #close}) */
+    public boolean isClosed() {
+        return protocol.isClosed();
+    }
+
+    /** @return the failure that ended this connection, if any */
+    public SSLException failure() {
+        return failure;
+    }
+
+    /** @return true once the peer's close_notify arrived (a clean end of the stream) */
+    public boolean closeNotifyReceived() {
+        return state.closeNotifyReceived;
+    }
+
+    /** @return the bound session, or null before the handshake completed */
+    public SessionInfo session() {
+        return state.session;
+    }
+
+    /** @return the association in use (client: from the start; server: once the identity arrived) */
+    public Association association() {
+        return state.association;
+    }
+
+    /** @return the spec this connection was started with */
+    public ConnectionSpec spec() {
+        return spec;
+    }
+
+    /** Sends close_notify (queued as output) and closes the connection; idempotent. */
+    public void close() {
+        state.zeroKey();
+        if (!protocol.isClosed()) {
+            try {
+                protocol.close();
+            } catch (IOException e) {
+                // non-blocking close only queues the alert; nothing to report
+            }
+        }
+    }
+}
