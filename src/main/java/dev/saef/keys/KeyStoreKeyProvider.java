@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 import javax.security.auth.DestroyFailedException;
 import javax.security.auth.Destroyable;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -127,6 +128,8 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
             Arrays.fill(this.password, '\0');
             throw e;
         }
+        attributed.values().forEach(Collections::sort);
+        plain.values().forEach(Collections::sort);
         this.byAttribute = Map.copyOf(attributed);
         this.byAlias = Collections.unmodifiableMap(plain);
         this.description = keyStore.getType() + " key store, " + count + " secret key entr" + (count == 1 ? "y" : "ies");
@@ -252,8 +255,10 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
      * Writes a Kpsa into a key store as a {@code SecretKeyEntry} with alias = the KpsaID and the
      * KpsaID attribute {@value #KPSA_ID_ATTRIBUTE_OID} (so that the exact case survives a PKCS12
      * round trip). The key octets are stored under algorithm {@value #STORE_KEY_ALGORITHM}, whatever
-     * the algorithm of {@code key}. An existing entry for the same KpsaID is replaced; an existing
-     * entry that only matches the alias ignoring case (PKCS12 and JCEKS fold case) is not
+     * the algorithm of {@code key}; the copy handed to the store is a {@code SecretKeySpec} (JCEKS
+     * accepts no other class), which cannot be wiped on Java 17, so prefer to run this in a
+     * short-lived provisioning process. An existing entry for the same KpsaID is replaced; an
+     * existing entry that only matches the alias ignoring case (PKCS12 and JCEKS fold case) is not
      * overwritten: the call fails instead.
      *
      * @param ks a loaded, writable key store (the caller saves it afterwards)
@@ -271,7 +276,7 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
         String alias = id.value();
         KeyStore.PasswordProtection protection = new KeyStore.PasswordProtection(password);
         byte[] octets = key.getEncoded();
-        PskSecretKey stored = null;
+        SecretKey stored = null;
         try {
             if (octets == null || octets.length == 0) {
                 throw new KeyStoreException("the key for KpsaID " + QuotedText.quote(alias)
@@ -280,15 +285,15 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
             if (ks.containsAlias(alias)) {
                 checkReplaceable(ks, id, protection);
             }
-            stored = new PskSecretKey(octets, STORE_KEY_ALGORITHM);
+            // A SecretKeySpec, not a PskSecretKey: JCEKS serializes the key object and only loads
+            // SecretKeySpec back (jceks.key.serialFilter). Its internal copy cannot be zeroed on Java 17.
+            stored = new SecretKeySpec(octets, STORE_KEY_ALGORITHM);
             ks.setEntry(alias, new KeyStore.SecretKeyEntry(stored, Set.of(kpsaIdAttribute(id))), protection);
         } finally {
             if (octets != null) {
                 Arrays.fill(octets, (byte) 0);
             }
-            if (stored != null) {
-                stored.destroy();
-            }
+            destroyQuietly(stored);
             destroyQuietly(protection);
         }
     }

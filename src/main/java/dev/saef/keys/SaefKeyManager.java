@@ -51,7 +51,7 @@ public final class SaefKeyManager implements PskKeyManager {
 
     @Override
     public String describe() {
-        return configuration.describe();
+        return "association table " + configuration.associations().sourceName();
     }
 
     @Override

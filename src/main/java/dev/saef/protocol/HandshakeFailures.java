@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
 
@@ -45,7 +46,7 @@ final class HandshakeFailures {
 
     private static String received(short alert, boolean client, HandshakeState state, ConnectionSpec spec) {
         String peer = client ? "the server" : "the client";
-        String name = AlertDescription.getText(alert);
+        String name = AlertDescription.getName(alert);
         switch (alert) {
             case AlertDescription.unknown_psk_identity:
                 return peer + " does not know " + kpsa(state) + " (alert " + name + "): provision the same KpsaID"
@@ -69,12 +70,12 @@ final class HandshakeFailures {
 
     private static String raised(short alert, boolean client, HandshakeState state, ConnectionSpec spec,
             String keySource) {
-        String name = AlertDescription.getText(alert);
+        String name = AlertDescription.getName(alert);
         String detail = state.failureDetail != null ? " (" + state.failureDetail + ")" : "";
         switch (alert) {
             case AlertDescription.unknown_psk_identity:
-                if (state.failureDetail != null) {
-                    return "the client offered KpsaID " + state.unknownIdentity + " but " + state.failureDetail
+                if (state.keyFailure != null) {
+                    return "the client offered KpsaID " + state.unknownIdentity + " but " + state.keyFailure
                             + "; sent alert " + name;
                 }
                 return "the client offered KpsaID " + state.unknownIdentity + ", which is not provisioned in "
@@ -102,9 +103,16 @@ final class HandshakeFailures {
         }
     }
 
+    static String suiteName(int code) {
+        if (code == CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV) {
+            return SuiteProfile.RENEGOTIATION_SCSV;
+        }
+        return SuiteProfile.byCode(code).map(CipherSuiteInfo::name).orElse(String.format("0x%04X", code));
+    }
+
     static String names(int[] codes) {
         return "[" + Arrays.stream(codes)
-                .mapToObj(c -> SuiteProfile.byCode(c).map(CipherSuiteInfo::name).orElse(String.format("0x%04X", c)))
+                .mapToObj(HandshakeFailures::suiteName)
                 .collect(Collectors.joining(", ")) + "]";
     }
 }

@@ -14,6 +14,8 @@ final class HandshakeState {
     String unknownIdentity;
     /** Server: the suites the client offered. */
     int[] offeredSuites;
+    /** Server: why a known identity could not be given a key (no key, key source failure). */
+    String keyFailure;
     /** A local failure's explanation, when a peer callback knew better than the alert code. */
     String failureDetail;
     /** Set once the handshake completed and the session is bound. */

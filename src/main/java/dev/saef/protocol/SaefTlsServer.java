@@ -60,14 +60,14 @@ final class SaefTlsServer extends PSKTlsServer {
             try {
                 SecretKey key = policy.keyManager().getKey(a);
                 if (key == null) {
-                    state.failureDetail = "no key available for KpsaID " + a.kpsaId() + " (" + a.source() + ")";
+                    state.keyFailure = "no key available for KpsaID " + a.kpsaId() + " (" + a.source() + ")";
                     state.unknownIdentity = HandshakeState.printable(identity);
                     return null;
                 }
                 state.association = a;
                 return key.getEncoded(); // a fresh copy; BC zeroes it after use
             } catch (GeneralSecurityException e) {
-                state.failureDetail = "key lookup for KpsaID " + a.kpsaId() + " failed: " + e.getClass().getSimpleName();
+                state.keyFailure = "key lookup for KpsaID " + a.kpsaId() + " failed: " + e.getClass().getSimpleName();
                 state.unknownIdentity = HandshakeState.printable(identity);
                 return null;
             }
