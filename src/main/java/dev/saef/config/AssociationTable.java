@@ -150,7 +150,7 @@ public final class AssociationTable {
         } catch (IOException e) {
             throw new SaefConfigException("cannot read association table " + source + ": " + e.getMessage());
         }
-        char[] chars = null;
+        char[] chars;
         int length;
         try {
             CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
@@ -170,6 +170,7 @@ public final class AssociationTable {
                         line++;
                     }
                 }
+                Arrays.fill(chars, '\0');
                 throw new SaefConfigException(source + ":" + line + ": not valid UTF-8 (malformed octets at byte offset "
                         + in.position() + " of the file)");
             }
@@ -474,7 +475,7 @@ public final class AssociationTable {
                     int eq = indexOf(s, e, '=');
                     if (eq < 0) {
                         String shown = safeName(s, e);
-                        throw error((shown != null ? "field " + shown : "field #" + t)
+                        throw error((shown != null ? "field '" + shown + "'" : "field #" + t + " after the KpsaID")
                                 + " has no '=': " + FIELDS + " (name=value)");
                     }
                     if (regionEquals(s, eq, "peer")) {
@@ -509,7 +510,8 @@ public final class AssociationTable {
                         key = decodeKey(eq + 1, e);
                     } else {
                         String shown = safeName(s, eq);
-                        throw error("unknown field" + (shown != null ? " " + shown + "=" : " #" + t) + "; " + FIELDS);
+                        throw error("unknown field "
+                                + (shown != null ? "'" + shown + "='" : "#" + t + " after the KpsaID") + "; " + FIELDS);
                     }
                 }
                 if (address != null) {
@@ -661,7 +663,10 @@ public final class AssociationTable {
             return sb == null ? message : sb.append(message, from, message.length()).toString();
         }
 
-        /** @return the region quoted if it looks like a field name (letters, '-', '_'), else null */
+        /**
+         * @return the region if it looks like a field name (up to 16 letters, '-', '_'), else null: a
+         *     malformed field may be misplaced key text, which must not reach a message
+         */
         private String safeName(int s, int e) {
             if (e - s < 1 || e - s > 16) {
                 return null;
@@ -672,7 +677,7 @@ public final class AssociationTable {
                     return null;
                 }
             }
-            return "'" + new String(buf, s, e - s) + "'";
+            return new String(buf, s, e - s);
         }
 
         private String text(int token) {

@@ -25,6 +25,8 @@ public record HostPort(String host, int port) {
     public static final int ANY_PORT = -1;
 
     /**
+     * @param host the host name or IP literal (IPv6 with or without brackets); canonicalised
+     * @param port 1..65535 or {@link #ANY_PORT}
      * @throws IllegalArgumentException when the host is empty or malformed, or the port is neither
      *     {@link #ANY_PORT} nor 1..65535
      */

@@ -179,8 +179,7 @@ public final class SaefConfiguration {
                 if (storeFile != null) {
                     owned = loadKeyStore(props, storeFile);
                     store = owned;
-                    keyDescription = owned.toString().replace("KeyStoreKeyProvider[", "").replace("]", "")
-                            + " " + storeFile;
+                    keyDescription = owned.description() + " " + storeFile;
                 } else {
                     keyDescription = "no key store";
                 }

@@ -58,6 +58,8 @@ public final class CredentialId {
      * Parses {@code <type-ID>-<value>} with the clause 10.4 value characters (letters, digits,
      * {@code . _ - @}). Same as {@code parse(text, IdentityMode.STRICT)}.
      *
+     * @param text the Credential-ID
+     * @return the Credential-ID, keeping {@code text} exactly
      * @throws IllegalArgumentException when the text is not a Credential-ID
      */
     public static CredentialId parse(String text) {

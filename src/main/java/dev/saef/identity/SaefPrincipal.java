@@ -184,6 +184,15 @@ public final class SaefPrincipal implements Principal, Serializable {
         return sb.append(']').toString();
     }
 
+    /**
+     * Re-checks the invariants of the factories, so that a crafted stream cannot produce a principal
+     * the factories would refuse.
+     *
+     * @param in the stream
+     * @throws IOException when reading fails
+     * @throws ClassNotFoundException when a class of the stream is missing
+     * @throws InvalidObjectException when the fields break an invariant
+     */
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         try {

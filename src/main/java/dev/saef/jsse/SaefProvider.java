@@ -30,5 +30,8 @@ public final class SaefProvider extends Provider {
                 List.of(), Map.of()));
         putService(new Service(this, "KeyManagerFactory", "PSK",
                 dev.saef.keys.PskKeyManagerFactorySpi.class.getName(), List.of("SAEF-PSK"), Map.of()));
+        if (SunProviderFallback.sunProviderMissing()) {
+            SunProviderFallback.registerInto(this, this::putService);
+        }
     }
 }

@@ -32,6 +32,8 @@ import javax.net.ssl.TrustManager;
 public class SaefSSLContextSpi extends SSLContextSpi {
 
     private volatile SaefContext context;
+    /** Default context only: why the system-property configuration could not be loaded. */
+    private volatile KeyManagementException failure;
 
     /** Creates an uninitialised context (the JCA calls this). */
     public SaefSSLContextSpi() {
@@ -91,6 +93,10 @@ public class SaefSSLContextSpi extends SSLContextSpi {
 
     SaefContext context() {
         SaefContext c = context;
+        if (c == null && failure != null) {
+            throw new IllegalStateException("the SAEF default SSLContext is unusable: " + failure.getMessage(),
+                    failure);
+        }
         if (c == null) {
             throw new IllegalStateException("SSLContext is not initialized: call init(...) first");
         }
@@ -144,8 +150,16 @@ public class SaefSSLContextSpi extends SSLContextSpi {
      */
     public static final class Default extends SaefSSLContextSpi {
         /** Creates and initialises the default context from system properties. */
-        public Default() throws KeyManagementException {
-            super.engineInit(null, null, null);
+        public Default() {
+            try {
+                super.engineInit(null, null, null);
+            } catch (KeyManagementException e) {
+                // Not thrown: the JCA would silently fall back to the next provider's Default context
+                // (plain certificate TLS). Every use of this context fails with the cause instead.
+                super.failure = e;
+                System.getLogger("dev.saef").log(System.Logger.Level.ERROR, "SAEF default SSLContext: "
+                        + e.getMessage());
+            }
         }
 
         @Override

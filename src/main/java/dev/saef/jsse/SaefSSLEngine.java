@@ -247,8 +247,8 @@ final class SaefSSLEngine extends SSLEngine {
         if (conn == null) {
             return;
         }
+        // Only the inbound side ends here: close_notify is sent when the application closes outbound.
         boolean truncated = !conn.closeNotifyReceived() && !conn.isClosed();
-        conn.close();
         if (truncated && conn.isHandshakeComplete()) {
             throw new SSLException("inbound closed before receiving the peer's close_notify: possible truncation attack");
         }

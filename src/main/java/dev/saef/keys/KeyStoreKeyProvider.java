@@ -237,7 +237,11 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
         }
     }
 
-    /** @return the PKCS12 attribute {@link #storeKey} attaches: {@value #KPSA_ID_ATTRIBUTE_OID} = the KpsaID */
+    /**
+     * @param kpsaId the KpsaID
+     * @return the PKCS12 attribute {@link #storeKey} attaches: {@value #KPSA_ID_ATTRIBUTE_OID} = the
+     *     KpsaID as a UTF8String
+     */
     public static PKCS12Attribute kpsaIdAttribute(KpsaId kpsaId) {
         try {
             byte[] der = new DERSequence(new ASN1Encodable[] {
@@ -467,7 +471,12 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
         }
     }
 
-    /** @return the store type and entry count; never aliases' keys or the password */
+    /** @return e.g. {@code PKCS12 key store, 3 secret key entries}; no aliases, keys or password */
+    public String description() {
+        return description;
+    }
+
+    /** @return {@code KeyStoreKeyProvider[}{@link #description()}{@code ]} */
     @Override
     public String toString() {
         return "KeyStoreKeyProvider[" + description + "]";

@@ -20,14 +20,16 @@ import javax.crypto.SecretKey;
  */
 public final class PskSecretKey implements SecretKey {
 
+    /** Unused: instances refuse serialization. */
     private static final long serialVersionUID = 1L;
 
     /** The algorithm name of PSK-SAEF keys created by this project: an opaque TLS pre-shared key. */
     public static final String ALGORITHM = "TlsPsk";
 
-    private final byte[] key;
-    private final String algorithm;
-    private boolean destroyed;
+    // Transient: key octets never enter a serial form (and writeObject refuses anyway).
+    private final transient byte[] key;
+    private final transient String algorithm;
+    private transient boolean destroyed;
 
     /**
      * @param key the key octets; copied (the caller keeps and should zero its array)
@@ -97,10 +99,18 @@ public final class PskSecretKey implements SecretKey {
         return "PskSecretKey[" + algorithm + (isDestroyed() ? ", destroyed]" : "]");
     }
 
+    /**
+     * @param out unused
+     * @throws NotSerializableException always: keys must not be serialized
+     */
     private void writeObject(ObjectOutputStream out) throws IOException {
         throw new NotSerializableException("PSK-SAEF keys are not serializable");
     }
 
+    /**
+     * @param in unused
+     * @throws NotSerializableException always
+     */
     private void readObject(ObjectInputStream in) throws IOException {
         throw new NotSerializableException("PSK-SAEF keys are not serializable");
     }

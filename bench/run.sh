@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs the SAEF-vs-SunJSSE JMH benchmarks (src/test/java/dev/saef/bench).
+#
+#   bench/run.sh                                  # everything, defaults below
+#   bench/run.sh EngineHandshake                  # one benchmark class (JMH regex)
+#   bench/run.sh Bulk -p config=SAEF_PSK_GCM      # one configuration
+#   bench/run.sh -l                               # list benchmarks
+#   bench/run.sh -h                               # JMH help
+#
+# Defaults, chosen for a small, shared (noisy) machine: -f 1 -wi 3 -w 2s -i 5 -r 2s, plus JSON results
+# in target/jmh-results.json. Any of these given on the command line (as a separate word, e.g. "-i 10",
+# or "-i=10") replaces the default; all other arguments go to JMH unchanged. The run uses a private
+# copy of target/classes and target/test-classes, so rebuilding the project meanwhile is harmless.
+# BENCH_JAVA_OPTS adds options for the JMH launcher JVM (forks get theirs from -jvmArgs...).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+log "building test classes"
+if ! mvn -B -q -o test-compile; then
+    log "offline build failed; retrying online"
+    mvn -B -q test-compile
+fi
+
+CP_FILE=target/bench-classpath.txt
+if ! mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test; then
+    log "offline classpath failed; retrying online"
+    mvn -B -q dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test
+fi
+CP="$(cat "$CP_FILE")"
+
+has_opt() {
+    local want="$1" a
+    for a in "${ARGS[@]+"${ARGS[@]}"}"; do
+        if [[ "$a" == "$want" || "$a" == "$want="* ]]; then
+            return 0
+        fi
+    done
+    return 1
+}
+
+ARGS=("$@")
+DEFAULTS=()
+add_default() { # option value
+    if ! has_opt "$1"; then
+        DEFAULTS+=("$1" "$2")
+    fi
+}
+add_default -f 1
+add_default -wi 3
+add_default -w 2s
+add_default -i 5
+add_default -r 2s
+add_default -rf json
+RESULTS_DEFAULT=0
+if ! has_opt -rff; then
+    RESULTS_DEFAULT=1 # written inside the snapshot dir, copied to target/ at the end
+fi
+
+# Run from a private copy of the compiled classes: a rebuild or "mvn clean" in the working tree
+# during a long run must not pull classes from under the JMH forks (each fork re-reads them).
+SNAP="$(mktemp -d "${TMPDIR:-/tmp}/saef-bench.XXXXXX")"
+trap 'rm -rf "$SNAP"' EXIT
+cp -r target/classes "$SNAP/classes"
+cp -r target/test-classes "$SNAP/test-classes"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+    log "source: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src/main 2>/dev/null || echo ' + uncommitted changes in src/main')"
+fi
+
+if [[ $RESULTS_DEFAULT == 1 ]]; then
+    DEFAULTS+=(-rff "$SNAP/jmh-results.json")
+fi
+log "java ${BENCH_JAVA_OPTS:-} org.openjdk.jmh.Main ${DEFAULTS[*]} ${ARGS[*]+"${ARGS[*]}"}"
+status=0
+# shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of words on purpose
+java ${BENCH_JAVA_OPTS:-} -cp "$SNAP/test-classes:$SNAP/classes:$CP" org.openjdk.jmh.Main \
+    "${DEFAULTS[@]}" "${ARGS[@]+"${ARGS[@]}"}" || status=$?
+if [[ $RESULTS_DEFAULT == 1 && -f "$SNAP/jmh-results.json" ]]; then
+    mkdir -p target
+    cp "$SNAP/jmh-results.json" target/jmh-results.json
+    log "results: target/jmh-results.json"
+fi
+exit "$status"

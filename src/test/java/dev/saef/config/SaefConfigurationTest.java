@@ -1,0 +1,287 @@
+package dev.saef.config;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.saef.identity.IdentityMode;
+import dev.saef.identity.KpsaId;
+import dev.saef.keys.KeyStoreKeyProvider;
+import dev.saef.keys.PskKeyProvider;
+import java.io.OutputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Properties;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SaefConfigurationTest {
+
+    private static final String STORE_PASSWORD = "store-secret-pw";
+    private static final byte[] STORE_KEY = HexFormat.of().parseHex("a0a1a2a3a4a5a6a7");
+
+    @TempDir
+    Path dir;
+
+    private static Properties props(String... kv) {
+        Properties p = new Properties();
+        for (int i = 0; i < kv.length; i += 2) {
+            p.setProperty(kv[i], kv[i + 1]);
+        }
+        return p;
+    }
+
+    private static String error(Properties p) {
+        SaefConfigException e = assertThrows(SaefConfigException.class, () -> SaefConfiguration.from(p));
+        assertFalse(e.getMessage().contains(STORE_PASSWORD), e.getMessage());
+        assertFalse(e.getMessage().contains("00112233445566778899aabbccddeeff"), e.getMessage());
+        return e.getMessage();
+    }
+
+    private Path table(String text) throws Exception {
+        Path f = dir.resolve("associations");
+        Files.writeString(f, text, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        return f;
+    }
+
+    /** A PKCS12 store holding {@link #STORE_KEY} for each KpsaID. */
+    private Path store(String... ids) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        for (String id : ids) {
+            KeyStoreKeyProvider.storeKey(ks, KpsaId.parse(id, IdentityMode.STRICT), new SecretKeySpec(STORE_KEY, "AES"),
+                    STORE_PASSWORD.toCharArray());
+        }
+        Path f = dir.resolve("keys.p12");
+        try (OutputStream out = Files.newOutputStream(f)) {
+            ks.store(out, STORE_PASSWORD.toCharArray());
+        }
+        return f;
+    }
+
+    private static KpsaId id(String text) {
+        return KpsaId.parse(text, IdentityMode.STRICT);
+    }
+
+    @Test
+    void defaultsWithoutProperties() throws Exception {
+        SaefConfiguration c = SaefConfiguration.from(new Properties());
+        assertTrue(c.associations().associations().isEmpty());
+        assertEquals(Optional.empty(), c.localId());
+        assertEquals(IdentityMode.STRICT, c.identityMode());
+        assertEquals(12, c.credentialIdType());
+        assertEquals(Optional.empty(), c.cipherSuites());
+        assertFalse(c.ecdhePskEnabled());
+        assertTrue(c.requireExtendedMasterSecret());
+        assertEquals(Optional.empty(), c.associationsFile());
+        assertNull(c.keys().getKey(id("a@x.com")));
+        assertEquals("associations (no association table) (0, 0 with inline keys), no key store, identity mode strict,"
+                + " Credential-ID type 12", c.describe());
+    }
+
+    @Test
+    void readsEverySetting() throws Exception {
+        Path t = table("ae42@sp.example.com peer=/id-in key=hex:00112233445566778899aabbccddeeff\n");
+        SaefConfiguration c = SaefConfiguration.from(props(
+                "saef.associations", " " + t + " ",
+                "saef.localId", "/id-mn1",
+                "saef.identityMode", "LENIENT",
+                "saef.credentialIdType", "00",
+                "saef.cipherSuites", " TLS_PSK_WITH_AES_128_CBC_SHA256,TLS_PSK_WITH_AES_128_CCM_8",
+                "saef.enableEcdhePsk", "TRUE",
+                "saef.requireExtendedMasterSecret", "false",
+                "saef.debug", "anything (not ours)"));
+        assertEquals(1, c.associations().associations().size());
+        assertEquals(Optional.of(t), c.associationsFile());
+        assertEquals(Optional.of("/id-mn1"), c.localId());
+        assertEquals(IdentityMode.LENIENT, c.identityMode());
+        assertEquals(IdentityMode.LENIENT, c.associations().identityMode());
+        assertEquals(0, c.credentialIdType());
+        assertEquals(Optional.of(" TLS_PSK_WITH_AES_128_CBC_SHA256,TLS_PSK_WITH_AES_128_CCM_8"), c.cipherSuites());
+        assertTrue(c.ecdhePskEnabled());
+        assertFalse(c.requireExtendedMasterSecret());
+        assertArrayEquals(HexFormat.of().parseHex("00112233445566778899aabbccddeeff"),
+                c.keys().getKey(id("ae42@sp.example.com")).getEncoded());
+        assertEquals("associations " + t + " (1, 1 with inline keys), no key store, identity mode lenient,"
+                + " Credential-ID type 0, local id /id-mn1, suites  TLS_PSK_WITH_AES_128_CBC_SHA256,"
+                + "TLS_PSK_WITH_AES_128_CCM_8, ECDHE_PSK enabled, extended master secret not required", c.describe());
+        assertFalse(c.toString().contains("00112233"));
+    }
+
+    @Test
+    void badValuesNameThePropertyAndTheAllowedValues() {
+        assertEquals("saef.identityMode: 'loose' is not allowed; use strict (TS-0003 clause 10.5 KpsaIDs, default) or"
+                + " lenient (any printable US-ASCII, e.g. GBA B-TIDs)", error(props("saef.identityMode", "loose")));
+        assertEquals("saef.credentialIdType: 'abc' is not allowed; use a non-negative integer: 12 (TS-0003 clause"
+                + " 12.3.2.1, default) or 0 for the 00- prefix of TS-0013", error(props("saef.credentialIdType", "abc")));
+        assertEquals("saef.credentialIdType: '-1' is not allowed; use a non-negative integer: 12 (TS-0003 clause"
+                + " 12.3.2.1, default) or 0 for the 00- prefix of TS-0013", error(props("saef.credentialIdType", "-1")));
+        assertEquals("saef.credentialIdType: '1234567890' is not allowed; use a non-negative integer: 12 (TS-0003"
+                + " clause 12.3.2.1, default) or 0 for the 00- prefix of TS-0013",
+                error(props("saef.credentialIdType", "1234567890")));
+        assertEquals("saef.enableEcdhePsk: 'yes' is not allowed; use true or false (default false)",
+                error(props("saef.enableEcdhePsk", "yes")));
+        assertEquals("saef.requireExtendedMasterSecret: '' is not allowed; use true or false (default true)",
+                error(props("saef.requireExtendedMasterSecret", "")));
+        assertEquals("saef.localId is empty; set it to this entity's CSE-ID or AE-ID, or leave it unset",
+                error(props("saef.localId", "  ")));
+        assertEquals("saef.localId: entity identifier '/id\\u0007mn1': character U+0007 (control character) at index 3"
+                + " is not allowed", error(props("saef.localId", "/id\u0007mn1")));
+        assertEquals("saef.associations is empty; set it to a file path or leave it unset",
+                error(props("saef.associations", "")));
+        assertEquals("saef.associations: 'a\\u0000b' is not a valid path: Nul character not allowed",
+                error(props("saef.associations", "a\u0000b")));
+        assertEquals("unknown property saef.keystore: did you mean saef.keyStore? (property names are case-sensitive)",
+                error(props("saef.keystore", "/x")));
+        assertEquals("unknown property SAEF.Associations: did you mean saef.associations? (property names are"
+                + " case-sensitive)", error(props("SAEF.Associations", "/x")));
+    }
+
+    @Test
+    void associationTableErrorsPassThrough() throws Exception {
+        Path missing = dir.resolve("none");
+        assertEquals("association table " + missing + " does not exist", error(props("saef.associations",
+                missing.toString())));
+        Path t = table("a@x.com key=hex:00112233445566778899aabbccddeeff\n");
+        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("association table " + t + " contains inline keys (key=) but group or others may read or write it"
+                + " (permissions rw-r--r--); restrict it with: chmod 600 " + t,
+                error(props("saef.associations", t.toString())));
+    }
+
+    @Test
+    void everyAssociationNeedsAKey() throws Exception {
+        Path t = table("# two lines\na@x.com key=hex:00112233445566778899aabbccddeeff\nb@x.com peer=/id-b\n");
+        assertEquals(t + ":3: no key for KpsaID b@x.com: add key=hex:... or key=base64:... to the line, or set"
+                + " saef.keyStore to a key store that holds it", error(props("saef.associations", t.toString())));
+        Path ks = store("other@x.com");
+        assertEquals(t + ":3: no key for KpsaID b@x.com: add key=hex:... or key=base64:... to the line, or put it in"
+                + " saef.keyStore (" + ks + ")", error(props("saef.associations", t.toString(),
+                        "saef.keyStore", ks.toString(), "saef.keyStorePassword", STORE_PASSWORD)));
+    }
+
+    @Test
+    void keysComeFromTheTableFirstThenTheKeyStore() throws Exception {
+        Path t = table("a@x.com key=hex:00112233445566778899aabbccddeeff\nb@x.com peer=/id-b\nAE9@x.com\n");
+        Path ks = store("a@x.com", "b@x.com", "AE9@x.com");
+        SaefConfiguration c = SaefConfiguration.from(props("saef.associations", t.toString(),
+                "saef.keyStore", ks.toString(), "saef.keyStoreType", "PKCS12", "saef.keyStorePassword", STORE_PASSWORD));
+        assertArrayEquals(HexFormat.of().parseHex("00112233445566778899aabbccddeeff"),
+                c.keys().getKey(id("a@x.com")).getEncoded());
+        assertArrayEquals(STORE_KEY, c.keys().getKey(id("b@x.com")).getEncoded());
+        assertArrayEquals(STORE_KEY, c.keys().getKey(id("AE9@x.com")).getEncoded());
+        assertNull(c.keys().getKey(id("ae9@x.com")));
+        assertEquals("associations " + t + " (3, 1 with inline keys), PKCS12 key store, 3 secret key entries " + ks
+                + ", identity mode strict, Credential-ID type 12", c.describe());
+        assertFalse(c.describe().contains(STORE_PASSWORD));
+        c.destroy();
+        assertTrue(c.associations().isDestroyed());
+        assertThrows(IllegalStateException.class, () -> c.keys().getKey(id("b@x.com")));
+    }
+
+    @Test
+    void keyStoreErrors() throws Exception {
+        Path t = table("b@x.com\n");
+        Path ks = store("b@x.com");
+        assertEquals("saef.keyStorePassword is not set; it is required with saef.keyStore (the same password protects"
+                + " the store and its entries)", error(props("saef.associations", t.toString(),
+                        "saef.keyStore", ks.toString())));
+        assertEquals("saef.keyStore " + ks + ": wrong saef.keyStorePassword (or the file is damaged)",
+                error(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+                        "saef.keyStorePassword", "wrong")));
+        Path missing = dir.resolve("missing.p12");
+        assertEquals("saef.keyStore " + missing + " does not exist", error(props("saef.keyStore", missing.toString(),
+                "saef.keyStorePassword", STORE_PASSWORD)));
+        assertEquals("saef.keyStore " + dir + " is a directory, not a key store file", error(props("saef.keyStore",
+                dir.toString(), "saef.keyStorePassword", STORE_PASSWORD)));
+        assertEquals("saef.keyStoreType: 'NOPE' is not a key store type of this JVM; use PKCS12 (default) or JCEKS",
+                error(props("saef.keyStore", ks.toString(), "saef.keyStoreType", "NOPE",
+                        "saef.keyStorePassword", STORE_PASSWORD)));
+        assertEquals("saef.keyStoreType is empty; use PKCS12 (default) or JCEKS", error(props("saef.keyStore",
+                ks.toString(), "saef.keyStoreType", " ", "saef.keyStorePassword", STORE_PASSWORD)));
+    }
+
+    @Test
+    void anAmbiguousKeyStoreIsAStartError() throws Exception {
+        KeyStore bks = KeyStore.getInstance("BKS", new BouncyCastleProvider());
+        bks.load(null, null);
+        KeyStore.PasswordProtection pp = new KeyStore.PasswordProtection(STORE_PASSWORD.toCharArray());
+        bks.setEntry("AE1@x.com", new KeyStore.SecretKeyEntry(new SecretKeySpec(new byte[] {1}, "AES")), pp);
+        bks.setEntry("ae1@x.com", new KeyStore.SecretKeyEntry(new SecretKeySpec(new byte[] {2}, "AES")), pp);
+        Path t = table("AE1@x.com peer=/id-1\n");
+        KeyStoreKeyProvider provider = new KeyStoreKeyProvider(bks, STORE_PASSWORD.toCharArray());
+        SaefConfigException e = assertThrows(SaefConfigException.class, () -> SaefConfiguration.from(
+                props("saef.associations", t.toString()), provider));
+        assertEquals(t + ":1: key for KpsaID AE1@x.com: ambiguous: aliases 'AE1@x.com' and 'ae1@x.com' both match"
+                + " KpsaID 'AE1@x.com' ignoring case; add the KpsaID attribute"
+                + " 2.25.178118512728436388565434010869174190155 to the right entry (KeyStoreKeyProvider.storeKey"
+                + " writes it)", e.getMessage());
+    }
+
+    @Test
+    void aGivenKeyProviderReplacesTheKeyStoreProperty() throws Exception {
+        Path t = table("b@x.com peer=/id-b\n");
+        PskKeyProvider given = kpsa -> kpsa.value().equals("b@x.com")
+                ? new dev.saef.keys.PskSecretKey(new byte[] {4, 2}) : null;
+        SaefConfiguration c = SaefConfiguration.from(props("saef.associations", t.toString(),
+                "saef.keyStore", dir.resolve("ignored.p12").toString()), given);
+        assertArrayEquals(new byte[] {4, 2}, c.keys().getKey(id("b@x.com")).getEncoded());
+        c.destroy(); // does not touch the caller's provider
+        assertArrayEquals(new byte[] {4, 2}, given.getKey(id("b@x.com")).getEncoded());
+    }
+
+    @Test
+    void programmaticConfiguration() throws Exception {
+        AssociationTable t = AssociationTable.parse("demo", new StringReader(
+                "a@x.com peer=/id-in key=hex:0102\nb@x.com peer=/id-b\n"), IdentityMode.STRICT, true);
+        SaefConfiguration c = SaefConfiguration.of(t, t.inlineKeys());
+        assertSame(t, c.associations());
+        assertEquals(12, c.credentialIdType());
+        assertTrue(c.requireExtendedMasterSecret());
+        SaefConfiguration d = c.withLocalId("/id-mn1").withCredentialIdType(0).withCipherSuites("X")
+                .withEcdhePskEnabled(true).withRequireExtendedMasterSecret(false);
+        assertEquals(Optional.of("/id-mn1"), d.localId());
+        assertEquals(0, d.credentialIdType());
+        assertEquals(Optional.of("X"), d.cipherSuites());
+        assertTrue(d.ecdhePskEnabled());
+        assertFalse(d.requireExtendedMasterSecret());
+        assertEquals(Optional.empty(), c.localId()); // the original is unchanged
+        assertEquals(Optional.empty(), d.withLocalId(null).localId());
+        assertThrows(IllegalArgumentException.class, () -> c.withLocalId(""));
+        assertThrows(IllegalArgumentException.class, () -> c.withCredentialIdType(-1));
+        assertEquals("demo:2: no key for KpsaID b@x.com: add key=hex:... or key=base64:... to the line, or put it in"
+                + " the key provider", assertThrows(SaefConfigException.class, c::validate).getMessage());
+        AssociationTable ok = AssociationTable.parse("demo", new StringReader("a@x.com key=hex:0102\n"),
+                IdentityMode.STRICT, true);
+        SaefConfiguration valid = SaefConfiguration.of(ok, ok.inlineKeys());
+        assertSame(valid, valid.validate());
+    }
+
+    @Test
+    void fromSystemPropertiesReadsTheSameProperties() throws Exception {
+        String before = System.getProperty("saef.credentialIdType");
+        System.setProperty("saef.credentialIdType", "13");
+        try {
+            assertEquals(13, SaefConfiguration.fromSystemProperties().credentialIdType());
+        } finally {
+            if (before == null) {
+                System.clearProperty("saef.credentialIdType");
+            } else {
+                System.setProperty("saef.credentialIdType", before);
+            }
+        }
+    }
+}

@@ -1,0 +1,720 @@
+package dev.saef.interop;
+
+import static dev.saef.interop.InteropContexts.clientTable;
+import static dev.saef.interop.InteropContexts.context;
+import static dev.saef.interop.InteropContexts.serverTable;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.saef.config.SaefConfiguration;
+import dev.saef.identity.SaefPrincipal;
+import dev.saef.profile.CipherSuiteInfo;
+import dev.saef.profile.SuiteProfile;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Interop of the SAEF provider with a real OpenSSL ({@code openssl s_server} / {@code s_client},
+ * Debian 12's OpenSSL 3.0.x) over loopback TCP: TLS 1.2 PSK, psk_identity = KpsaID, psk = Kpsa
+ * (oneM2M TS-0003 clauses 8.2.2.1 and 10.2.2). The tests start the OpenSSL processes themselves and
+ * are skipped when {@code openssl} is not on {@code PATH}.
+ *
+ * <p>Interop matrix (OpenSSL 3.0.19, BC 1.84; "client"/"server" = the SAEF role):
+ * <pre>
+ * suite (JSSE name)                          OpenSSL name                 SAEF client  SAEF server
+ * TLS_PSK_WITH_AES_128_GCM_SHA256            PSK-AES128-GCM-SHA256        pass         pass
+ * TLS_PSK_WITH_AES_256_GCM_SHA384            PSK-AES256-GCM-SHA384        pass         pass
+ * TLS_PSK_WITH_AES_128_CCM                   PSK-AES128-CCM               pass         pass
+ * TLS_PSK_WITH_AES_256_CCM                   PSK-AES256-CCM               pass         pass
+ * TLS_PSK_WITH_AES_128_CCM_8 (DTLS mand.)    PSK-AES128-CCM8              pass         pass
+ * TLS_PSK_WITH_AES_256_CCM_8                 PSK-AES256-CCM8              pass         pass
+ * TLS_PSK_WITH_AES_128_CBC_SHA256 (TLS mand.) PSK-AES128-CBC-SHA256       pass         pass
+ * TLS_PSK_WITH_AES_256_CBC_SHA384            PSK-AES256-CBC-SHA384        pass         pass
+ * TLS_DHE_PSK_WITH_AES_128_GCM_SHA256        DHE-PSK-AES128-GCM-SHA256    pass         pass
+ * TLS_DHE_PSK_WITH_AES_256_GCM_SHA384        DHE-PSK-AES256-GCM-SHA384    pass         pass
+ * TLS_DHE_PSK_WITH_AES_128_CCM               DHE-PSK-AES128-CCM           pass         pass
+ * TLS_DHE_PSK_WITH_AES_256_CCM               DHE-PSK-AES256-CCM           pass         pass
+ * TLS_PSK_DHE_WITH_AES_128_CCM_8             DHE-PSK-AES128-CCM8          pass         pass
+ * TLS_PSK_DHE_WITH_AES_256_CCM_8             DHE-PSK-AES256-CCM8          pass         pass
+ * TLS_DHE_PSK_WITH_AES_128_CBC_SHA256        DHE-PSK-AES128-CBC-SHA256    pass         pass
+ * TLS_DHE_PSK_WITH_AES_256_CBC_SHA384        DHE-PSK-AES256-CBC-SHA384    pass         pass
+ * TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256      (none, RFC 8442 0xD001)      skipped: not in OpenSSL 3.0
+ * TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384      (none, RFC 8442 0xD002)      skipped: not in OpenSSL 3.0
+ * TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256      (none, RFC 8442 0xD005)      skipped: not in OpenSSL 3.0
+ * TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256    (none, RFC 8442 0xD003)      skipped: not in OpenSSL 3.0
+ * TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256      ECDHE-PSK-AES128-CBC-SHA256  pass         pass
+ * TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384      ECDHE-PSK-AES256-CBC-SHA384  pass         pass
+ * </pre>
+ * Every "pass" is a full handshake plus data in both directions, with OpenSSL's own report of the
+ * negotiated suite and of the extended master secret (RFC 7627) checked. The two mandatory suites
+ * are also checked in depth (ServerHello code point and extensions from {@code -trace}, the
+ * psk_identity octets, a server identity hint, SNI). Negative cases (wrong Kpsa either way, unknown
+ * KpsaID, a suite disabled on our side) check the exact message SAEF produces. The run prints the
+ * live matrix of its own results to the test output ({@code target/surefire-reports/*-output.txt}).
+ */
+@Timeout(60)
+class OpenSslInteropTest {
+
+    static final String KPSA = "ae42@sp.example.com";
+    static final String KEY = "00112233445566778899aabbccddeeff";
+    static final String OTHER_KEY = "ffeeddccbbaa99887766554433221100";
+    static final String TLS_MANDATORY = SuiteProfile.TLS_MANDATORY;
+    static final String DTLS_MANDATORY = SuiteProfile.DTLS_MANDATORY;
+
+    /** Bound on each wait for a process or a peer. */
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    private static final Pattern ACCEPT = Pattern.compile("(?m)^ACCEPT 127\\.0\\.0\\.1:(\\d+)\\s*$");
+
+    private static Path openssl;
+    private static OpenSslSuites suites;
+
+    @RegisterExtension
+    static final MatrixRecorder MATRIX = new MatrixRecorder();
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @BeforeAll
+    static void findOpenSsl() throws Exception {
+        Optional<Path> found = OpenSslProcess.findOnPath();
+        Assumptions.assumeTrue(found.isPresent(), "openssl is not on PATH: OpenSSL interop tests skipped");
+        openssl = found.get();
+        suites = OpenSslSuites.probe(openssl);
+    }
+
+    @AfterEach
+    void closeResources() {
+        // Processes and servers are closed here even when a test fails or times out.
+        Collections.reverse(resources);
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception ignored) {
+                // best effort: the next resource must still be closed
+            }
+        }
+        resources.clear();
+    }
+
+    @AfterAll
+    static void printMatrix() {
+        System.out.println(MATRIX.render());
+    }
+
+    static Stream<String> allSuites() {
+        return SuiteProfile.all().stream().map(CipherSuiteInfo::name);
+    }
+
+    // ------------------------------------------------------------------------------------ mapping
+
+    @Test
+    @Timeout(20)
+    void opensslNamesMatchOurCodePoints() {
+        List<String> problems = new ArrayList<>();
+        for (CipherSuiteInfo s : SuiteProfile.all()) {
+            Optional<String> name = OpenSslSuites.opensslName(s.name());
+            if (name.isPresent()) {
+                Optional<Integer> code = suites.codeOf(name.get());
+                if (code.isEmpty()) {
+                    problems.add(s + ": " + suites.version() + " does not know " + name.get());
+                } else if (code.get() != s.code()) {
+                    problems.add(s + ": " + name.get() + " is 0x" + Integer.toHexString(code.get()) + " in OpenSSL");
+                }
+            } else {
+                suites.nameOf(s.code()).ifPresent(n -> problems.add(s + ": not mapped, but OpenSSL has it as " + n));
+            }
+        }
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    // -------------------------------------------------------------------- every suite, SAEF client
+
+    @ParameterizedTest(name = "saef-client {0}")
+    @MethodSource("allSuites")
+    @Timeout(30)
+    void saefClientAgainstOpenSslServer(String suite) throws Exception {
+        String name = opensslNameOrSkip(suite);
+        OpenSslServer srv = sServer(name, KEY, List.of());
+        SSLContext ctx = context(clientTable(KPSA, srv.port(), KEY), ecdhe(suite));
+        SSLSession session = saefClientRoundTrip(ctx, srv, suite);
+
+        assertEquals(suite, session.getCipherSuite());
+        assertEquals("TLSv1.2", session.getProtocol());
+        SaefPrincipal peer = (SaefPrincipal) session.getPeerPrincipal();
+        assertEquals("/id-in", peer.getName(), "Entity A binds the session to IdB");
+        assertEquals(KPSA, peer.kpsaId().orElseThrow().value());
+
+        int rc = srv.process().awaitExit(WAIT);
+        String out = srv.process().stdout();
+        String err = srv.process().stderr();
+        String why = srv.process().describe();
+        assertAll(
+                () -> assertTrue(err.contains("Ciphersuite: " + name + "\n"), "s_server's negotiated suite\n" + why),
+                () -> assertTrue(err.contains("Protocol version: TLSv1.2"), why),
+                () -> assertFalse(out.contains("PSK warning"), "s_server received another identity\n" + why),
+                () -> assertTrue(serverHello(out).contains(codeText(suite)), "ServerHello code point\n" + why),
+                () -> assertTrue(serverHello(out).contains("extended_master_secret(23)"),
+                        "OpenSSL did not negotiate the extended master secret\n" + why),
+                () -> assertEquals(0, rc, "s_server exit code\n" + why));
+    }
+
+    // -------------------------------------------------------------------- every suite, SAEF server
+
+    @ParameterizedTest(name = "saef-server {0}")
+    @MethodSource("allSuites")
+    @Timeout(30)
+    void openSslClientAgainstSaefServer(String suite) throws Exception {
+        String name = opensslNameOrSkip(suite);
+        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), ecdhe(suite));
+        SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
+        ClientRun run = sClientRoundTrip(echo, name, KEY, KPSA, List.of("-noservername"));
+
+        SaefEchoServer.Outcome o = run.outcome();
+        assertNull(o.handshakeFailure(), () -> "handshake failed on our side\n" + run.process().describe());
+        assertNull(o.laterFailure(), () -> "echo/close failed on our side: " + o.laterFailure() + "\n"
+                + run.process().describe());
+        assertEquals(suite, o.session().getCipherSuite());
+        SaefPrincipal peer = (SaefPrincipal) o.session().getPeerPrincipal();
+        assertEquals("CAE01", peer.getName(), "peer= configured: bound to that AE-ID");
+        assertTrue(peer.isConfigured());
+        assertEquals(KPSA, peer.kpsaId().orElseThrow().value());
+
+        String out = run.process().stdout();
+        String why = run.process().describe();
+        assertAll(
+                () -> assertTrue(out.contains("Cipher is " + name + "\n"), "s_client's negotiated suite\n" + why),
+                () -> assertTrue(out.contains("Protocol  : TLSv1.2"), why),
+                () -> assertTrue(out.contains("Extended master secret: yes"), "no EMS per s_client\n" + why),
+                () -> assertTrue(out.contains("PSK identity: " + KPSA + "\n"), why),
+                () -> assertEquals(0, run.exitCode(), "s_client exit code\n" + why));
+    }
+
+    // ----------------------------------------------------------------- mandatory suites, in depth
+
+    @ParameterizedTest(name = "mandatory saef-client {0}")
+    @ValueSource(strings = {TLS_MANDATORY, DTLS_MANDATORY})
+    @Timeout(30)
+    void mandatorySuiteSaefClient(String suite) throws Exception {
+        String name = OpenSslSuites.opensslName(suite).orElseThrow();
+        // An identity hint makes OpenSSL send a PSK ServerKeyExchange, which the client must accept.
+        OpenSslServer srv = sServer(name, KEY, List.of("-psk_hint", "saef-interop-hint"));
+        // Only the one suite is enabled on our side, by configuration rather than on the socket.
+        SSLContext ctx = context(clientTable(KPSA, srv.port(), KEY), c -> c.withCipherSuites(suite));
+        SSLSession session = saefClientRoundTrip(ctx, srv, null);
+        assertEquals(suite, session.getCipherSuite());
+        srv.process().awaitExit(WAIT);
+
+        String trace = srv.process().stdout();
+        String why = srv.process().describe();
+        String clientHello = block(trace, "ClientHello");
+        String serverHello = serverHello(trace);
+        boolean cbc = !SuiteProfile.byName(suite).orElseThrow().isAead();
+        assertAll(
+                // what we offered
+                () -> assertTrue(clientHello.contains("cipher_suites (len=4)"), "one suite + SCSV offered\n" + why),
+                () -> assertTrue(clientHello.contains(codeText(suite)), why),
+                () -> assertTrue(clientHello.contains("extended_master_secret(23)"), "EMS not offered\n" + why),
+                () -> assertTrue(clientHello.contains("encrypt_then_mac(22)"), "ETM not offered\n" + why),
+                () -> assertFalse(clientHello.contains("server_name(0)"), "no SNI for an IP literal\n" + why),
+                // what OpenSSL chose
+                () -> assertTrue(serverHello.contains("cipher_suite " + codeText(suite)), why),
+                () -> assertTrue(serverHello.contains("extended_master_secret(23)"), "EMS not negotiated\n" + why),
+                () -> assertEquals(cbc, serverHello.contains("encrypt_then_mac(22)"),
+                        "encrypt-then-MAC is negotiated exactly for CBC suites\n" + why),
+                () -> assertTrue(block(trace, "ServerKeyExchange").contains("saef-interop-hint")
+                        || block(trace, "ServerKeyExchange").contains(hex("saef-interop-hint")),
+                        "hint sent\n" + why),
+                // the psk_identity octets are the KpsaID
+                () -> assertTrue(trace.contains("psk_identity (len=" + KPSA.length() + "): " + hex(KPSA)), why),
+                () -> assertTrue(srv.process().stderr().contains("Ciphersuite: " + name + "\n"), why));
+    }
+
+    @ParameterizedTest(name = "mandatory saef-server {0}")
+    @ValueSource(strings = {TLS_MANDATORY, DTLS_MANDATORY})
+    @Timeout(30)
+    void mandatorySuiteSaefServer(String suite) throws Exception {
+        String name = OpenSslSuites.opensslName(suite).orElseThrow();
+        // No peer=: the session is bound to the Credential-ID 12-<KpsaID>. Only this suite enabled.
+        SSLContext ctx = context(serverTable(KPSA, null, KEY), c -> c.withCipherSuites(suite));
+        SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
+        ClientRun run = sClientRoundTrip(echo, name, KEY, KPSA, List.of("-servername", "cse.example.com", "-trace"));
+
+        SaefEchoServer.Outcome o = run.outcome();
+        String why = run.process().describe();
+        assertNull(o.handshakeFailure(), () -> "handshake failed on our side\n" + why);
+        assertNull(o.laterFailure(), () -> "echo/close failed on our side: " + o.laterFailure() + "\n" + why);
+        SSLSession session = o.session();
+        SaefPrincipal peer = (SaefPrincipal) session.getPeerPrincipal();
+        String out = run.process().stdout();
+        String serverHello = serverHello(out);
+        boolean cbc = !SuiteProfile.byName(suite).orElseThrow().isAead();
+        assertAll(
+                () -> assertEquals(suite, session.getCipherSuite()),
+                () -> assertEquals("12-" + KPSA, peer.getName(), "no peer=: bound to the Credential-ID"),
+                () -> assertTrue(peer.isDerivedFromCredentialId()),
+                () -> assertEquals(List.of(new SNIHostName("cse.example.com")),
+                        ((ExtendedSSLSession) session).getRequestedServerNames(), "SNI exposed"),
+                // s_client's own summary
+                // "New, TLSv1.0, Cipher is ...": OpenSSL prints the suite's minimum version there
+                () -> assertTrue(out.contains(", Cipher is " + name + "\n"), why),
+                () -> assertTrue(out.contains("Protocol  : TLSv1.2"), why),
+                () -> assertTrue(out.contains("Extended master secret: yes"), "no EMS per s_client\n" + why),
+                // our ServerHello as OpenSSL decoded it
+                () -> assertTrue(serverHello.contains("cipher_suite " + codeText(suite)), why),
+                () -> assertTrue(serverHello.contains("extended_master_secret(23)"), why),
+                () -> assertTrue(serverHello.contains("server_name(0)"), "SNI acknowledged\n" + why),
+                () -> assertEquals(cbc, serverHello.contains("encrypt_then_mac(22)"),
+                        "encrypt-then-MAC is negotiated exactly for CBC suites\n" + why),
+                () -> assertEquals(0, run.exitCode(), why));
+    }
+
+    // --------------------------------------------------------------------------------- bulk data
+
+    /** 256 KiB each way, many full-size records, both roles; the SAEF socket reads and writes at once. */
+    @ParameterizedTest(name = "bulk {0}")
+    @ValueSource(strings = {TLS_MANDATORY, DTLS_MANDATORY, "TLS_DHE_PSK_WITH_AES_256_GCM_SHA384"})
+    @Timeout(30)
+    void bulkDataBothRoles(String suite) throws Exception {
+        String name = OpenSslSuites.opensslName(suite).orElseThrow();
+        List<String> lines = randomLines(64, 4000, suite.hashCode());
+        String payload = String.join("\n", lines) + "\n";
+
+        // SAEF client -> s_server -rev: one 256 KiB write on a second thread while this one reads.
+        OpenSslServer srv = sServer(name, KEY, List.of());
+        SSLContext client = context(clientTable(KPSA, srv.port(), KEY), UnaryOperator.identity());
+        try (SSLSocket s = saefSocket(client, srv.port())) {
+            s.setEnabledCipherSuites(new String[] {suite});
+            s.startHandshake();
+            java.util.concurrent.CompletableFuture<Void> writer = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    s.getOutputStream().write(payload.getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            for (String line : lines) {
+                assertEquals(new StringBuilder(line).reverse().toString(), in.readLine());
+            }
+            writer.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        assertEquals(0, srv.process().awaitExit(WAIT), srv.process().describe());
+
+        // s_client -> SAEF echo server: 256 KiB on stdin, all of it must come back on stdout.
+        SSLContext server = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
+        SaefEchoServer echo = track(SaefEchoServer.start(server, ss -> ss.setEnabledCipherSuites(new String[] {suite})));
+        OpenSslProcess p = sClient(echo, name, KEY, KPSA, List.of("-noservername"));
+        p.send(payload);
+        p.awaitStdout(Pattern.compile(Pattern.quote(lines.get(lines.size() - 1))), WAIT);
+        p.closeStdin();
+        assertEquals(0, p.awaitExit(WAIT), p.describe());
+        SaefEchoServer.Outcome o = echo.outcome(WAIT);
+        assertNull(o.handshakeFailure());
+        assertNull(o.laterFailure());
+        assertEquals(payload.length(), o.echoed());
+        assertTrue(p.stdout().contains(payload), "echoed payload differs");
+    }
+
+    // ------------------------------------------------------------------------------- renegotiation
+
+    /** s_client asks for renegotiation ("R" command); SAEF refuses (no renegotiation, clause 10.2.1 profile). */
+    @Test
+    @Timeout(30)
+    void saefServerRefusesRenegotiation() throws Exception {
+        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
+        SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
+        List<String> args = new ArrayList<>(List.of("s_client", "-4", "-connect", "127.0.0.1:" + echo.port(),
+                "-tls1_2", "-cipher", "PSK-AES128-CBC-SHA256", "-psk", KEY, "-psk_identity", KPSA, "-noservername",
+                "-trace"));
+        OpenSslProcess p = track(OpenSslProcess.start("s_client", openssl, args));
+        p.send("before\n");
+        p.awaitStdout(Pattern.compile("(?m)^before$"), WAIT);
+        p.send("R\n");
+        p.awaitStderr(Pattern.compile("RENEGOTIATING"), WAIT);
+        Thread.sleep(300);
+        p.send("after\n");
+        Thread.sleep(300);
+        p.closeStdin();
+        int rc = p.awaitExit(WAIT);
+        SaefEchoServer.Outcome o = echo.outcome(WAIT);
+        System.out.println("RENEG rc=" + rc + " outcome=" + o + "\n" + p.describe());
+        if (o.laterFailure() != null) {
+            o.laterFailure().printStackTrace(System.out);
+        }
+    }
+
+    // ----------------------------------------------------------------- limits (RFC 4279 section 5.3)
+
+    /** A 128-octet KpsaID and a 64-octet Kpsa, the RFC 4279 minimum maxima, both roles. */
+    @Test
+    @Timeout(30)
+    void longestIdentityAndKeyBothRoles() throws Exception {
+        String id = "k".repeat(128 - "@sp.example.com".length()) + "@sp.example.com";
+        assertEquals(128, id.length());
+        String key = "a5".repeat(64);
+        String name = OpenSslSuites.opensslName(TLS_MANDATORY).orElseThrow();
+
+        OpenSslServer srv = sServer(name, key, List.of());
+        SSLContext client = context(clientTable(id, srv.port(), key), UnaryOperator.identity());
+        SSLSession cs = saefClientRoundTrip(client, srv, TLS_MANDATORY);
+        assertEquals(id, ((SaefPrincipal) cs.getPeerPrincipal()).kpsaId().orElseThrow().value());
+        srv.process().awaitExit(WAIT);
+        assertTrue(srv.process().stdout().contains("psk_identity (len=128): " + hex(id)), srv.process().describe());
+
+        SSLContext server = context(serverTable(id, null, key), UnaryOperator.identity());
+        SaefEchoServer echo = track(SaefEchoServer.start(server, ss -> { }));
+        ClientRun run = sClientRoundTrip(echo, name, key, id, List.of("-noservername"));
+        assertNull(run.outcome().handshakeFailure(), run.process().describe());
+        assertEquals("12-" + id, run.outcome().session().getPeerPrincipal().getName());
+    }
+
+    // ------------------------------------------------------------------------------- negative cases
+
+    @Test
+    @Timeout(30)
+    void wrongKeySaefClient() throws Exception {
+        OpenSslServer srv = sServer("PSK-AES128-CBC-SHA256", OTHER_KEY, List.of());
+        SSLContext ctx = context(clientTable(KPSA, srv.port(), KEY), UnaryOperator.identity());
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> {
+            try (SSLSocket s = saefSocket(ctx, srv.port())) {
+                s.startHandshake();
+            }
+        });
+        assertEquals("the server could not verify our Finished message (alert bad_record_mac): the Kpsa for KpsaID "
+                + KPSA + " differs between the two sides", e.getMessage());
+        assertNoKeyMaterial(e);
+        srv.process().awaitExit(WAIT);
+        assertTrue(srv.process().stderr().contains("bad record mac"), srv.process().describe());
+    }
+
+    @Test
+    @Timeout(30)
+    void wrongKeySaefServer() throws Exception {
+        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
+        SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
+        ClientRun run = sClientFailing(echo, "PSK-AES128-CCM8", OTHER_KEY, KPSA);
+        Throwable e = run.outcome().handshakeFailure();
+        assertNotNull(e, run.process().describe());
+        assertTrue(e instanceof SSLHandshakeException, e.toString());
+        assertEquals("the client's Finished message failed verification (alert bad_record_mac): the client used a"
+                + " different Kpsa for KpsaID " + KPSA, e.getMessage());
+        assertNoKeyMaterial(e);
+        assertTrue(run.process().stderr().contains("alert bad record mac"), run.process().describe());
+        assertTrue(run.exitCode() != 0, run.process().describe());
+    }
+
+    @Test
+    @Timeout(30)
+    void unknownIdentityRejectedBySaefServer() throws Exception {
+        String stranger = "stranger@sp.example.com";
+        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
+        SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
+        ClientRun run = sClientFailing(echo, "PSK-AES128-CBC-SHA256", KEY, stranger);
+        Throwable e = run.outcome().handshakeFailure();
+        assertNotNull(e, run.process().describe());
+        assertTrue(e instanceof SSLHandshakeException, e.toString());
+        String msg = e.getMessage();
+        assertTrue(msg.startsWith("the client offered KpsaID '" + stranger + "', which is not provisioned in "), msg);
+        assertTrue(msg.endsWith("; sent alert unknown_psk_identity"), msg);
+        assertNoKeyMaterial(e);
+        assertTrue(run.process().stderr().contains("alert unknown psk identity"), run.process().describe());
+    }
+
+    /** OpenSSL offers only an ECDHE_PSK suite; ECDHE_PSK is off by default (outside RFC 4279). */
+    @Test
+    @Timeout(30)
+    void saefServerRefusesSuiteDisabledByDefault() throws Exception {
+        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
+        SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
+        ClientRun run = sClientFailing(echo, "ECDHE-PSK-AES128-CBC-SHA256", KEY, KPSA);
+        Throwable e = run.outcome().handshakeFailure();
+        assertNotNull(e, run.process().describe());
+        String msg = e.getMessage();
+        assertTrue(msg.startsWith("no cipher suite in common (alert handshake_failure): the client offered "
+                + "[TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256"), msg);
+        assertTrue(msg.contains("; this server accepts [" + String.join(", ",
+                SuiteProfile.create(null, false).defaultNames()) + "]"), msg);
+        assertTrue(run.process().stderr().contains("alert handshake failure"), run.process().describe());
+    }
+
+    /** OpenSSL offers only a suite the application disabled on the server socket. */
+    @Test
+    @Timeout(30)
+    void saefServerRefusesSuiteDisabledOnSocket() throws Exception {
+        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
+        SaefEchoServer echo = track(SaefEchoServer.start(ctx,
+                ss -> ss.setEnabledCipherSuites(new String[] {TLS_MANDATORY})));
+        ClientRun run = sClientFailing(echo, "PSK-AES128-GCM-SHA256", KEY, KPSA);
+        Throwable e = run.outcome().handshakeFailure();
+        assertNotNull(e, run.process().describe());
+        String msg = e.getMessage();
+        assertTrue(msg.startsWith("no cipher suite in common (alert handshake_failure): the client offered "
+                + "[TLS_PSK_WITH_AES_128_GCM_SHA256"), msg);
+        assertTrue(msg.endsWith("; this server accepts [" + TLS_MANDATORY + "]"), msg);
+    }
+
+    /** s_server allows only a GCM suite; the SAEF client enabled only the TLS mandatory suite. */
+    @Test
+    @Timeout(30)
+    void saefClientSuiteMismatch() throws Exception {
+        OpenSslServer srv = sServer("PSK-AES128-GCM-SHA256", KEY, List.of());
+        SSLContext ctx = context(clientTable(KPSA, srv.port(), KEY), UnaryOperator.identity());
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> {
+            try (SSLSocket s = saefSocket(ctx, srv.port())) {
+                s.setEnabledCipherSuites(new String[] {TLS_MANDATORY});
+                s.startHandshake();
+            }
+        });
+        assertEquals("the server rejected the handshake (alert handshake_failure): most likely no cipher suite in"
+                + " common; we offered [" + TLS_MANDATORY + "]", e.getMessage());
+        srv.process().awaitExit(WAIT);
+        assertTrue(srv.process().stderr().contains("no shared cipher"), srv.process().describe());
+    }
+
+    // ------------------------------------------------------------------------------------ helpers
+
+    record OpenSslServer(OpenSslProcess process, int port) {
+    }
+
+    record ClientRun(OpenSslProcess process, int exitCode, SaefEchoServer.Outcome outcome) {
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    private static String opensslNameOrSkip(String suite) {
+        Optional<String> name = OpenSslSuites.opensslName(suite);
+        int code = SuiteProfile.byName(suite).orElseThrow().code();
+        Assumptions.assumeTrue(name.isPresent(), () -> String.format(Locale.ROOT,
+                "%s (0x%04X, RFC 8442) is not implemented by %s: not testable against OpenSSL", suite, code,
+                suites.version()));
+        return name.get();
+    }
+
+    private static UnaryOperator<SaefConfiguration> ecdhe(String suite) {
+        boolean e = SuiteProfile.byName(suite).orElseThrow().keyExchange() == CipherSuiteInfo.KeyExchange.ECDHE_PSK;
+        return c -> c.withEcdhePskEnabled(e);
+    }
+
+    /**
+     * Starts {@code s_server} in line-reversing echo mode ({@code -rev}) for one connection on an
+     * ephemeral 127.0.0.1 port (OpenSSL reports the port it bound: no race), with {@code -trace} on
+     * stdout, and waits until it accepts.
+     */
+    private OpenSslServer sServer(String cipher, String keyHex, List<String> extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("s_server", "-4", "-accept", "127.0.0.1:0", "-naccept", "1",
+                "-nocert", "-tls1_2", "-cipher", cipher, "-psk", keyHex, "-psk_identity", KPSA, "-rev", "-trace"));
+        args.addAll(extra);
+        OpenSslProcess p = track(OpenSslProcess.start("s_server", openssl, args));
+        Matcher m = p.awaitStdout(ACCEPT, WAIT);
+        return new OpenSslServer(p, Integer.parseInt(m.group(1)));
+    }
+
+    private static SSLSocket saefSocket(SSLContext ctx, int port) throws Exception {
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
+        s.setSoTimeout((int) WAIT.toMillis());
+        return s;
+    }
+
+    /**
+     * Connects a SAEF client to {@code s_server -rev}, sends a short and a long line and checks both
+     * come back reversed, then closes (close_notify).
+     *
+     * @param suite the one suite to enable on the socket, or null to keep the context's defaults
+     */
+    private static SSLSession saefClientRoundTrip(SSLContext ctx, OpenSslServer srv, String suite) throws Exception {
+        Random random = new Random(srv.port());
+        StringBuilder big = new StringBuilder();
+        for (int i = 0; i < 6000; i++) {
+            big.append((char) ('a' + random.nextInt(26)));
+        }
+        List<String> lines = List.of("SAEF to OpenSSL " + (suite == null ? "" : suite), big.toString());
+        try (SSLSocket s = saefSocket(ctx, srv.port())) {
+            if (suite != null) {
+                s.setEnabledCipherSuites(new String[] {suite});
+            }
+            try {
+                s.startHandshake();
+            } catch (SSLException e) {
+                throw new AssertionError("SAEF client handshake failed: " + e + "\n" + srv.process().describe(), e);
+            }
+            OutputStream out = s.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            for (String line : lines) {
+                out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String back = in.readLine();
+                assertEquals(new StringBuilder(line).reverse().toString(), back, "s_server -rev answer");
+            }
+            return s.getSession();
+        }
+    }
+
+    /**
+     * Runs {@code s_client} against the echo server: sends one line on stdin, waits until the echo
+     * shows up on its stdout, then closes stdin (s_client sends close_notify and exits).
+     */
+    private ClientRun sClientRoundTrip(SaefEchoServer echo, String cipher, String keyHex, String identity,
+            List<String> extra) throws Exception {
+        OpenSslProcess p = sClient(echo, cipher, keyHex, identity, extra);
+        String line = "OpenSSL to SAEF " + cipher + " " + Long.toHexString(new Random().nextLong());
+        p.send(line + "\n");
+        p.awaitStdout(Pattern.compile(Pattern.quote(line)), WAIT);
+        p.closeStdin();
+        int rc = p.awaitExit(WAIT);
+        return new ClientRun(p, rc, echo.outcome(WAIT));
+    }
+
+    /** Runs {@code s_client} for a handshake expected to fail; stdin is closed at once. */
+    private ClientRun sClientFailing(SaefEchoServer echo, String cipher, String keyHex, String identity)
+            throws Exception {
+        OpenSslProcess p = sClient(echo, cipher, keyHex, identity, List.of("-noservername"));
+        p.closeStdin();
+        int rc = p.awaitExit(WAIT);
+        return new ClientRun(p, rc, echo.outcome(WAIT));
+    }
+
+    private OpenSslProcess sClient(SaefEchoServer echo, String cipher, String keyHex, String identity,
+            List<String> extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("s_client", "-4", "-connect", "127.0.0.1:" + echo.port(),
+                "-tls1_2", "-cipher", cipher, "-psk", keyHex, "-psk_identity", identity, "-nocommands"));
+        args.addAll(extra);
+        return track(OpenSslProcess.start("s_client", openssl, args));
+    }
+
+    /** @return the ServerHello part of an OpenSSL {@code -trace} */
+    static String serverHello(String trace) {
+        return block(trace, "ServerHello");
+    }
+
+    /** @return the trace lines of one handshake message, up to the next record */
+    static String block(String trace, String message) {
+        int start = trace.indexOf(" " + message + ", Length=");
+        if (start < 0) {
+            return "";
+        }
+        int end = trace.indexOf(" Record\n", start);
+        return trace.substring(start, end < 0 ? trace.length() : end);
+    }
+
+    /** @return the code point as OpenSSL's trace prints it, e.g. {@code {0x00, 0xAE}} */
+    static String codeText(String suite) {
+        int code = SuiteProfile.byName(suite).orElseThrow().code();
+        return String.format(Locale.ROOT, "{0x%02X, 0x%02X}", code >> 8, code & 0xFF);
+    }
+
+    static String hex(String ascii) {
+        return HexFormat.of().withUpperCase().formatHex(ascii.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static List<String> randomLines(int count, int length, long seed) {
+        Random random = new Random(seed);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            StringBuilder sb = new StringBuilder(length).append(i).append(':');
+            while (sb.length() < length) {
+                sb.append((char) ('a' + random.nextInt(26)));
+            }
+            lines.add(sb.toString());
+        }
+        return lines;
+    }
+
+    private static void assertNoKeyMaterial(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            assertFalse(m.contains(KEY) || m.contains(OTHER_KEY), "key material in message: " + t);
+        }
+    }
+
+    /** Records the outcome of the per-suite tests and renders the suite x role matrix. */
+    static final class MatrixRecorder implements TestWatcher {
+        private static final Pattern CELL = Pattern.compile("^(saef-client|saef-server) (\\S+)$");
+        private final Map<String, String> cells = new ConcurrentHashMap<>();
+
+        private void record(ExtensionContext ctx, String result) {
+            Matcher m = CELL.matcher(ctx.getDisplayName());
+            if (m.matches()) {
+                cells.put(m.group(2) + "|" + m.group(1), result);
+            }
+        }
+
+        @Override
+        public void testSuccessful(ExtensionContext ctx) {
+            record(ctx, "pass");
+        }
+
+        @Override
+        public void testAborted(ExtensionContext ctx, Throwable cause) {
+            record(ctx, "skipped (" + cause.getMessage() + ")");
+        }
+
+        @Override
+        public void testFailed(ExtensionContext ctx, Throwable cause) {
+            String first = String.valueOf(cause.getMessage()).lines().findFirst().orElse("");
+            record(ctx, "FAIL (" + first + ")");
+        }
+
+        @Override
+        public void testDisabled(ExtensionContext ctx, Optional<String> reason) {
+            record(ctx, "disabled (" + reason.orElse("") + ")");
+        }
+
+        String render() {
+            StringBuilder sb = new StringBuilder("OpenSSL interop matrix");
+            sb.append(suites == null ? "" : " (" + suites.version() + ")").append('\n');
+            for (CipherSuiteInfo s : SuiteProfile.all()) {
+                String c = cells.getOrDefault(s.name() + "|saef-client", "not run");
+                String v = cells.getOrDefault(s.name() + "|saef-server", "not run");
+                sb.append(String.format(Locale.ROOT, "%-42s %-28s client: %s%n%-71s server: %s%n", s.name(),
+                        OpenSslSuites.opensslName(s.name()).orElse("-"), c, "", v));
+            }
+            return sb.toString();
+        }
+    }
+}

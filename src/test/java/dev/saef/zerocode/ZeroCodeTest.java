@@ -1,0 +1,144 @@
+package dev.saef.zerocode;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsServer;
+import dev.saef.config.AssociationTable;
+import dev.saef.config.SaefConfiguration;
+import dev.saef.identity.IdentityMode;
+import dev.saef.identity.OriginatorCheck;
+import dev.saef.jsse.SaefProvider;
+import dev.saef.keys.PskKeyManagerParameters;
+import java.io.OutputStream;
+import java.io.StringReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Zero-code use (design.md section 1): a forked JVM running plain JDK HTTPS code, configured only by
+ * {@code -Djava.security.properties} and {@code -Dsaef.*}, talks PSK-SAEF to a CSE. The CSE (in this
+ * JVM) checks the bound identity and the clause 7.2.1 originator rule on every request.
+ */
+@Timeout(120)
+class ZeroCodeTest {
+
+    static final String KPSA = "ae-zc@sp.example.com";
+    static final String KEY = "8f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    static HttpsServer server;
+    static int port;
+
+    @BeforeAll
+    static void startCse() throws Exception {
+        SaefProvider provider = new SaefProvider();
+        AssociationTable t = AssociationTable.parse("cse", new StringReader(KPSA + " peer=CAEzc key=hex:" + KEY),
+                IdentityMode.STRICT, true);
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", provider);
+        kmf.init(new PskKeyManagerParameters(SaefConfiguration.of(t, t.inlineKeys()).withLocalId("/id-in")));
+        SSLContext ctx = SSLContext.getInstance("TLS", provider);
+        ctx.init(kmf.getKeyManagers(), null, null);
+        server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(ctx));
+        server.createContext("/", ex -> {
+            OriginatorCheck.Result check = OriginatorCheck.check(((HttpsExchange) ex).getSSLSession(),
+                    ex.getRequestHeaders().getFirst("X-M2M-Origin"));
+            byte[] body = ("bound=" + check.boundIdentity() + ",rsc=" + (check.authenticated() ? 2000
+                    : check.responseStatusCode())).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(body);
+            }
+        });
+        server.start();
+        port = server.getAddress().getPort();
+    }
+
+    @AfterAll
+    static void stopCse() {
+        server.stop(0);
+    }
+
+    static List<String> runClient(Path securityFile, Path table, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Djava.security.properties=" + securityFile);
+        cmd.add("-Dsaef.associations=" + table);
+        cmd.add("-Dsaef.localId=CAEzc");
+        cmd.addAll(List.of(extra));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(ZeroCodeClientMain.class.getName());
+        cmd.add("https://localhost:" + port);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "client JVM did not finish");
+        return List.of(out.split("\n"));
+    }
+
+    static Path table(Path dir, String perms) throws Exception {
+        Path t = dir.resolve("associations");
+        Files.writeString(t, "# zero-code client\n" + KPSA + " peer=/id-in address=localhost:" + port + " key=hex:"
+                + KEY + "\n");
+        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString(perms));
+        return t;
+    }
+
+    static String line(List<String> out, String prefix) {
+        return out.stream().filter(l -> l.startsWith(prefix + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no '" + prefix + "' line in:\n" + String.join("\n", out)));
+    }
+
+    @Test
+    void unchangedJdkClientsSpeakPskSaef(@TempDir Path dir) throws Exception {
+        Path security = Paths.get("saef.security").toAbsolutePath();
+        List<String> out = runClient(security, table(dir, "rw-------"));
+        assertEquals("default-provider SAEF", line(out, "default-provider"), String.join("\n", out));
+        String url = line(out, "urlconnection");
+        assertTrue(url.startsWith("urlconnection 200 TLS_PSK_WITH_AES_128_GCM_SHA256 peer=/id-in local=CAEzc"
+                + " body=bound=CAEzc,rsc=2000"), url);
+        String hc = line(out, "httpclient");
+        assertEquals("httpclient 200 HTTP_1_1 TLS_PSK_WITH_AES_128_GCM_SHA256 body=bound=CAEzc,rsc=2000", hc);
+        String sock = out.stream().filter(l -> l.startsWith("socket")).findFirst().orElseThrow();
+        assertTrue(sock.startsWith("socket HTTP/1.1 200 OK TLS_PSK_WITH_AES_128_GCM_SHA256 body=bound=CAEzc,rsc=2000"),
+                String.join("\n", out));
+        assertFalse(String.join("\n", out).contains(KEY));
+    }
+
+    @Test
+    void oneLineSecurityFileStillWorks(@TempDir Path dir) throws Exception {
+        Path security = dir.resolve("minimal.security");
+        Files.writeString(security, "security.provider.1=SAEF\n");
+        List<String> out = runClient(security, table(dir, "rw-------"));
+        assertEquals("default-provider SAEF", line(out, "default-provider"), String.join("\n", out));
+        assertTrue(line(out, "urlconnection").contains("body=bound=CAEzc,rsc=2000"), String.join("\n", out));
+        assertTrue(line(out, "httpclient").contains("body=bound=CAEzc,rsc=2000"), String.join("\n", out));
+        assertTrue(String.join("\n", out).contains("displaced the JDK's SUN provider"), String.join("\n", out));
+    }
+
+    @Test
+    void readableInlineKeysAreRefusedLoudly(@TempDir Path dir) throws Exception {
+        Path security = Paths.get("saef.security").toAbsolutePath();
+        Path t = table(dir, "rw-r--r--");
+        List<String> out = runClient(security, t);
+        String err = line(out, "default-context-error");
+        assertTrue(err.contains(t.toString()) && err.contains("chmod 600"), err);
+        assertFalse(err.contains(KEY), err);
+    }
+}
