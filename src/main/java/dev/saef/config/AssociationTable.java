@@ -166,8 +166,9 @@ public final class AssociationTable {
             if (result.isError()) {
                 int line = 1;
                 for (int i = 0; i < in.position(); i++) {
-                    if (bytes[i] == '\n') {
-                        line++;
+                    boolean crOnly = bytes[i] == '\r' && (i + 1 >= bytes.length || bytes[i + 1] != '\n');
+                    if (bytes[i] == '\n' || crOnly) {
+                        line++; // same line ends as the parser: LF, CRLF, CR
                     }
                 }
                 Arrays.fill(chars, '\0');
@@ -517,7 +518,7 @@ public final class AssociationTable {
                 if (address != null) {
                     checkOverlap(address);
                 }
-            } catch (SaefConfigException e) {
+            } catch (SaefConfigException | RuntimeException e) {
                 if (key != null) {
                     Arrays.fill(key, (byte) 0);
                 }

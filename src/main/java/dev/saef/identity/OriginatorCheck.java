@@ -70,8 +70,8 @@ public final class OriginatorCheck {
         try {
             peer = session.getPeerPrincipal();
         } catch (SSLPeerUnverifiedException e) {
-            return Result.refused(null, "the TLS session has no authenticated peer (" + e.getMessage()
-                    + "), so From " + QuotedText.quote(from) + " cannot be verified (clause 7.2.1)");
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            return Result.refused(null, "the TLS session has no authenticated peer (" + why + "), so From " + QuotedText.quote(from) + " cannot be verified (clause 7.2.1)");
         }
         return check(peer, from);
     }

@@ -30,7 +30,7 @@ public final class SaefPrincipal implements Principal, Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    /** How the identity of a {@link SaefPrincipal} was obtained. */
+    /** How the identity of a {@link SaefPrincipal} was obtained (clause 8.2.2.1, clause 8.2.1). */
     public enum Kind {
         /** Configured for the association (clause 8.2.2.1, Association Configuration). */
         CONFIGURED,

@@ -382,10 +382,12 @@ class AssociationTableTest {
                         .getMessage());
     }
 
-    @Test
-    void malformedUtf8IsReportedWithItsLine() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"\n", "\r\n", "\r"})
+    void malformedUtf8IsReportedWithItsLine(String eol) throws Exception {
         Path f = dir.resolve("latin1");
-        byte[] head = "a@x.com peer=/a\nb@x.com peer=/b\nc@x.com peer=/caf".getBytes(StandardCharsets.US_ASCII);
+        byte[] head = ("a@x.com peer=/a" + eol + "b@x.com peer=/b" + eol + "c@x.com peer=/caf")
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] bytes = java.util.Arrays.copyOf(head, head.length + 2);
         bytes[head.length] = (byte) 0xe9; // Latin-1 é: not UTF-8
         bytes[head.length + 1] = '\n';

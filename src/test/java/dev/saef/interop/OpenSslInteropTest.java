@@ -46,6 +46,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -360,30 +361,87 @@ class OpenSslInteropTest {
 
     // ------------------------------------------------------------------------------- renegotiation
 
-    /** s_client asks for renegotiation ("R" command); SAEF refuses (no renegotiation, clause 10.2.1 profile). */
+    /**
+     * s_client asks for renegotiation (its "R" command) after data flowed; SAEF refuses with a
+     * no_renegotiation warning (the profile has no renegotiation), and OpenSSL, as it always does
+     * when its own renegotiation is refused, then ends the connection with a fatal handshake_failure.
+     */
     @Test
     @Timeout(30)
     void saefServerRefusesRenegotiation() throws Exception {
+        Renegotiation r = clientRequestsRenegotiation();
+        String trace = r.process().stdout();
+        String why = r.process().describe();
+        SaefEchoServer.Outcome o = r.outcome();
+        assertAll(
+                () -> assertNull(o.handshakeFailure(), why),
+                () -> assertEquals("before\n".length(), o.echoed(), "data before the request was echoed"),
+                () -> assertTrue(r.process().stderr().contains("RENEGOTIATING"), why),
+                () -> assertEquals(2, count(trace, " ClientHello, Length="), "OpenSSL sent a second ClientHello\n" + why),
+                () -> assertEquals(1, count(trace, " ServerHello, Length="), "SAEF must not answer it\n" + why),
+                () -> assertTrue(trace.contains("Level=warning(1), description=no renegotiation(100)"), why),
+                () -> assertTrue(r.process().stderr().contains(":no renegotiation:"), why),
+                // the connection then ends with OpenSSL's fatal alert, reported as a non-handshake SSLException
+                () -> assertTrue(o.laterFailure() instanceof SSLException, String.valueOf(o.laterFailure())),
+                () -> assertFalse(o.laterFailure() instanceof SSLHandshakeException, String.valueOf(o.laterFailure())),
+                () -> assertTrue(o.laterFailure().getMessage().contains("alert handshake_failure"),
+                        o.laterFailure().getMessage()));
+    }
+
+    /** Same exchange; only the wording of our error is checked. */
+    @Test
+    @Timeout(30)
+    @Disabled("src/main bug: HandshakeFailures.received() ignores `handshaking`, so a fatal alert received after the"
+            + " handshake (here OpenSSL's answer to the refused renegotiation) is reported as 'the client rejected the"
+            + " handshake ... most likely no cipher suite in common; we offered [...]'")
+    void alertAfterHandshakeIsNotReportedAsSuiteMismatch() throws Exception {
+        Renegotiation r = clientRequestsRenegotiation();
+        String msg = String.valueOf(r.outcome().laterFailure().getMessage());
+        assertFalse(msg.contains("no cipher suite in common"), msg);
+        assertFalse(msg.contains("we offered"), msg);
+        assertTrue(msg.contains("handshake_failure"), msg);
+    }
+
+    /** s_server sends a HelloRequest (its "r" command); the SAEF client refuses to renegotiate. */
+    @Test
+    @Timeout(30)
+    void saefClientRefusesRenegotiation() throws Exception {
+        List<String> args = List.of("s_server", "-4", "-accept", "127.0.0.1:0", "-naccept", "1", "-nocert", "-tls1_2",
+                "-cipher", "PSK-AES128-CCM8", "-psk", KEY, "-psk_identity", KPSA, "-trace");
+        OpenSslProcess p = track(OpenSslProcess.start("s_server", openssl, args));
+        int port = Integer.parseInt(p.awaitStdout(ACCEPT, WAIT).group(1));
+        SSLContext ctx = context(clientTable(KPSA, port, KEY), UnaryOperator.identity());
+        try (SSLSocket s = saefSocket(ctx, port)) {
+            s.getOutputStream().write("ping from SAEF\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            p.awaitStdout(Pattern.compile("(?m)^ping from SAEF$"), WAIT);
+            p.send("r\n"); // s_server: SSL_renegotiate + SSL_do_handshake -> HelloRequest
+            p.awaitStdout(Pattern.compile("SSL_do_handshake -> "), WAIT);
+            SSLException e = assertThrows(SSLException.class, () -> s.getInputStream().read());
+            assertFalse(e instanceof SSLHandshakeException, e.toString());
+            assertTrue(e.getMessage().contains("alert handshake_failure"), e.getMessage());
+        }
+        String trace = p.stdout();
+        assertTrue(trace.contains("HelloRequest"), p.describe());
+        assertEquals(1, count(trace, " ClientHello, Length="), "SAEF must not start a new handshake\n" + p.describe());
+        assertTrue(trace.contains("Level=warning(1), description=no renegotiation(100)"), p.describe());
+    }
+
+    record Renegotiation(OpenSslProcess process, int exitCode, SaefEchoServer.Outcome outcome) {
+    }
+
+    private Renegotiation clientRequestsRenegotiation() throws Exception {
         SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
         SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
-        List<String> args = new ArrayList<>(List.of("s_client", "-4", "-connect", "127.0.0.1:" + echo.port(),
-                "-tls1_2", "-cipher", "PSK-AES128-CBC-SHA256", "-psk", KEY, "-psk_identity", KPSA, "-noservername",
-                "-trace"));
-        OpenSslProcess p = track(OpenSslProcess.start("s_client", openssl, args));
+        // no -nocommands: the "R" line is s_client's renegotiation command
+        OpenSslProcess p = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
+                "127.0.0.1:" + echo.port(), "-tls1_2", "-cipher", "PSK-AES128-CBC-SHA256", "-psk", KEY,
+                "-psk_identity", KPSA, "-noservername", "-trace")));
         p.send("before\n");
         p.awaitStdout(Pattern.compile("(?m)^before$"), WAIT);
         p.send("R\n");
-        p.awaitStderr(Pattern.compile("RENEGOTIATING"), WAIT);
-        Thread.sleep(300);
-        p.send("after\n");
-        Thread.sleep(300);
-        p.closeStdin();
-        int rc = p.awaitExit(WAIT);
-        SaefEchoServer.Outcome o = echo.outcome(WAIT);
-        System.out.println("RENEG rc=" + rc + " outcome=" + o + "\n" + p.describe());
-        if (o.laterFailure() != null) {
-            o.laterFailure().printStackTrace(System.out);
-        }
+        int rc = p.awaitExit(WAIT); // OpenSSL gives up on the refused renegotiation and exits
+        return new Renegotiation(p, rc, echo.outcome(WAIT));
     }
 
     // ----------------------------------------------------------------- limits (RFC 4279 section 5.3)
@@ -650,6 +708,14 @@ class OpenSslInteropTest {
 
     static String hex(String ascii) {
         return HexFormat.of().withUpperCase().formatHex(ascii.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+            n++;
+        }
+        return n;
     }
 
     static List<String> randomLines(int count, int length, long seed) {

@@ -1,0 +1,228 @@
+package dev.saef.jsse;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.saef.identity.IdentityMode;
+import dev.saef.identity.KpsaId;
+import dev.saef.identity.SaefPrincipal;
+import dev.saef.keys.KeyStoreKeyProvider;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.HandshakeCompletedEvent;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The parts of the JSSE API frameworks rely on, each exercised over a real handshake. */
+@Timeout(60)
+class JsseSurfaceTest {
+
+    static final String KPSA = "ae42@sp.example.com";
+
+    @Test
+    void sslParametersRoundTripKeepsSettingsAndPskState() throws Exception {
+        SSLContext ctx = Peers.context(Peers.clientTable(KPSA, "cse.example.net", Peers.KEY_HEX));
+        SSLEngine e = ctx.createSSLEngine("cse.example.net", 443);
+        e.setUseClientMode(true);
+        SSLParameters p = e.getSSLParameters();
+        assertArrayEquals(new String[] {"TLSv1.2"}, p.getProtocols());
+        p.setCipherSuites(new String[] {"TLS_PSK_WITH_AES_128_CBC_SHA256"});
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        p.setServerNames(List.of(new SNIHostName("cse.example.net")));
+        p.setApplicationProtocols(new String[] {"http/1.1"});
+        // a framework copies the values into a fresh SSLParameters, as HttpClient does
+        SSLParameters copy = new SSLParameters(p.getCipherSuites(), p.getProtocols());
+        copy.setEndpointIdentificationAlgorithm(p.getEndpointIdentificationAlgorithm());
+        copy.setServerNames(p.getServerNames());
+        copy.setApplicationProtocols(p.getApplicationProtocols());
+        e.setSSLParameters(copy);
+        SSLParameters back = e.getSSLParameters();
+        assertArrayEquals(new String[] {"TLS_PSK_WITH_AES_128_CBC_SHA256"}, back.getCipherSuites());
+        assertEquals("HTTPS", back.getEndpointIdentificationAlgorithm());
+        assertEquals(List.of(new SNIHostName("cse.example.net")), back.getServerNames());
+        assertArrayEquals(new String[] {"http/1.1"}, back.getApplicationProtocols());
+        assertArrayEquals(new String[] {"TLS_PSK_WITH_AES_128_CBC_SHA256"}, e.getEnabledCipherSuites());
+        // null suites/protocols mean "unchanged"
+        e.setSSLParameters(new SSLParameters());
+        assertArrayEquals(new String[] {"TLS_PSK_WITH_AES_128_CBC_SHA256"}, e.getEnabledCipherSuites());
+        // the mandatory suites are always supported
+        List<String> supported = List.of(e.getSupportedCipherSuites());
+        assertTrue(supported.contains("TLS_PSK_WITH_AES_128_CBC_SHA256"));
+        assertTrue(supported.contains("TLS_PSK_WITH_AES_128_CCM_8"));
+        assertTrue(List.of(ctx.getDefaultSSLParameters().getCipherSuites()).contains("TLS_PSK_WITH_AES_128_CCM_8"));
+    }
+
+    @Test
+    void handshakeListenerLocalPrincipalAndNoSniForIpLiterals() throws Exception {
+        SSLContext server = Peers.context(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX),
+                c -> c.withLocalId("/id-in"));
+        try (SSLServerSocket ss = (SSLServerSocket) server.getServerSocketFactory()
+                .createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            int port = ss.getLocalPort();
+            CompletableFuture<ExtendedSSLSession> seen = CompletableFuture.supplyAsync(() -> {
+                try (SSLSocket s = (SSLSocket) ss.accept()) {
+                    s.startHandshake();
+                    s.getInputStream().read();
+                    return (ExtendedSSLSession) s.getSession();
+                } catch (Exception x) {
+                    throw new RuntimeException(x);
+                }
+            });
+            SSLContext client = Peers.context(Peers.clientTable(KPSA, "127.0.0.1:" + port, Peers.KEY_HEX),
+                    c -> c.withLocalId("CAE01"));
+            AtomicReference<HandshakeCompletedEvent> event = new AtomicReference<>();
+            CountDownLatch done = new CountDownLatch(1);
+            try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", port)) {
+                s.addHandshakeCompletedListener(ev -> {
+                    event.set(ev);
+                    done.countDown();
+                });
+                s.startHandshake();
+                assertTrue(done.await(10, TimeUnit.SECONDS));
+                assertEquals(s.getSession(), event.get().getSession());
+                assertEquals("/id-in", event.get().getPeerPrincipal().getName());
+                assertEquals("CAE01", s.getSession().getLocalPrincipal().getName());
+                s.getOutputStream().write(1);
+            }
+            ExtendedSSLSession ss2 = seen.get(30, TimeUnit.SECONDS);
+            assertEquals(List.of(), ss2.getRequestedServerNames(), "no SNI for an IP literal (RFC 6066 section 3)");
+            assertEquals("/id-in", ss2.getLocalPrincipal().getName());
+            assertEquals("CAE01", ss2.getPeerPrincipal().getName());
+        }
+    }
+
+    @Test
+    void socketTimeoutInterruptsAReadAndKeepsTheConnection() throws Exception {
+        SSLContext server = Peers.context(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX));
+        try (SSLServerSocket ss = (SSLServerSocket) server.getServerSocketFactory()
+                .createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            int port = ss.getLocalPort();
+            CountDownLatch go = new CountDownLatch(1);
+            CompletableFuture<Void> srv = CompletableFuture.runAsync(() -> {
+                try (SSLSocket s = (SSLSocket) ss.accept()) {
+                    s.startHandshake();
+                    go.await(10, TimeUnit.SECONDS);
+                    OutputStream out = s.getOutputStream();
+                    out.write("late".getBytes());
+                    out.flush();
+                    s.getInputStream().read();
+                } catch (Exception x) {
+                    throw new RuntimeException(x);
+                }
+            });
+            SSLContext client = Peers.context(Peers.clientTable(KPSA, "127.0.0.1:" + port, Peers.KEY_HEX));
+            try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", port)) {
+                s.setSoTimeout(200);
+                s.startHandshake();
+                assertThrows(SocketTimeoutException.class, () -> s.getInputStream().read());
+                go.countDown();
+                s.setSoTimeout(10_000);
+                assertEquals("late", new String(s.getInputStream().readNBytes(4)));
+            }
+            srv.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void eofWithoutCloseNotifyIsATruncationError() throws Exception {
+        try (ServerSocket plain = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            int port = plain.getLocalPort();
+            SSLContext server = Peers.context(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX));
+            // a PSK server that drops TCP after the handshake without close_notify
+            CompletableFuture<Void> srv = CompletableFuture.runAsync(() -> {
+                try (Socket raw = plain.accept();
+                     SSLSocket s = (SSLSocket) server.getSocketFactory().createSocket(raw, null, port, false)) {
+                    s.setUseClientMode(false);
+                    s.startHandshake();
+                    s.getOutputStream().write("x".getBytes());
+                    raw.close();
+                } catch (Exception x) {
+                    throw new RuntimeException(x);
+                }
+            });
+            SSLContext client = Peers.context(Peers.clientTable(KPSA, "127.0.0.1:" + port, Peers.KEY_HEX));
+            try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", port)) {
+                assertEquals('x', s.getInputStream().read());
+                javax.net.ssl.SSLException x = assertThrows(javax.net.ssl.SSLException.class,
+                        () -> s.getInputStream().read());
+                assertEquals("the peer closed the TCP connection without sending close_notify: the data received"
+                        + " may have been truncated", x.getMessage());
+            }
+            srv.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void keyManagerFactoryFromPkcs12KeepsExactCaseKpsaId(@TempDir Path dir) throws Exception {
+        String kpsa = "AE123-LOCK@in.provider.com";
+        char[] pw = "store-pass".toCharArray();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        byte[] key = HexFormat.of().parseHex(Peers.KEY_HEX);
+        KeyStoreKeyProvider.storeKey(ks, KpsaId.parse(kpsa, IdentityMode.STRICT), new SecretKeySpec(key, "HmacSHA256"),
+                pw);
+        Path store = dir.resolve("keys.p12");
+        try (OutputStream out = Files.newOutputStream(store)) {
+            ks.store(out, pw);
+        }
+        KeyStore loaded = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(store)) {
+            loaded.load(in, pw);
+        }
+        Path table = dir.resolve("associations");
+        Files.writeString(table, kpsa + " peer=CAE123\n");
+        Files.setPosixFilePermissions(table, PosixFilePermissions.fromString("rw-------"));
+        String old = System.getProperty("saef.associations");
+        System.setProperty("saef.associations", table.toString());
+        SSLContext server;
+        try {
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", Peers.PROVIDER);
+            kmf.init(loaded, pw);
+            server = SSLContext.getInstance("TLSv1.2", Peers.PROVIDER);
+            server.init(kmf.getKeyManagers(), null, null);
+        } finally {
+            if (old == null) {
+                System.clearProperty("saef.associations");
+            } else {
+                System.setProperty("saef.associations", old);
+            }
+        }
+        SSLEngine se = server.createSSLEngine();
+        se.setUseClientMode(false);
+        SSLContext client = Peers.context(kpsa + " peer=/id-in address=h:1 key=hex:" + Peers.KEY_HEX);
+        SSLEngine ce = client.createSSLEngine("h", 1);
+        ce.setUseClientMode(true);
+        EnginePair p = new EnginePair(ce, se);
+        p.handshake();
+        SaefPrincipal bound = (SaefPrincipal) se.getSession().getPeerPrincipal();
+        assertEquals("CAE123", bound.getName());
+        assertEquals(kpsa, bound.kpsaId().orElseThrow().value(), "the KpsaID keeps its case on the wire");
+        assertNotNull(se.getSession().getCipherSuite());
+    }
+}
