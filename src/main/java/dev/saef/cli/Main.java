@@ -10,7 +10,8 @@ import java.util.Arrays;
  *       (TS-0003 clause 8.2.2.1), with the clause 7.2.1 originator check;</li>
  *   <li>{@code server} / {@code client}: line echo over PSK-SAEF, for interoperability checks by hand
  *       against {@code openssl s_client/s_server -psk};</li>
- *   <li>{@code check}: validates a configuration and lists its associations (never keys).</li>
+ *   <li>{@code check}: validates a configuration and lists its associations (never keys);</li>
+ *   <li>{@code keys}: stores Kpsa keys in a PKCS12 key store under their exact-case KpsaID.</li>
  * </ul>
  */
 public final class Main {
@@ -37,6 +38,8 @@ public final class Main {
                     return new EchoCommands(out, err).server(Options.parse(rest));
                 case "client":
                     return new EchoCommands(out, err).client(Options.parse(rest));
+                case "keys":
+                    return new KeysCommand(out).run(rest);
                 case "check":
                     return new CheckCommand(out, err).run(Options.parse(rest));
                 default:
@@ -56,6 +59,7 @@ public final class Main {
         out.println("  server --port N [--accept N] [table options]   echo server (Entity B)");
         out.println("  client --connect host:port [table options]     stdin -> server -> stdout (Entity A)");
         out.println("  check [--associations FILE]        validate a configuration, list associations");
+        out.println("  keys add|list --keystore F.p12 --keystore-password-env VAR [--kpsa-id ID --key-env KVAR|--generate N]");
         out.println("table options (else the saef.* system properties are used):");
         out.println("  --associations FILE   association table (see README)");
         out.println("  --keystore FILE --keystore-type PKCS12 --keystore-password-env VAR");

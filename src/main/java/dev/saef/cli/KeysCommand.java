@@ -1,0 +1,112 @@
+package dev.saef.cli;
+
+import dev.saef.identity.IdentityMode;
+import dev.saef.identity.KpsaId;
+import dev.saef.keys.KeyStoreKeyProvider;
+import dev.saef.keys.PskSecretKey;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HexFormat;
+
+/**
+ * {@code saef keys}: provisions Kpsa keys into a PKCS12 key store under their exact-case KpsaID
+ * (TS-0003 clause 8.2.2.1, Credential Configuration), so that tables can omit inline keys.
+ * <ul>
+ *   <li>{@code keys add --keystore F --keystore-password-env VAR --kpsa-id ID (--key-env KVAR |
+ *       --generate N)}: the key comes from an environment variable (hex), or N random octets are
+ *       generated (give the same store, or the key by another secure channel, to the peer);</li>
+ *   <li>{@code keys list --keystore F --keystore-password-env VAR}: the aliases (never keys).</li>
+ * </ul>
+ * Keys are never printed and never taken from the command line (which other users can see).
+ */
+final class KeysCommand {
+    private final PrintStream out;
+
+    KeysCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    int run(String[] args) throws Exception {
+        if (args.length == 0) {
+            throw new UsageException("keys add|list --keystore FILE --keystore-password-env VAR ...");
+        }
+        Options o = Options.parse(Arrays.copyOfRange(args, 1, args.length));
+        Path file = Paths.get(o.require("keystore"));
+        String pwVar = o.require("keystore-password-env");
+        String pw = System.getenv(pwVar);
+        if (pw == null || pw.isEmpty()) {
+            throw new UsageException("environment variable " + pwVar + " (--keystore-password-env) is not set");
+        }
+        char[] password = pw.toCharArray();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        if (Files.exists(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                ks.load(in, password);
+            }
+        } else {
+            ks.load(null, null);
+        }
+        switch (args[0]) {
+            case "list":
+                for (String alias : Collections.list(ks.aliases())) {
+                    out.println(alias);
+                }
+                return 0;
+            case "add":
+                return add(o, ks, file, password);
+            default:
+                throw new UsageException("unknown keys subcommand '" + args[0] + "' (add, list)");
+        }
+    }
+
+    private int add(Options o, KeyStore ks, Path file, char[] password) throws Exception {
+        KpsaId id = KpsaId.parse(o.require("kpsa-id"), IdentityMode.valueOf(
+                o.get("identity-mode").orElse("strict").toUpperCase(java.util.Locale.ROOT)));
+        byte[] key;
+        if (o.get("key-env").isPresent()) {
+            String v = System.getenv(o.get("key-env").get());
+            if (v == null) {
+                throw new UsageException("environment variable " + o.get("key-env").get() + " is not set");
+            }
+            try {
+                key = HexFormat.of().parseHex(v.trim());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--key-env: the variable must hold the key in hex");
+            }
+        } else if (o.get("generate").isPresent()) {
+            int n = o.intValue("generate", 16);
+            if (n < 16 || n > 64) {
+                throw new UsageException("--generate takes 16..64 octets");
+            }
+            key = new byte[n];
+            new SecureRandom().nextBytes(key);
+        } else {
+            throw new UsageException("give the key with --key-env VAR (hex) or --generate N");
+        }
+        PskSecretKey secret = new PskSecretKey(key);
+        Arrays.fill(key, (byte) 0);
+        try {
+            KeyStoreKeyProvider.storeKey(ks, id, secret, password);
+        } finally {
+            secret.destroy();
+        }
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".saef-keys", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (OutputStream os = Files.newOutputStream(tmp)) {
+            ks.store(os, password);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        out.println("stored the Kpsa for KpsaID " + id + " in " + file + " (PKCS12, mode 600)");
+        return 0;
+    }
+}
