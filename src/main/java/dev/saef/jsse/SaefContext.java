@@ -15,8 +15,14 @@ final class SaefContext {
     private final SaefSessionContext clientSessions = new SaefSessionContext();
     private final SaefSessionContext serverSessions = new SaefSessionContext();
 
+    private final java.util.List<dev.saef.profile.CipherSuiteInfo> clientDefaults;
+    private final java.util.List<dev.saef.profile.CipherSuiteInfo> serverDefaults;
+
     SaefContext(SaefPolicy policy) {
         this.policy = policy;
+        // The standard JSSE properties narrow the defaults to the PSK suites they name, if any.
+        this.clientDefaults = policy.profile().defaultsFiltered(System.getProperty("jdk.tls.client.cipherSuites"));
+        this.serverDefaults = policy.profile().defaultsFiltered(System.getProperty("jdk.tls.server.cipherSuites"));
     }
 
     SaefPolicy policy() {
@@ -32,7 +38,7 @@ final class SaefContext {
     }
 
     SaefParameters newParameters(boolean clientMode) {
-        return new SaefParameters(policy.profile(), clientMode);
+        return new SaefParameters(policy.profile(), clientDefaults, serverDefaults, clientMode);
     }
 
     TlsConnection open(ConnectionSpec spec) throws SSLException {

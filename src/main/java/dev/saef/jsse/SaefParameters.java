@@ -19,7 +19,10 @@ import javax.net.ssl.SSLParameters;
 final class SaefParameters {
 
     private final SuiteProfile profile;
-    List<CipherSuiteInfo> suites;
+    private final List<CipherSuiteInfo> clientDefaults;
+    private final List<CipherSuiteInfo> serverDefaults;
+    /** Suites set by the application, or null: the defaults of the current mode. */
+    private List<CipherSuiteInfo> suites;
     String[] protocols = {SuiteProfile.TLS_V12};
     boolean clientMode;
     List<SNIServerName> serverNames; // null: derive from the peer host
@@ -31,14 +34,20 @@ final class SaefParameters {
     boolean enableSessionCreation = true;
     boolean useCipherSuitesOrder = true;
 
-    SaefParameters(SuiteProfile profile, boolean clientMode) {
+    SaefParameters(SuiteProfile profile, List<CipherSuiteInfo> clientDefaults, List<CipherSuiteInfo> serverDefaults,
+            boolean clientMode) {
         this.profile = profile;
-        this.suites = profile.defaults();
+        this.clientDefaults = clientDefaults;
+        this.serverDefaults = serverDefaults;
         this.clientMode = clientMode;
     }
 
+    List<CipherSuiteInfo> suites() {
+        return suites != null ? suites : clientMode ? clientDefaults : serverDefaults;
+    }
+
     SaefParameters copy() {
-        SaefParameters p = new SaefParameters(profile, clientMode);
+        SaefParameters p = new SaefParameters(profile, clientDefaults, serverDefaults, clientMode);
         p.suites = suites;
         p.protocols = protocols.clone();
         p.serverNames = serverNames;
@@ -57,7 +66,7 @@ final class SaefParameters {
     }
 
     String[] enabledSuiteNames() {
-        return suites.stream().map(CipherSuiteInfo::name).toArray(String[]::new);
+        return suites().stream().map(CipherSuiteInfo::name).toArray(String[]::new);
     }
 
     void setEnabledCipherSuites(String[] names) {
@@ -115,7 +124,7 @@ final class SaefParameters {
     }
 
     ConnectionSpec toSpec(String peerHost, int peerPort) {
-        return new ConnectionSpec(clientMode, peerHost, peerPort, suites,
+        return new ConnectionSpec(clientMode, peerHost, peerPort, suites(),
                 serverNames == null ? List.of() : new ArrayList<>(serverNames),
                 sniMatchers == null ? List.of() : new ArrayList<>(sniMatchers),
                 endpointIdentificationAlgorithm);

@@ -205,6 +205,31 @@ public final class SuiteProfile {
         return "not a PSK suite (certificate suites, clause 10.2.3, are not provided by the SAEF provider)";
     }
 
+    /**
+     * Applies a JVM-wide JSSE suite list ({@code jdk.tls.client.cipherSuites} /
+     * {@code jdk.tls.server.cipherSuites}), which is usually written for certificate TLS: the
+     * enabled defaults become the listed suites that this profile supports, in the listed order.
+     *
+     * @return those suites, or this profile's defaults when the list is unset or names none of ours
+     */
+    public List<CipherSuiteInfo> defaultsFiltered(String jdkList) {
+        if (jdkList == null || jdkList.isBlank()) {
+            return defaults;
+        }
+        List<CipherSuiteInfo> out = new ArrayList<>();
+        for (String n : jdkList.split(",")) {
+            String name = n.trim();
+            if (name.startsWith("\"") && name.endsWith("\"") && name.length() > 1) {
+                name = name.substring(1, name.length() - 1);
+            }
+            CipherSuiteInfo s = ALL.get(name);
+            if (s != null && supported.contains(s) && !out.contains(s)) {
+                out.add(s);
+            }
+        }
+        return out.isEmpty() ? defaults : List.copyOf(out);
+    }
+
     /** @return the profile entry for a standard name, if it is one of ours (whether or not enabled) */
     public static Optional<CipherSuiteInfo> byName(String name) {
         return Optional.ofNullable(ALL.get(name));

@@ -57,6 +57,8 @@ public final class TlsConnection {
      * @throws SSLHandshakeException when the client has no usable association for the peer
      */
     public static TlsConnection start(SaefPolicy policy, ConnectionSpec spec) throws SSLException {
+        DebugLog.log((spec.clientMode() ? "client" : "server") + " handshake starting, peer " + spec.peerHost() + ":"
+                + spec.peerPort() + ", suites " + spec.suites().size());
         TlsConnection c = new TlsConnection(policy, spec);
         c.begin();
         return c;
@@ -69,7 +71,13 @@ public final class TlsConnection {
         }
         try {
             if (spec.clientMode()) {
-                chooseClientAssociation();
+                try {
+                    chooseClientAssociation();
+                } catch (SSLHandshakeException e) {
+                    failure = e;
+                    DebugLog.log("client connection failed: " + e.getMessage());
+                    throw e;
+                }
                 SaefTlsClient client = new SaefTlsClient(policy, spec, state, this::bind);
                 ((TlsClientProtocol) protocol).connect(client);
                 this.context = client.getContextForConnection();
@@ -157,6 +165,12 @@ public final class TlsConnection {
                 .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", sp.getCipherSuite()));
         state.session = new SessionInfo("TLSv1.2", suite, sessionId, a, peer, local, sni,
                 sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(), System.currentTimeMillis());
+        if (DebugLog.isEnabled()) {
+            DebugLog.log((spec.clientMode() ? "client" : "server") + " handshake complete: " + suite + ", KpsaID "
+                    + kpsaId + ", peer bound to " + peer.getName() + (peer.isDerivedFromCredentialId()
+                            ? " (Credential-ID)" : " (configured)") + ", EMS " + sp.isExtendedMasterSecret()
+                    + ", EtM " + sp.isEncryptThenMAC() + ", SNI " + sni);
+        }
     }
 
     private static List<SNIServerName> receivedServerNames(SecurityParameters sp) {
@@ -188,6 +202,7 @@ public final class TlsConnection {
                 policy.keyManager().describe());
         if (failure == null) {
             failure = x;
+            DebugLog.log((spec.clientMode() ? "client" : "server") + " connection failed: " + x.getMessage());
         }
         return x;
     }

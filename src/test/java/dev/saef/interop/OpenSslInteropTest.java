@@ -460,6 +460,72 @@ class OpenSslInteropTest {
         return new Renegotiation(p, rc, echo.outcome(WAIT));
     }
 
+    @Test
+    @Timeout(30)
+    void explore(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path noEms = dir.resolve("no-ems.cnf");
+        java.nio.file.Files.writeString(noEms, "openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n"
+                + "[ssl_sect]\nsystem_default = system_default_sect\n[system_default_sect]\n"
+                + "Options = -ExtendedMasterSecret\n");
+        // (a) s_client without EMS -> SAEF server
+        {
+            SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
+            SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
+            OpenSslProcess p = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
+                    "127.0.0.1:" + echo.port(), "-tls1_2", "-cipher", "PSK-AES128-CBC-SHA256", "-psk", KEY,
+                    "-psk_identity", KPSA, "-noservername", "-trace"), noEms));
+            p.closeStdin();
+            int rc = p.awaitExit(WAIT);
+            System.out.println("(a) rc=" + rc + " " + echo.outcome(WAIT) + "\n" + p.describe());
+        }
+        // (b) s_server without EMS -> SAEF client
+        {
+            OpenSslProcess p = track(OpenSslProcess.start("s_server", openssl, List.of("s_server", "-4", "-accept",
+                    "127.0.0.1:0", "-naccept", "1", "-nocert", "-tls1_2", "-cipher", "PSK-AES128-CBC-SHA256", "-psk",
+                    KEY, "-rev", "-trace"), noEms));
+            int port = Integer.parseInt(p.awaitStdout(ACCEPT, WAIT).group(1));
+            SSLContext ctx = context(clientTable(KPSA, port, KEY), UnaryOperator.identity());
+            try (SSLSocket s = saefSocket(ctx, port)) {
+                s.startHandshake();
+                System.out.println("(b) handshake OK " + s.getSession());
+            } catch (Exception e) {
+                System.out.println("(b) " + e);
+                e.printStackTrace(System.out);
+            }
+            p.awaitExit(WAIT);
+            System.out.println(p.describe());
+        }
+        // (c) s_server DHE at SECLEVEL=1 -> SAEF client
+        for (String c : List.of("DHE-PSK-AES128-CBC-SHA256:@SECLEVEL=1", "DHE-PSK-AES256-GCM-SHA384:@SECLEVEL=1",
+                "DHE-PSK-AES128-CBC-SHA256:@SECLEVEL=3")) {
+            OpenSslProcess p = track(OpenSslProcess.start("s_server", openssl, List.of("s_server", "-4", "-accept",
+                    "127.0.0.1:0", "-naccept", "1", "-nocert", "-tls1_2", "-cipher", c, "-psk",
+                    KEY, "-rev")));
+            int port = Integer.parseInt(p.awaitStdout(ACCEPT, WAIT).group(1));
+            SSLContext ctx = context(clientTable(KPSA, port, KEY), UnaryOperator.identity());
+            try (SSLSocket s = saefSocket(ctx, port)) {
+                s.startHandshake();
+                System.out.println("(c) " + c + " handshake OK " + s.getSession());
+            } catch (Exception e) {
+                System.out.println("(c) " + c + " " + e);
+                e.printStackTrace(System.out);
+            }
+            p.awaitExit(WAIT);
+            System.out.println(p.describe());
+        }
+        // (d) s_client DHE at SECLEVEL=3 -> SAEF server (DH group size we send)
+        {
+            SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
+            SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
+            OpenSslProcess p = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
+                    "127.0.0.1:" + echo.port(), "-tls1_2", "-cipher", "DHE-PSK-AES256-GCM-SHA384:@SECLEVEL=3", "-psk", KEY,
+                    "-psk_identity", KPSA, "-noservername", "-trace")));
+            p.closeStdin();
+            int rc = p.awaitExit(WAIT);
+            System.out.println("(d) rc=" + rc + " " + echo.outcome(WAIT) + "\n" + p.describe());
+        }
+    }
+
     // ----------------------------------------------------------------- limits (RFC 4279 section 5.3)
 
     /** A 128-octet KpsaID and a 64-octet Kpsa, the RFC 4279 minimum maxima, both roles. */

@@ -62,12 +62,23 @@ final class OpenSslProcess implements AutoCloseable {
      * @param label a short name for messages, e.g. {@code s_server}
      */
     static OpenSslProcess start(String label, Path openssl, List<String> args) throws IOException {
+        return start(label, openssl, args, null);
+    }
+
+    /**
+     * Starts {@code openssl args...} with the distribution's default configuration, or with
+     * {@code config} as {@code OPENSSL_CONF} when given.
+     */
+    static OpenSslProcess start(String label, Path openssl, List<String> args, Path config) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(openssl.toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().remove("OPENSSL_CONF"); // the distribution's default configuration only
+        pb.environment().remove("OPENSSL_CONF");
         pb.environment().remove("SSLKEYLOGFILE");
+        if (config != null) {
+            pb.environment().put("OPENSSL_CONF", config.toString());
+        }
         return new OpenSslProcess(label, cmd, pb.start());
     }
 

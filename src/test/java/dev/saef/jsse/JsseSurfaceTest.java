@@ -79,6 +79,31 @@ class JsseSurfaceTest {
     }
 
     @Test
+    void jdkClientCipherSuitesPropertyNarrowsTheClientDefaults() throws Exception {
+        String old = System.getProperty("jdk.tls.client.cipherSuites");
+        System.setProperty("jdk.tls.client.cipherSuites",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_PSK_WITH_AES_128_CCM_8,TLS_PSK_WITH_AES_128_CBC_SHA256");
+        SSLContext ctx;
+        try {
+            ctx = Peers.context(Peers.clientTable(KPSA, "cse.example.net", Peers.KEY_HEX));
+        } finally {
+            if (old == null) {
+                System.clearProperty("jdk.tls.client.cipherSuites");
+            } else {
+                System.setProperty("jdk.tls.client.cipherSuites", old);
+            }
+        }
+        SSLEngine e = ctx.createSSLEngine("cse.example.net", 443);
+        assertArrayEquals(new String[] {"TLS_PSK_WITH_AES_128_CCM_8", "TLS_PSK_WITH_AES_128_CBC_SHA256"},
+                ctx.getDefaultSSLParameters().getCipherSuites());
+        e.setUseClientMode(true);
+        assertArrayEquals(new String[] {"TLS_PSK_WITH_AES_128_CCM_8", "TLS_PSK_WITH_AES_128_CBC_SHA256"},
+                e.getEnabledCipherSuites());
+        e.setUseClientMode(false);
+        assertTrue(e.getEnabledCipherSuites().length > 2, "server defaults are not narrowed");
+    }
+
+    @Test
     void handshakeListenerLocalPrincipalAndNoSniForIpLiterals() throws Exception {
         SSLContext server = Peers.context(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX),
                 c -> c.withLocalId("/id-in"));
