@@ -90,6 +90,38 @@ final class SaefTlsServer extends PSKTlsServer {
     }
 
     @Override
+    public void processClientExtensions(Hashtable clientExtensions) throws IOException {
+        super.processClientExtensions(clientExtensions);
+        if (spec.sniMatchers().isEmpty() || clientExtensions == null) {
+            return;
+        }
+        java.util.Vector<?> names = TlsExtensionsUtils.getServerNameExtensionClient(clientExtensions);
+        if (names == null) {
+            return;
+        }
+        for (Object o : names) {
+            org.bouncycastle.tls.ServerName n = (org.bouncycastle.tls.ServerName) o;
+            if (n.getNameType() != org.bouncycastle.tls.NameType.host_name) {
+                continue;
+            }
+            javax.net.ssl.SNIHostName host;
+            try {
+                host = new javax.net.ssl.SNIHostName(n.getNameData());
+            } catch (IllegalArgumentException e) {
+                throw new org.bouncycastle.tls.TlsFatalAlert(org.bouncycastle.tls.AlertDescription.unrecognized_name);
+            }
+            for (javax.net.ssl.SNIMatcher m : spec.sniMatchers()) {
+                if (m.getType() == host.getType() && !m.matches(host)) {
+                    state.failureDetail = "the client asked for server name " + host.getAsciiName()
+                            + ", which the SNI matcher refuses";
+                    throw new org.bouncycastle.tls.TlsFatalAlert(
+                            org.bouncycastle.tls.AlertDescription.unrecognized_name, state.failureDetail);
+                }
+            }
+        }
+    }
+
+    @Override
     public void notifyOfferedCipherSuites(int[] offeredCipherSuites) throws IOException {
         super.notifyOfferedCipherSuites(offeredCipherSuites);
         state.offeredSuites = offeredCipherSuites.clone();

@@ -52,6 +52,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -460,70 +461,173 @@ class OpenSslInteropTest {
         return new Renegotiation(p, rc, echo.outcome(WAIT));
     }
 
+    // ------------------------------------------------------------- extended master secret (RFC 7627)
+
+    /** OpenSSL without EMS (config {@code Options = -ExtendedMasterSecret}): SAEF refuses, both roles. */
     @Test
     @Timeout(30)
-    void explore(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        Path noEms = dir.resolve("no-ems.cnf");
-        java.nio.file.Files.writeString(noEms, "openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n"
-                + "[ssl_sect]\nsystem_default = system_default_sect\n[system_default_sect]\n"
-                + "Options = -ExtendedMasterSecret\n");
-        // (a) s_client without EMS -> SAEF server
-        {
-            SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
-            SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
-            OpenSslProcess p = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
-                    "127.0.0.1:" + echo.port(), "-tls1_2", "-cipher", "PSK-AES128-CBC-SHA256", "-psk", KEY,
-                    "-psk_identity", KPSA, "-noservername", "-trace"), noEms));
-            p.closeStdin();
-            int rc = p.awaitExit(WAIT);
-            System.out.println("(a) rc=" + rc + " " + echo.outcome(WAIT) + "\n" + p.describe());
+    void extendedMasterSecretIsRequiredBothRoles(@TempDir Path dir) throws Exception {
+        Path noEms = noEmsConfig(dir);
+        NoEms r = withoutEms(noEms, UnaryOperator.identity());
+        String why = r.server().describe() + "\n" + r.client().describe();
+        assertAll(
+                // the config really switched EMS off in OpenSSL
+                () -> assertFalse(block(r.client().stdout(), "ClientHello").contains("extended_master_secret"), why),
+                () -> assertFalse(block(r.server().stdout(), "ServerHello").contains("extended_master_secret"), why),
+                // SAEF as server
+                () -> assertTrue(r.serverSide().handshakeFailure() instanceof SSLHandshakeException, why),
+                () -> assertTrue(r.serverSide().handshakeFailure().getMessage().contains("alert handshake_failure"),
+                        r.serverSide().handshakeFailure().getMessage()),
+                () -> assertTrue(r.client().stderr().contains("alert handshake failure"), why),
+                // SAEF as client
+                () -> assertTrue(r.clientSide() instanceof SSLHandshakeException, String.valueOf(r.clientSide())),
+                () -> assertTrue(r.clientSide().getMessage().contains("alert handshake_failure"),
+                        r.clientSide().getMessage()),
+                () -> assertTrue(r.server().stderr().contains("alert handshake failure"), why));
+    }
+
+    /** Same exchanges; only the wording: the error must say that the extended master secret is missing. */
+    @Test
+    @Timeout(30)
+    @Disabled("src/main bug: a peer without the extended master secret is reported as 'no cipher suite in common"
+            + " (alert handshake_failure): the client offered [TLS_PSK_WITH_AES_128_CBC_SHA256, ...]; this server"
+            + " accepts [... TLS_PSK_WITH_AES_128_CBC_SHA256 ...]' (server) and 'handshake failure (alert"
+            + " handshake_failure) (Failed to read record)' (client); BC's own reason ('Extended Master Secret"
+            + " extension is required') is only in the cause")
+    void missingExtendedMasterSecretIsNamedInTheError(@TempDir Path dir) throws Exception {
+        NoEms r = withoutEms(noEmsConfig(dir), UnaryOperator.identity());
+        for (Throwable e : List.of(r.serverSide().handshakeFailure(), r.clientSide())) {
+            String msg = e.getMessage();
+            assertTrue(msg.toLowerCase(Locale.ROOT).contains("extended master secret"), msg);
+            assertFalse(msg.contains("no cipher suite in common"), msg);
         }
-        // (b) s_server without EMS -> SAEF client
-        {
-            OpenSslProcess p = track(OpenSslProcess.start("s_server", openssl, List.of("s_server", "-4", "-accept",
-                    "127.0.0.1:0", "-naccept", "1", "-nocert", "-tls1_2", "-cipher", "PSK-AES128-CBC-SHA256", "-psk",
-                    KEY, "-rev", "-trace"), noEms));
-            int port = Integer.parseInt(p.awaitStdout(ACCEPT, WAIT).group(1));
-            SSLContext ctx = context(clientTable(KPSA, port, KEY), UnaryOperator.identity());
-            try (SSLSocket s = saefSocket(ctx, port)) {
+    }
+
+    /** With {@code withRequireExtendedMasterSecret(false)} the same OpenSSL peers are accepted, both roles. */
+    @Test
+    @Timeout(30)
+    void extendedMasterSecretCanBeRelaxed(@TempDir Path dir) throws Exception {
+        NoEms r = withoutEms(noEmsConfig(dir), c -> c.withRequireExtendedMasterSecret(false));
+        String why = r.server().describe() + "\n" + r.client().describe();
+        assertNull(r.clientSide(), why);
+        assertNull(r.serverSide().handshakeFailure(), why);
+        assertEquals(TLS_MANDATORY, r.serverSide().session().getCipherSuite());
+        assertTrue(r.client().stdout().contains("Extended master secret: no"), why);
+    }
+
+    record NoEms(OpenSslProcess server, Throwable clientSide, OpenSslProcess client, SaefEchoServer.Outcome serverSide) {
+    }
+
+    /** SAEF client against a no-EMS s_server, then a no-EMS s_client against a SAEF server. */
+    private NoEms withoutEms(Path config, UnaryOperator<SaefConfiguration> tweak) throws Exception {
+        String cipher = OpenSslSuites.opensslName(TLS_MANDATORY).orElseThrow();
+        OpenSslProcess srv = track(OpenSslProcess.start("s_server", openssl, List.of("s_server", "-4", "-accept",
+                "127.0.0.1:0", "-naccept", "1", "-nocert", "-tls1_2", "-cipher", cipher, "-psk", KEY,
+                "-psk_identity", KPSA, "-rev", "-trace"), config));
+        int port = Integer.parseInt(srv.awaitStdout(ACCEPT, WAIT).group(1));
+        SSLContext client = context(clientTable(KPSA, port, KEY), tweak);
+        Throwable clientSide = null;
+        try (SSLSocket s = saefSocket(client, port)) {
+            s.startHandshake();
+            s.getOutputStream().write("ems\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertEquals("sme", new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine());
+        } catch (SSLException e) {
+            clientSide = e;
+        }
+        srv.awaitExit(WAIT);
+
+        SSLContext server = context(serverTable(KPSA, "CAE01", KEY), tweak);
+        SaefEchoServer echo = track(SaefEchoServer.start(server, ss -> { }));
+        OpenSslProcess cli = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
+                "127.0.0.1:" + echo.port(), "-tls1_2", "-cipher", cipher, "-psk", KEY, "-psk_identity", KPSA,
+                "-noservername", "-nocommands", "-trace"), config));
+        cli.closeStdin();
+        cli.awaitExit(WAIT);
+        return new NoEms(srv, clientSide, cli, echo.outcome(WAIT));
+    }
+
+    /** An OpenSSL configuration that turns the extended master secret off (3.0 has no command-line switch). */
+    static Path noEmsConfig(Path dir) throws java.io.IOException {
+        Path f = dir.resolve("no-ems.cnf");
+        java.nio.file.Files.writeString(f, String.join("\n",
+                "openssl_conf = default_conf",
+                "[default_conf]",
+                "ssl_conf = ssl_sect",
+                "[ssl_sect]",
+                "system_default = system_default_sect",
+                "[system_default_sect]",
+                "Options = -ExtendedMasterSecret",
+                ""));
+        return f;
+    }
+
+    // --------------------------------------------------------------------------- encrypt-then-MAC
+
+    /** CBC suites with OpenSSL's {@code -no_etm}: classic MAC-then-encrypt records, both roles. */
+    @Test
+    @Timeout(30)
+    void cbcWithoutEncryptThenMacBothRoles() throws Exception {
+        String name = OpenSslSuites.opensslName(TLS_MANDATORY).orElseThrow();
+        OpenSslServer srv = sServer(name, KEY, List.of("-no_etm"));
+        SSLSession cs = saefClientRoundTrip(context(clientTable(KPSA, srv.port(), KEY), UnaryOperator.identity()),
+                srv, TLS_MANDATORY);
+        assertEquals(TLS_MANDATORY, cs.getCipherSuite());
+        srv.process().awaitExit(WAIT);
+        assertFalse(serverHello(srv.process().stdout()).contains("encrypt_then_mac"), srv.process().describe());
+        assertTrue(serverHello(srv.process().stdout()).contains("extended_master_secret(23)"));
+
+        SaefEchoServer echo = track(SaefEchoServer.start(context(serverTable(KPSA, "CAE01", KEY),
+                UnaryOperator.identity()), ss -> { }));
+        ClientRun run = sClientRoundTrip(echo, "DHE-PSK-AES256-CBC-SHA384", KEY, KPSA, List.of("-noservername",
+                "-no_etm", "-trace"));
+        assertNull(run.outcome().handshakeFailure(), run.process().describe());
+        assertNull(run.outcome().laterFailure(), run.process().describe());
+        assertEquals("TLS_DHE_PSK_WITH_AES_256_CBC_SHA384", run.outcome().session().getCipherSuite());
+        assertFalse(block(run.process().stdout(), "ClientHello").contains("encrypt_then_mac"), run.process().describe());
+        assertFalse(serverHello(run.process().stdout()).contains("encrypt_then_mac"), run.process().describe());
+    }
+
+    // ------------------------------------------------------------------- DHE groups and SECLEVEL
+
+    /**
+     * At {@code @SECLEVEL=1} OpenSSL sends a 1024-bit DH group for DHE_PSK with AES-128; Bouncy Castle
+     * refuses groups under 2048 bits (known pitfall), with insufficient_security.
+     */
+    @Test
+    @Timeout(30)
+    void saefClientRefusesDhGroupBelow2048Bits() throws Exception {
+        OpenSslServer srv = sServer("DHE-PSK-AES128-CBC-SHA256:@SECLEVEL=1", KEY, List.of());
+        SSLContext ctx = context(clientTable(KPSA, srv.port(), KEY), UnaryOperator.identity());
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> {
+            try (SSLSocket s = saefSocket(ctx, srv.port())) {
                 s.startHandshake();
-                System.out.println("(b) handshake OK " + s.getSession());
-            } catch (Exception e) {
-                System.out.println("(b) " + e);
-                e.printStackTrace(System.out);
             }
-            p.awaitExit(WAIT);
-            System.out.println(p.describe());
-        }
-        // (c) s_server DHE at SECLEVEL=1 -> SAEF client
-        for (String c : List.of("DHE-PSK-AES128-CBC-SHA256:@SECLEVEL=1", "DHE-PSK-AES256-GCM-SHA384:@SECLEVEL=1",
-                "DHE-PSK-AES128-CBC-SHA256:@SECLEVEL=3")) {
-            OpenSslProcess p = track(OpenSslProcess.start("s_server", openssl, List.of("s_server", "-4", "-accept",
-                    "127.0.0.1:0", "-naccept", "1", "-nocert", "-tls1_2", "-cipher", c, "-psk",
-                    KEY, "-rev")));
-            int port = Integer.parseInt(p.awaitStdout(ACCEPT, WAIT).group(1));
-            SSLContext ctx = context(clientTable(KPSA, port, KEY), UnaryOperator.identity());
-            try (SSLSocket s = saefSocket(ctx, port)) {
-                s.startHandshake();
-                System.out.println("(c) " + c + " handshake OK " + s.getSession());
-            } catch (Exception e) {
-                System.out.println("(c) " + c + " " + e);
-                e.printStackTrace(System.out);
-            }
-            p.awaitExit(WAIT);
-            System.out.println(p.describe());
-        }
-        // (d) s_client DHE at SECLEVEL=3 -> SAEF server (DH group size we send)
-        {
-            SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
-            SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
-            OpenSslProcess p = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
-                    "127.0.0.1:" + echo.port(), "-tls1_2", "-cipher", "DHE-PSK-AES256-GCM-SHA384:@SECLEVEL=3", "-psk", KEY,
-                    "-psk_identity", KPSA, "-noservername", "-trace")));
-            p.closeStdin();
-            int rc = p.awaitExit(WAIT);
-            System.out.println("(d) rc=" + rc + " " + echo.outcome(WAIT) + "\n" + p.describe());
-        }
+        });
+        assertTrue(e.getMessage().contains("alert insufficient_security"), e.getMessage());
+        srv.process().awaitExit(WAIT);
+        assertTrue(block(srv.process().stdout(), "ServerKeyExchange").contains("dh_p (len=128)"),
+                "OpenSSL sent a 1024-bit group\n" + srv.process().describe());
+        assertTrue(srv.process().stderr().contains("alert insufficient security"), srv.process().describe());
+    }
+
+    /**
+     * OpenSSL clients at {@code @SECLEVEL=3} (128-bit security) need at least 3072-bit DH; the SAEF
+     * server sends ffdhe2048 for every DHE_PSK suite, even AES-256/SHA-384 ones, so OpenSSL aborts
+     * with "dh key too small" (and we report "most likely no cipher suite in common").
+     */
+    @Test
+    @Timeout(30)
+    @Disabled("src/main interop gap: SaefTlsServer keeps BC's default DH group choice (ffdhe2048 for every DHE_PSK"
+            + " suite); OpenSSL at SECLEVEL=3 (and OpenSSL's own servers for 256-bit suites) use >= 3072 bits")
+    void dhePskAes256WithOpenSslClientAtSeclevel3() throws Exception {
+        SaefEchoServer echo = track(SaefEchoServer.start(context(serverTable(KPSA, "CAE01", KEY),
+                UnaryOperator.identity()), ss -> { }));
+        ClientRun run = sClientRoundTrip(echo, "DHE-PSK-AES256-GCM-SHA384:@SECLEVEL=3", KEY, KPSA,
+                List.of("-noservername"));
+        assertNull(run.outcome().handshakeFailure(), run.process().describe());
+        assertEquals("TLS_DHE_PSK_WITH_AES_256_GCM_SHA384", run.outcome().session().getCipherSuite());
     }
 
     // ----------------------------------------------------------------- limits (RFC 4279 section 5.3)

@@ -79,6 +79,31 @@ class JsseSurfaceTest {
     }
 
     @Test
+    void serverSniMatcherRefusesOtherNames() throws Exception {
+        SSLContext server = Peers.context(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX));
+        for (String host : new String[] {"cse.example.net", "other.example.net"}) {
+            SSLEngine se = server.createSSLEngine();
+            se.setUseClientMode(false);
+            SSLParameters sp = se.getSSLParameters();
+            sp.setSNIMatchers(List.of(javax.net.ssl.SNIHostName.createSNIMatcher("cse\\.example\\.net")));
+            se.setSSLParameters(sp);
+            SSLContext client = Peers.context(Peers.clientTable(KPSA, host, Peers.KEY_HEX));
+            SSLEngine ce = client.createSSLEngine(host, 443);
+            ce.setUseClientMode(true);
+            EnginePair p = new EnginePair(ce, se);
+            if (host.startsWith("cse")) {
+                p.handshake();
+                assertEquals(List.of(new SNIHostName(host)), ((ExtendedSSLSession) se.getSession())
+                        .getRequestedServerNames());
+            } else {
+                javax.net.ssl.SSLException x = assertThrows(javax.net.ssl.SSLException.class, p::handshake);
+                assertTrue(x.getMessage().contains("server name other.example.net, which the SNI matcher refuses"),
+                        x.getMessage());
+            }
+        }
+    }
+
+    @Test
     void jdkClientCipherSuitesPropertyNarrowsTheClientDefaults() throws Exception {
         String old = System.getProperty("jdk.tls.client.cipherSuites");
         System.setProperty("jdk.tls.client.cipherSuites",

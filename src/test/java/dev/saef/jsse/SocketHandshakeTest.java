@@ -97,6 +97,10 @@ class SocketHandshakeTest {
             SaefPrincipal toClient = (SaefPrincipal) sv.session().getPeerPrincipal();
             assertEquals("CAE01", toClient.getName());
             assertTrue(toClient.isConfigured());
+            // RFC 7627 always; RFC 7366 encrypt-then-MAC whenever the suite is CBC
+            assertTrue(((SaefSSLSession) cs).info().extendedMasterSecret());
+            assertTrue(((SaefSSLSession) sv.session()).info().extendedMasterSecret());
+            assertEquals(suite.contains("_CBC_"), ((SaefSSLSession) cs).info().encryptThenMac());
             assertThrows(SSLPeerUnverifiedException.class, cs::getPeerCertificates);
             assertThrows(SSLPeerUnverifiedException.class, () -> sv.session().getPeerCertificates());
         }
