@@ -7,10 +7,12 @@
 #   bench/run.sh -l                               # list benchmarks
 #   bench/run.sh -h                               # JMH help
 #
-# Defaults, chosen for a small, shared (noisy) machine: -f 1 -wi 3 -w 2s -i 5 -r 2s, plus JSON results
-# in target/jmh-results.json. Any of these given on the command line (as a separate word, e.g. "-i 10",
-# or "-i=10") replaces the default; all other arguments go to JMH unchanged. The run uses a private
-# copy of target/classes and target/test-classes, so rebuilding the project meanwhile is harmless.
+# Defaults, chosen for a small, shared (noisy) machine: -f 1 -wi 5 -w 2s -i 5 -r 2s (5 warm-up
+# iterations: the handshake paths are still being JIT-compiled after 3), JSON results in
+# target/jmh-results.json; a full run takes about 6 minutes. Any of these given on the command line
+# (as a separate word, e.g. "-i 10", or as "-i=10") replaces the default; all other arguments go to
+# JMH unchanged. The run uses a private copy of target/classes and target/test-classes, so
+# rebuilding the project meanwhile is harmless.
 # BENCH_JAVA_OPTS adds options for the JMH launcher JVM (forks get theirs from -jvmArgs...).
 set -euo pipefail
 
@@ -18,16 +20,27 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
+# mvn -q, minus the bare colour-reset codes this Maven prints even in batch mode.
+mvn_quiet() {
+    local out st=0
+    out="$(mvn -B -q "$@" 2>&1)" || st=$?
+    out="$(printf '%s' "$out" | sed 's/\x1b\[[0-9;]*m//g')"
+    if [[ -n "${out//[[:space:]]/}" ]]; then
+        printf '%s\n' "$out" >&2
+    fi
+    return "$st"
+}
+
 log "building test classes"
-if ! mvn -B -q -o test-compile; then
+if ! mvn_quiet -o test-compile; then
     log "offline build failed; retrying online"
-    mvn -B -q test-compile
+    mvn_quiet test-compile
 fi
 
 CP_FILE=target/bench-classpath.txt
-if ! mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test; then
+if ! mvn_quiet -o dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test; then
     log "offline classpath failed; retrying online"
-    mvn -B -q dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test
+    mvn_quiet dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test
 fi
 CP="$(cat "$CP_FILE")"
 
@@ -49,7 +62,7 @@ add_default() { # option value
     fi
 }
 add_default -f 1
-add_default -wi 3
+add_default -wi 5
 add_default -w 2s
 add_default -i 5
 add_default -r 2s

@@ -29,9 +29,10 @@ final class HandshakeFailures {
         }
         String msg;
         if (e instanceof TlsFatalAlertReceived received) {
-            msg = received(received.getAlertDescription(), client, state, spec);
+            msg = received(received.getAlertDescription(), client, handshaking, state, spec);
         } else if (e instanceof TlsFatalAlert raised) {
-            msg = raised(raised.getAlertDescription(), client, state, spec, keySource);
+            msg = raised(raised.getAlertDescription(), detailOf(raised, state), client, handshaking, state, spec,
+                    keySource);
         } else {
             msg = (handshaking ? "PSK-SAEF handshake failed: " : "TLS connection failed: ") + e;
         }
@@ -40,13 +41,33 @@ final class HandshakeFailures {
         return out;
     }
 
+    /** BC's reason for an alert it raised: the text after "alert(code); ", else what the peer callback saw. */
+    private static String detailOf(TlsFatalAlert e, HandshakeState state) {
+        String m = e.getMessage();
+        int i = m == null ? -1 : m.indexOf("; ");
+        if (i >= 0) {
+            return m.substring(i + 2);
+        }
+        String d = state.failureDetail;
+        if (d != null && !d.startsWith("Failed to ") && !d.equals(m) && !d.matches("[a-z_]+\\(\\d+\\)")) {
+            return d;
+        }
+        return null;
+    }
+
     private static String kpsa(HandshakeState state) {
         return state.association != null ? "KpsaID " + state.association.kpsaId() : "the KpsaID";
     }
 
-    private static String received(short alert, boolean client, HandshakeState state, ConnectionSpec spec) {
+    private static String received(short alert, boolean client, boolean handshaking, HandshakeState state,
+            ConnectionSpec spec) {
         String peer = client ? "the server" : "the client";
         String name = AlertDescription.getName(alert);
+        if (!handshaking) {
+            return peer + " sent fatal alert " + name + " after the handshake"
+                    + (alert == AlertDescription.handshake_failure
+                            ? " (for example after asking to renegotiate, which PSK-SAEF refuses)" : "");
+        }
         switch (alert) {
             case AlertDescription.unknown_psk_identity:
                 return peer + " does not know " + kpsa(state) + " (alert " + name + "): provision the same KpsaID"
@@ -68,10 +89,18 @@ final class HandshakeFailures {
         }
     }
 
-    private static String raised(short alert, boolean client, HandshakeState state, ConnectionSpec spec,
-            String keySource) {
+    private static String raised(short alert, String detail, boolean client, boolean handshaking,
+            HandshakeState state, ConnectionSpec spec, String keySource) {
         String name = AlertDescription.getName(alert);
-        String detail = state.failureDetail != null ? " (" + state.failureDetail + ")" : "";
+        String because = detail != null ? ": " + detail : "";
+        if (!handshaking) {
+            return "TLS connection failed: sent alert " + name + because;
+        }
+        if (detail != null && detail.contains("Extended Master Secret")) {
+            return "the " + (client ? "server" : "client") + " does not use the extended master secret (RFC 7627),"
+                    + " which SAEF requires (alert " + name + "): upgrade the peer, or set"
+                    + " saef.requireExtendedMasterSecret=false";
+        }
         switch (alert) {
             case AlertDescription.unknown_psk_identity:
                 if (state.keyFailure != null) {
@@ -89,18 +118,34 @@ final class HandshakeFailures {
                 return "the client's Finished message failed verification (alert " + name + "): the client used a"
                         + " different Kpsa for " + kpsa(state);
             case AlertDescription.handshake_failure:
-            case AlertDescription.insufficient_security:
-                if (!client && state.offeredSuites != null) {
+                if (!client && state.offeredSuites != null && !overlaps(state.offeredSuites, spec.suiteCodes())) {
                     return "no cipher suite in common (alert " + name + "): the client offered "
                             + names(state.offeredSuites) + "; this server accepts " + names(spec.suiteCodes());
                 }
-                return "handshake failure (alert " + name + ")" + detail;
+                return "PSK-SAEF handshake failed (alert " + name + ")" + because;
+            case AlertDescription.insufficient_security:
+                if (client && detail == null) {
+                    return "the server's Diffie-Hellman group is too small (alert " + name + "): SAEF requires at"
+                            + " least 2048 bits (RFC 7919 ffdhe2048) for DHE_PSK";
+                }
+                return "PSK-SAEF handshake failed (alert " + name + ")" + because;
             case AlertDescription.protocol_version:
                 return (client ? "the server" : "the client") + " does not speak TLS 1.2 (alert " + name
                         + "); TS-0003 clause 10.2.1 requires TLS 1.2";
             default:
-                return "PSK-SAEF handshake failed: sent alert " + name + detail;
+                return "PSK-SAEF handshake failed: sent alert " + name + because;
         }
+    }
+
+    private static boolean overlaps(int[] a, int[] b) {
+        for (int x : a) {
+            for (int y : b) {
+                if (x == y) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     static String suiteName(int code) {

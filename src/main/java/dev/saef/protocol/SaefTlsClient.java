@@ -102,8 +102,9 @@ final class SaefTlsClient extends PSKTlsClient {
 
     @Override
     public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
-        if (alertLevel == AlertLevel.fatal && message != null && state.failureDetail == null) {
-            state.failureDetail = message;
+        if (alertLevel == AlertLevel.fatal && state.failureDetail == null) {
+            String why = cause != null && cause.getMessage() != null ? cause.getMessage() : message;
+            state.failureDetail = why;
         }
     }
 

@@ -89,6 +89,20 @@ final class SaefTlsServer extends PSKTlsServer {
         return policy.requireExtendedMasterSecret();
     }
 
+    /**
+     * DHE_PSK group choice: at least 3072 bits (ffdhe3072, RFC 7919) for AES-256 suites, matching
+     * their strength (and what OpenSSL at security level 3 demands), 2048 bits otherwise; falls back
+     * to the suite minimum only when the client explicitly lists smaller groups alone.
+     */
+    @Override
+    protected int selectDH(int minimumFiniteFieldBits) {
+        boolean aes256 = dev.saef.profile.SuiteProfile.byCode(selectedCipherSuite)
+                .map(s -> s.name().contains("AES_256")).orElse(false);
+        int preferred = Math.max(minimumFiniteFieldBits, aes256 ? 3072 : 2048);
+        int group = super.selectDH(preferred);
+        return group >= 0 ? group : super.selectDH(minimumFiniteFieldBits);
+    }
+
     @Override
     public void processClientExtensions(Hashtable clientExtensions) throws IOException {
         super.processClientExtensions(clientExtensions);
@@ -138,8 +152,11 @@ final class SaefTlsServer extends PSKTlsServer {
 
     @Override
     public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
-        if (alertLevel == AlertLevel.fatal && message != null && state.failureDetail == null) {
-            state.failureDetail = message;
+        if (alertLevel == AlertLevel.fatal && state.failureDetail == null) {
+            // BC's own reason travels in the cause ("Extended Master Secret extension is required");
+            // its message is often just "Failed to read record".
+            String why = cause != null && cause.getMessage() != null ? cause.getMessage() : message;
+            state.failureDetail = why;
         }
     }
 

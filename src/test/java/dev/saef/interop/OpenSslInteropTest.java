@@ -39,14 +39,12 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -60,41 +58,63 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Interop of the SAEF provider with a real OpenSSL ({@code openssl s_server} / {@code s_client},
  * Debian 12's OpenSSL 3.0.x) over loopback TCP: TLS 1.2 PSK, psk_identity = KpsaID, psk = Kpsa
- * (oneM2M TS-0003 clauses 8.2.2.1 and 10.2.2). The tests start the OpenSSL processes themselves and
- * are skipped when {@code openssl} is not on {@code PATH}.
+ * (oneM2M TS-0003 clauses 8.2.2.1 and 10.2.2). The tests start the OpenSSL processes themselves
+ * (127.0.0.1 only, ephemeral ports reported by OpenSSL itself, output drained on threads, every wait
+ * bounded, processes destroyed after each test) and are skipped when {@code openssl} is not on PATH.
  *
- * <p>Interop matrix (OpenSSL 3.0.19, BC 1.84; "client"/"server" = the SAEF role):
+ * <p>Interop matrix, OpenSSL 3.0.19 + BC 1.84 ("SAEF client" = SAEF socket against
+ * {@code s_server -rev}; "SAEF server" = {@code s_client} against a SAEF echo server):
  * <pre>
- * suite (JSSE name)                          OpenSSL name                 SAEF client  SAEF server
- * TLS_PSK_WITH_AES_128_GCM_SHA256            PSK-AES128-GCM-SHA256        pass         pass
- * TLS_PSK_WITH_AES_256_GCM_SHA384            PSK-AES256-GCM-SHA384        pass         pass
- * TLS_PSK_WITH_AES_128_CCM                   PSK-AES128-CCM               pass         pass
- * TLS_PSK_WITH_AES_256_CCM                   PSK-AES256-CCM               pass         pass
- * TLS_PSK_WITH_AES_128_CCM_8 (DTLS mand.)    PSK-AES128-CCM8              pass         pass
- * TLS_PSK_WITH_AES_256_CCM_8                 PSK-AES256-CCM8              pass         pass
- * TLS_PSK_WITH_AES_128_CBC_SHA256 (TLS mand.) PSK-AES128-CBC-SHA256       pass         pass
- * TLS_PSK_WITH_AES_256_CBC_SHA384            PSK-AES256-CBC-SHA384        pass         pass
- * TLS_DHE_PSK_WITH_AES_128_GCM_SHA256        DHE-PSK-AES128-GCM-SHA256    pass         pass
- * TLS_DHE_PSK_WITH_AES_256_GCM_SHA384        DHE-PSK-AES256-GCM-SHA384    pass         pass
- * TLS_DHE_PSK_WITH_AES_128_CCM               DHE-PSK-AES128-CCM           pass         pass
- * TLS_DHE_PSK_WITH_AES_256_CCM               DHE-PSK-AES256-CCM           pass         pass
- * TLS_PSK_DHE_WITH_AES_128_CCM_8             DHE-PSK-AES128-CCM8          pass         pass
- * TLS_PSK_DHE_WITH_AES_256_CCM_8             DHE-PSK-AES256-CCM8          pass         pass
- * TLS_DHE_PSK_WITH_AES_128_CBC_SHA256        DHE-PSK-AES128-CBC-SHA256    pass         pass
- * TLS_DHE_PSK_WITH_AES_256_CBC_SHA384        DHE-PSK-AES256-CBC-SHA384    pass         pass
- * TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256      (none, RFC 8442 0xD001)      skipped: not in OpenSSL 3.0
- * TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384      (none, RFC 8442 0xD002)      skipped: not in OpenSSL 3.0
- * TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256      (none, RFC 8442 0xD005)      skipped: not in OpenSSL 3.0
- * TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256    (none, RFC 8442 0xD003)      skipped: not in OpenSSL 3.0
- * TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256      ECDHE-PSK-AES128-CBC-SHA256  pass         pass
- * TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384      ECDHE-PSK-AES256-CBC-SHA384  pass         pass
+ * suite (JSSE name)                            OpenSSL name                 SAEF client  SAEF server
+ * TLS_PSK_WITH_AES_128_GCM_SHA256              PSK-AES128-GCM-SHA256        pass         pass
+ * TLS_PSK_WITH_AES_256_GCM_SHA384              PSK-AES256-GCM-SHA384        pass         pass
+ * TLS_PSK_WITH_AES_128_CCM                     PSK-AES128-CCM               pass         pass
+ * TLS_PSK_WITH_AES_256_CCM                     PSK-AES256-CCM               pass         pass
+ * TLS_PSK_WITH_AES_128_CCM_8       (DTLS mand.) PSK-AES128-CCM8             pass (+deep) pass (+deep)
+ * TLS_PSK_WITH_AES_256_CCM_8                   PSK-AES256-CCM8              pass         pass
+ * TLS_PSK_WITH_AES_128_CBC_SHA256  (TLS mand.) PSK-AES128-CBC-SHA256        pass (+deep) pass (+deep)
+ * TLS_PSK_WITH_AES_256_CBC_SHA384              PSK-AES256-CBC-SHA384        pass         pass
+ * TLS_DHE_PSK_WITH_AES_128_GCM_SHA256          DHE-PSK-AES128-GCM-SHA256    pass         pass
+ * TLS_DHE_PSK_WITH_AES_256_GCM_SHA384          DHE-PSK-AES256-GCM-SHA384    pass         pass
+ * TLS_DHE_PSK_WITH_AES_128_CCM                 DHE-PSK-AES128-CCM           pass         pass
+ * TLS_DHE_PSK_WITH_AES_256_CCM                 DHE-PSK-AES256-CCM           pass         pass
+ * TLS_PSK_DHE_WITH_AES_128_CCM_8               DHE-PSK-AES128-CCM8          pass         pass
+ * TLS_PSK_DHE_WITH_AES_256_CCM_8               DHE-PSK-AES256-CCM8          pass         pass
+ * TLS_DHE_PSK_WITH_AES_128_CBC_SHA256          DHE-PSK-AES128-CBC-SHA256    pass         pass
+ * TLS_DHE_PSK_WITH_AES_256_CBC_SHA384          DHE-PSK-AES256-CBC-SHA384    pass         pass
+ * TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256        none (RFC 8442, 0xD001)      skipped: not in OpenSSL 3.0
+ * TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384        none (RFC 8442, 0xD002)      skipped: not in OpenSSL 3.0
+ * TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256        none (RFC 8442, 0xD005)      skipped: not in OpenSSL 3.0
+ * TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256      none (RFC 8442, 0xD003)      skipped: not in OpenSSL 3.0
+ * TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256        ECDHE-PSK-AES128-CBC-SHA256  pass         pass
+ * TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384        ECDHE-PSK-AES256-CBC-SHA384  pass         pass
  * </pre>
- * Every "pass" is a full handshake plus data in both directions, with OpenSSL's own report of the
- * negotiated suite and of the extended master secret (RFC 7627) checked. The two mandatory suites
- * are also checked in depth (ServerHello code point and extensions from {@code -trace}, the
- * psk_identity octets, a server identity hint, SNI). Negative cases (wrong Kpsa either way, unknown
- * KpsaID, a suite disabled on our side) check the exact message SAEF produces. The run prints the
- * live matrix of its own results to the test output ({@code target/surefire-reports/*-output.txt}).
+ * "pass": handshake, data both ways (reversed lines / echo), our session's suite and bound identity
+ * (client: IdB {@code /id-in}; server: the configured AE-ID), OpenSSL's own report of the suite,
+ * TLS 1.2 and the extended master secret. "+deep": ServerHello and ClientHello decoded by
+ * {@code -trace} (code point, EMS, encrypt-then-MAC exactly for CBC, no SNI for an IP literal, SNI
+ * acknowledged), the psk_identity octets, a PSK identity hint, the Credential-ID binding
+ * {@code 12-<KpsaID>} without peer=, SNI exposed by our session.
+ *
+ * <p>Further cases:
+ * <pre>
+ * case                                                      SAEF client           SAEF server
+ * 256 KiB each way (CBC_SHA256, CCM_8, DHE AES256-GCM)       pass                  pass
+ * 128-octet KpsaID, 64-octet Kpsa (RFC 4279 5.3)             pass                  pass
+ * CBC with OpenSSL -no_etm (MAC-then-encrypt)                pass                  pass (DHE AES256-CBC)
+ * wrong Kpsa                                                 pass: exact message   pass: exact message
+ * unknown KpsaID (message names it)                          n/a (s_server takes any) pass
+ * suite mismatch (OpenSSL offers only what we disabled)      pass: exact message   pass (ECDHE off by default; socket-disabled GCM)
+ * OpenSSL without EMS: refused                               pass                  pass
+ * OpenSSL without EMS, withRequireExtendedMasterSecret(false) pass                 pass
+ * renegotiation requested by OpenSSL: refused                pass                  pass
+ * DHE with a 1024-bit group (s_server @SECLEVEL=1): refused  pass                  n/a
+ * alert after the handshake: not reported as a suite mismatch  pass                  pass
+ * missing EMS named in the error (not "no cipher suite")     pass                  pass
+ * DHE_PSK AES-256 vs s_client @SECLEVEL=3 (ffdhe3072)        n/a                   pass
+ * </pre>
+ * The run also prints the per-suite matrix of its own results to the test output
+ * ({@code target/surefire-reports/dev.saef.interop.OpenSslInteropTest-output.txt}).
  */
 @Timeout(60)
 class OpenSslInteropTest {
@@ -408,9 +428,6 @@ class OpenSslInteropTest {
     /** Same two exchanges; only the wording of our errors is checked. */
     @Test
     @Timeout(30)
-    @Disabled("src/main bug: HandshakeFailures.received() ignores `handshaking`, so a fatal alert received after the"
-            + " handshake (here OpenSSL's answer to the refused renegotiation) is reported as 'the client/server"
-            + " rejected the handshake ... most likely no cipher suite in common; we offered [...]'")
     void alertAfterHandshakeIsNotReportedAsSuiteMismatch() throws Exception {
         String asServer = String.valueOf(clientRequestsRenegotiation().outcome().laterFailure().getMessage());
         String asClient = serverRequestsRenegotiation().failure().getMessage();
@@ -489,11 +506,6 @@ class OpenSslInteropTest {
     /** Same exchanges; only the wording: the error must say that the extended master secret is missing. */
     @Test
     @Timeout(30)
-    @Disabled("src/main bug: a peer without the extended master secret is reported as 'no cipher suite in common"
-            + " (alert handshake_failure): the client offered [TLS_PSK_WITH_AES_128_CBC_SHA256, ...]; this server"
-            + " accepts [... TLS_PSK_WITH_AES_128_CBC_SHA256 ...]' (server) and 'handshake failure (alert"
-            + " handshake_failure) (Failed to read record)' (client); BC's own reason ('Extended Master Secret"
-            + " extension is required') is only in the cause")
     void missingExtendedMasterSecretIsNamedInTheError(@TempDir Path dir) throws Exception {
         NoEms r = withoutEms(noEmsConfig(dir), UnaryOperator.identity());
         for (Throwable e : List.of(r.serverSide().handshakeFailure(), r.clientSide())) {
@@ -619,8 +631,6 @@ class OpenSslInteropTest {
      */
     @Test
     @Timeout(30)
-    @Disabled("src/main interop gap: SaefTlsServer keeps BC's default DH group choice (ffdhe2048 for every DHE_PSK"
-            + " suite); OpenSSL at SECLEVEL=3 (and OpenSSL's own servers for 256-bit suites) use >= 3072 bits")
     void dhePskAes256WithOpenSslClientAtSeclevel3() throws Exception {
         SaefEchoServer echo = track(SaefEchoServer.start(context(serverTable(KPSA, "CAE01", KEY),
                 UnaryOperator.identity()), ss -> { }));
