@@ -46,7 +46,7 @@ final class EchoCommands {
                     err.flush();
                     echo(s);
                 } catch (IOException e) {
-                    err.println("saef server: connection failed: " + e.getMessage());
+                    err.println("saef server: connection ended: " + e.getMessage());
                     err.flush();
                 }
             }

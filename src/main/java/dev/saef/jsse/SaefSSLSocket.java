@@ -244,6 +244,12 @@ class SaefSSLSocket extends SSLSocket {
                 }
                 try {
                     synchronized (protocolLock) {
+                        if (c.failure() != null) {
+                            throw c.failure();
+                        }
+                        if (c.isClosed()) {
+                            return -1; // closed locally (close() on another thread) while we were reading
+                        }
                         c.offerInput(readBuffer, 0, n);
                     }
                 } finally {
