@@ -25,6 +25,20 @@ final class HandshakeState {
     /** Key bytes owned by this connection (client), zeroed when the handshake ends. */
     byte[] clientKey;
 
+    /** Records BC's reason for a fatal alert we raise (its own message is often generic). */
+    void alertRaised(short level, String message, Throwable cause) {
+        if (level == org.bouncycastle.tls.AlertLevel.fatal && failureDetail == null) {
+            failureDetail = cause != null && cause.getMessage() != null ? cause.getMessage() : message;
+        }
+    }
+
+    /** Records a received alert; close_notify marks a clean end of the peer's stream. */
+    void alertReceived(short description) {
+        if (description == org.bouncycastle.tls.AlertDescription.close_notify) {
+            closeNotifyReceived = true;
+        }
+    }
+
     void zeroKey() {
         if (clientKey != null) {
             Arrays.fill(clientKey, (byte) 0);

@@ -8,7 +8,6 @@ import java.util.Vector;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.StandardConstants;
-import org.bouncycastle.tls.AlertLevel;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.PSKTlsClient;
 import org.bouncycastle.tls.ProtocolVersion;
@@ -102,17 +101,12 @@ final class SaefTlsClient extends PSKTlsClient {
 
     @Override
     public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
-        if (alertLevel == AlertLevel.fatal && state.failureDetail == null) {
-            String why = cause != null && cause.getMessage() != null ? cause.getMessage() : message;
-            state.failureDetail = why;
-        }
+        state.alertRaised(alertLevel, message, cause);
     }
 
     @Override
     public void notifyAlertReceived(short alertLevel, short alertDescription) {
-        if (alertDescription == org.bouncycastle.tls.AlertDescription.close_notify) {
-            state.closeNotifyReceived = true;
-        }
+        state.alertReceived(alertDescription);
     }
 
     /** @return BC's context of this connection (valid once the protocol has been started) */

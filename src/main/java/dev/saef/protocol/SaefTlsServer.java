@@ -6,7 +6,6 @@ import java.security.GeneralSecurityException;
 import java.util.Hashtable;
 import java.util.Optional;
 import javax.crypto.SecretKey;
-import org.bouncycastle.tls.AlertLevel;
 import org.bouncycastle.tls.PSKTlsServer;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsContext;
@@ -152,19 +151,12 @@ final class SaefTlsServer extends PSKTlsServer {
 
     @Override
     public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
-        if (alertLevel == AlertLevel.fatal && state.failureDetail == null) {
-            // BC's own reason travels in the cause ("Extended Master Secret extension is required");
-            // its message is often just "Failed to read record".
-            String why = cause != null && cause.getMessage() != null ? cause.getMessage() : message;
-            state.failureDetail = why;
-        }
+        state.alertRaised(alertLevel, message, cause);
     }
 
     @Override
     public void notifyAlertReceived(short alertLevel, short alertDescription) {
-        if (alertDescription == org.bouncycastle.tls.AlertDescription.close_notify) {
-            state.closeNotifyReceived = true;
-        }
+        state.alertReceived(alertDescription);
     }
 
     /** @return BC's context of this connection (valid once the protocol has been started) */
