@@ -7,12 +7,12 @@
 #   bench/run.sh -l                               # list benchmarks
 #   bench/run.sh -h                               # JMH help
 #
-# Defaults, chosen for a small, shared (noisy) machine: -f 1 -wi 5 -w 2s -i 5 -r 2s (5 warm-up
-# iterations: the handshake paths are still being JIT-compiled after 3), JSON results in
-# target/jmh-results.json; a full run takes about 6 minutes. Any of these given on the command line
-# (as a separate word, e.g. "-i 10", or as "-i=10") replaces the default; all other arguments go to
-# JMH unchanged. The run uses a private copy of target/classes and target/test-classes, so
-# rebuilding the project meanwhile is harmless.
+# Defaults, chosen for a small, shared (noisy) machine: -f 1 -wi 5 -w 3s -i 5 -r 2s (a long warm-up:
+# on 2 busy cores the handshake paths are still being JIT-compiled after 6-8 s), JSON results in
+# target/jmh-results.json; a full run (14 trials) takes about 7 minutes. Any of these options given
+# on the command line (as its own word followed by the value, e.g. "-i 10") replaces the default; all
+# other arguments go to JMH unchanged. The run uses a private copy of target/classes and
+# target/test-classes, so rebuilding the project meanwhile is harmless.
 # BENCH_JAVA_OPTS adds options for the JMH launcher JVM (forks get theirs from -jvmArgs...).
 set -euo pipefail
 
@@ -63,7 +63,7 @@ add_default() { # option value
 }
 add_default -f 1
 add_default -wi 5
-add_default -w 2s
+add_default -w 3s
 add_default -i 5
 add_default -r 2s
 add_default -rf json

@@ -34,17 +34,20 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code close()}, against an {@link SSLServerSocket} whose accept thread does accept +
  * {@code startHandshake()} + {@code close()} per connection.
  *
- * <p>TCP_NODELAY is left at its default (off) on both sides on purpose (parameter {@code tcpNoDelay}): an implementation that
- * writes a handshake flight in several small writes meets Nagle's algorithm and delayed ACKs and
- * drops to tens of handshakes per second. Compare with {@link EngineHandshakeBenchmark}: the
- * socket rate should be the engine rate minus TCP connection set-up, not an order of magnitude less.
+ * <p>TCP_NODELAY is left at its default (off) on both sides on purpose (parameter
+ * {@code tcpNoDelay}, with {@code true} as the control): an implementation that writes a handshake
+ * flight as several small writes meets Nagle's algorithm and delayed ACKs and drops to tens of
+ * handshakes per second (about one 40 ms delayed-ACK timeout per handshake). SAEF writes each flight
+ * in one write; SunJSSE (JDK 17) writes each TLS 1.2 handshake record separately and shows exactly
+ * that collapse. Without such stalls the socket rate is the {@link EngineHandshakeBenchmark} rate
+ * plus loopback TCP set-up, round trips and thread hand-offs (a few hundred microseconds).
  *
  * <p>SunJSSE sessions are invalidated after each handshake (the client would otherwise resume
  * its cached session for 127.0.0.1:port); SAEF never resumes.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 5, time = 3)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 @State(Scope.Benchmark)
