@@ -45,7 +45,9 @@ public final class ZeroCodeClientMain {
                 .header("X-M2M-Origin", "CAEzc").build(), HttpResponse.BodyHandlers.ofString());
         System.out.println("httpclient " + r.statusCode() + " " + r.version() + " "
                 + r.sslSession().map(s -> s.getCipherSuite()).orElse("?") + " body=" + r.body());
-        // 3. a plain socket from SSLSocketFactory.getDefault()
+        // 3. an explicitly initialised context without key managers
+        initNullContext(base);
+        // 4. a plain socket from SSLSocketFactory.getDefault()
         URI u = URI.create(base);
         try (SSLSocket s = (SSLSocket) SSLSocketFactory.getDefault().createSocket(u.getHost(), u.getPort())) {
             OutputStream out = s.getOutputStream();
@@ -63,6 +65,19 @@ public final class ZeroCodeClientMain {
             in.readFully(body);
             System.out.println("socket " + head.substring(0, head.indexOf("\r")) + " " + s.getSession().getCipherSuite()
                     + " body=" + new String(body, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** {@code SSLContext.getInstance("TLS", "SAEF").init(null, null, null)}: the same system-property configuration. */
+    static void initNullContext(String base) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS", "SAEF");
+        ctx.init(null, null, null);
+        URI u = URI.create(base);
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(u.getHost(), u.getPort())) {
+            s.startHandshake();
+            System.out.println("init-null " + s.getSession().getCipherSuite() + " peer="
+                    + s.getSession().getPeerPrincipal().getName() + " host=" + s.getSession().getPeerHost() + ":"
+                    + (s.getSession().getPeerPort() == u.getPort()));
         }
     }
 

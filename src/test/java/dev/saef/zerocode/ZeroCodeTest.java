@@ -115,6 +115,7 @@ class ZeroCodeTest {
                 + " body=bound=CAEzc,rsc=2000"), url);
         String hc = line(out, "httpclient");
         assertEquals("httpclient 200 HTTP_1_1 TLS_PSK_WITH_AES_128_GCM_SHA256 body=bound=CAEzc,rsc=2000", hc);
+        assertEquals("init-null TLS_PSK_WITH_AES_128_GCM_SHA256 peer=/id-in host=localhost:true", line(out, "init-null"));
         String sock = out.stream().filter(l -> l.startsWith("socket")).findFirst().orElseThrow();
         assertTrue(sock.startsWith("socket HTTP/1.1 200 OK TLS_PSK_WITH_AES_128_GCM_SHA256 body=bound=CAEzc,rsc=2000"),
                 String.join("\n", out));
