@@ -6,6 +6,7 @@ import dev.saef.protocol.ConnectionSpec;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Function;
 import javax.net.ssl.SNIMatcher;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLParameters;
@@ -123,10 +124,10 @@ final class SaefParameters {
         this.useCipherSuitesOrder = p.getUseCipherSuitesOrder();
     }
 
-    ConnectionSpec toSpec(String peerHost, int peerPort) {
+    ConnectionSpec toSpec(String peerHost, int peerPort, Function<List<String>, String> alpnSelector) {
         return new ConnectionSpec(clientMode, peerHost, peerPort, suites(),
                 serverNames == null ? List.of() : new ArrayList<>(serverNames),
                 sniMatchers == null ? List.of() : new ArrayList<>(sniMatchers),
-                endpointIdentificationAlgorithm);
+                endpointIdentificationAlgorithm, List.of(applicationProtocols), alpnSelector);
     }
 }

@@ -44,7 +44,9 @@ final class SaefSSLEngine extends SSLEngine {
     }
 
     private void start() throws SSLException {
-        conn = context.open(params.toSpec(getPeerHost(), getPeerPort()));
+        BiFunction<SSLEngine, java.util.List<String>, String> selector = alpnSelector;
+        conn = context.open(params.toSpec(getPeerHost(), getPeerPort(),
+                selector == null ? null : offered -> selector.apply(this, offered)));
     }
 
     private void ensureStarted() throws SSLException {
@@ -386,12 +388,12 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public synchronized String getApplicationProtocol() {
-        return conn != null && conn.isHandshakeComplete() ? "" : null;
+        return conn != null && conn.isHandshakeComplete() ? conn.session().applicationProtocol() : null;
     }
 
     @Override
     public synchronized String getHandshakeApplicationProtocol() {
-        return conn != null && conn.isHandshaking() ? "" : null;
+        return conn != null && conn.isHandshaking() ? conn.handshakeApplicationProtocol() : null;
     }
 
     @Override

@@ -116,7 +116,9 @@ class SaefSSLSocket extends SSLSocket {
             }
             if (c == null) {
                 String host = peerHostForHandshake();
-                c = context.open(params.toSpec(host, peerPort));
+                BiFunction<SSLSocket, List<String>, String> selector = alpnSelector;
+                c = context.open(params.toSpec(host, peerPort,
+                        selector == null ? null : offered -> selector.apply(this, offered)));
                 conn = c;
             }
             InputStream in = transportIn();
@@ -506,13 +508,18 @@ class SaefSSLSocket extends SSLSocket {
     @Override
     public String getApplicationProtocol() {
         TlsConnection c = conn;
-        return c != null && c.isHandshakeComplete() ? "" : null;
+        return c != null && c.isHandshakeComplete() ? c.session().applicationProtocol() : null;
     }
 
     @Override
     public String getHandshakeApplicationProtocol() {
         TlsConnection c = conn;
-        return c != null && c.isHandshaking() ? "" : null;
+        if (c == null || !c.isHandshaking()) {
+            return null;
+        }
+        synchronized (protocolLock) {
+            return c.handshakeApplicationProtocol();
+        }
     }
 
     @Override

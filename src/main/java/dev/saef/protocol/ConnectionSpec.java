@@ -2,6 +2,7 @@ package dev.saef.protocol;
 
 import dev.saef.profile.CipherSuiteInfo;
 import java.util.List;
+import java.util.function.Function;
 import javax.net.ssl.SNIMatcher;
 import javax.net.ssl.SNIServerName;
 
@@ -17,6 +18,10 @@ import javax.net.ssl.SNIServerName;
  * @param serverNames client: the SNI names to send (clause 10.2.1); empty: derive from peerHost
  * @param sniMatchers server: matchers that must accept the client's SNI, if any
  * @param endpointIdentificationAlgorithm e.g. {@code HTTPS}, or null
+ * @param applicationProtocols ALPN (RFC 7301) names: client: offered in order; server: accepted in
+ *     preference order (empty: no ALPN)
+ * @param alpnSelector server: the application's selector (JSSE semantics: a name, "" for none,
+ *     null to refuse), or null to use {@code applicationProtocols}
  */
 public record ConnectionSpec(
         boolean clientMode,
@@ -25,12 +30,15 @@ public record ConnectionSpec(
         List<CipherSuiteInfo> suites,
         List<SNIServerName> serverNames,
         List<SNIMatcher> sniMatchers,
-        String endpointIdentificationAlgorithm) {
+        String endpointIdentificationAlgorithm,
+        List<String> applicationProtocols,
+        Function<List<String>, String> alpnSelector) {
 
     public ConnectionSpec {
         suites = List.copyOf(suites);
         serverNames = serverNames == null ? List.of() : List.copyOf(serverNames);
         sniMatchers = sniMatchers == null ? List.of() : List.copyOf(sniMatchers);
+        applicationProtocols = applicationProtocols == null ? List.of() : List.copyOf(applicationProtocols);
     }
 
     /** @return the suite code points in preference order */

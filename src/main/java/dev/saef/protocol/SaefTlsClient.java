@@ -10,6 +10,7 @@ import javax.net.ssl.SNIServerName;
 import javax.net.ssl.StandardConstants;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.PSKTlsClient;
+import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.ServerName;
@@ -79,6 +80,18 @@ final class SaefTlsClient extends PSKTlsClient {
     @Override
     public boolean requiresExtendedMasterSecret() {
         return policy.requireExtendedMasterSecret();
+    }
+
+    @Override
+    protected Vector getProtocolNames() {
+        if (spec.applicationProtocols().isEmpty()) {
+            return null;
+        }
+        Vector<ProtocolName> names = new Vector<>();
+        for (String n : spec.applicationProtocols()) {
+            names.add(ProtocolName.asUtf8Encoding(n));
+        }
+        return names;
     }
 
     @Override

@@ -3,11 +3,17 @@ package dev.saef.protocol;
 import dev.saef.config.Association;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.util.ArrayList;
 import java.util.Hashtable;
+import java.util.List;
+import java.util.Vector;
 import java.util.Optional;
 import javax.crypto.SecretKey;
 import org.bouncycastle.tls.PSKTlsServer;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsPSKIdentityManager;
@@ -81,6 +87,33 @@ final class SaefTlsServer extends PSKTlsServer {
     @Override
     protected int[] getSupportedCipherSuites() {
         return spec.suiteCodes();
+    }
+
+    @Override
+    protected Vector getProtocolNames() {
+        Vector<ProtocolName> names = new Vector<>();
+        for (String n : spec.applicationProtocols()) {
+            names.add(ProtocolName.asUtf8Encoding(n));
+        }
+        return names;
+    }
+
+    /** ALPN (RFC 7301): the application's selector when set (JSSE semantics), else the first of ours the client offers. */
+    @Override
+    protected ProtocolName selectProtocolName() throws IOException {
+        if (spec.alpnSelector() == null) {
+            return super.selectProtocolName();
+        }
+        List<String> offered = new ArrayList<>();
+        for (Object o : clientProtocolNames) {
+            offered.add(((ProtocolName) o).getUtf8Decoding());
+        }
+        String chosen = spec.alpnSelector().apply(offered);
+        if (chosen == null) {
+            state.failureDetail = "the application protocol selector accepted none of " + offered;
+            throw new TlsFatalAlert(AlertDescription.no_application_protocol, state.failureDetail);
+        }
+        return chosen.isEmpty() ? null : ProtocolName.asUtf8Encoding(chosen);
     }
 
     @Override

@@ -20,6 +20,7 @@ import javax.net.ssl.SNIServerName;
  * @param extendedMasterSecret whether RFC 7627 was negotiated
  * @param encryptThenMac whether RFC 7366 was negotiated (CBC suites only)
  * @param creationTime when the handshake completed, in ms since the epoch
+ * @param applicationProtocol the ALPN protocol negotiated (RFC 7301), "" when none
  */
 public record SessionInfo(
         String protocol,
@@ -31,7 +32,8 @@ public record SessionInfo(
         List<SNIServerName> requestedServerNames,
         boolean extendedMasterSecret,
         boolean encryptThenMac,
-        long creationTime) {
+        long creationTime,
+        String applicationProtocol) {
 
     public SessionInfo {
         sessionId = sessionId == null ? new byte[0] : sessionId.clone();

@@ -164,13 +164,30 @@ public final class TlsConnection {
         String suite = dev.saef.profile.SuiteProfile.byCode(sp.getCipherSuite())
                 .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", sp.getCipherSuite()));
         state.session = new SessionInfo("TLSv1.2", suite, sessionId, a, peer, local, sni,
-                sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(), System.currentTimeMillis());
+                sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(), System.currentTimeMillis(), alpn(sp));
         if (DebugLog.isEnabled()) {
             DebugLog.log((spec.clientMode() ? "client" : "server") + " handshake complete: " + suite + ", KpsaID "
                     + kpsaId + ", peer bound to " + peer.getName() + (peer.isDerivedFromCredentialId()
                             ? " (Credential-ID)" : " (configured)") + ", EMS " + sp.isExtendedMasterSecret()
                     + ", EtM " + sp.isEncryptThenMAC() + ", SNI " + sni);
         }
+    }
+
+    private static String alpn(SecurityParameters sp) {
+        org.bouncycastle.tls.ProtocolName p = sp == null ? null : sp.getApplicationProtocol();
+        return p == null ? "" : p.getUtf8Decoding();
+    }
+
+    /**
+     * @return during the handshake: the ALPN protocol chosen so far ("" when ALPN is not used), or
+     *     null when not yet known (JSSE {@code getHandshakeApplicationProtocol} semantics)
+     */
+    public String handshakeApplicationProtocol() {
+        SecurityParameters sp = context == null ? null : context.getSecurityParametersHandshake();
+        if (sp == null || !sp.isApplicationProtocolSet()) {
+            return null;
+        }
+        return alpn(sp);
     }
 
     private static List<SNIServerName> receivedServerNames(SecurityParameters sp) {

@@ -79,6 +79,46 @@ class JsseSurfaceTest {
     }
 
     @Test
+    void alpnNegotiation() throws Exception {
+        // server list
+        EnginePair p = EngineHandshakeTest.pair("/id-mn1");
+        setAlpn(p.client, "h2", "http/1.1");
+        setAlpn(p.server, "http/1.1");
+        p.handshake();
+        assertEquals("http/1.1", p.client.getApplicationProtocol());
+        assertEquals("http/1.1", p.server.getApplicationProtocol());
+        // selector, seeing the client's offer and the engine's handshake session state
+        p = EngineHandshakeTest.pair("/id-mn1");
+        setAlpn(p.client, "h2", "http/1.1");
+        AtomicReference<List<String>> offered = new AtomicReference<>();
+        p.server.setHandshakeApplicationProtocolSelector((engine, names) -> {
+            offered.set(names);
+            return "h2";
+        });
+        p.handshake();
+        assertEquals(List.of("h2", "http/1.1"), offered.get());
+        assertEquals("h2", p.client.getApplicationProtocol());
+        // no ALPN on the server: the client's offer is ignored, "" on both sides
+        p = EngineHandshakeTest.pair("/id-mn1");
+        setAlpn(p.client, "h2");
+        p.handshake();
+        assertEquals("", p.client.getApplicationProtocol());
+        assertEquals("", p.server.getApplicationProtocol());
+        // selector refusing: no_application_protocol
+        EnginePair refused = EngineHandshakeTest.pair("/id-mn1");
+        setAlpn(refused.client, "h2");
+        refused.server.setHandshakeApplicationProtocolSelector((engine, names) -> null);
+        javax.net.ssl.SSLException x = assertThrows(javax.net.ssl.SSLException.class, refused::handshake);
+        assertTrue(x.getMessage().contains("no_application_protocol"), x.getMessage());
+    }
+
+    private static void setAlpn(SSLEngine e, String... names) {
+        SSLParameters sp = e.getSSLParameters();
+        sp.setApplicationProtocols(names);
+        e.setSSLParameters(sp);
+    }
+
+    @Test
     void serverSniMatcherRefusesOtherNames() throws Exception {
         SSLContext server = Peers.context(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX));
         for (String host : new String[] {"cse.example.net", "other.example.net"}) {
