@@ -106,6 +106,18 @@ public final class TlsConnection {
                     + " as a client (Entity A) SAEF binds the session to the configured IdB, the server's CSE-ID"
                     + " (TS-0003 clause 8.2.2.1); add peer=<CSE-ID>");
         }
+        String alg = spec.endpointIdentificationAlgorithm();
+        if (alg != null && !alg.isEmpty()) {
+            // HTTPS/LDAPS endpoint identification for PSK: the association must be the one configured
+            // for this host (there is no certificate to match the host name against).
+            boolean configuredForHost = a.address().map(ad -> ad.matches(spec.peerHost(), spec.peerPort()))
+                    .orElse(false);
+            if (!configuredForHost) {
+                throw new SSLHandshakeException("endpoint identification (" + alg + ") failed: the key manager chose"
+                        + " association " + a.kpsaId() + " (" + a.source() + "), which is configured for "
+                        + a.address().map(Object::toString).orElse("no address") + ", not for " + where);
+            }
+        }
         SecretKey key;
         try {
             key = policy.keyManager().getKey(a);

@@ -79,6 +79,53 @@ class JsseSurfaceTest {
     }
 
     @Test
+    void httpsEndpointIdentificationRequiresTheAssociationOfThatHost() throws Exception {
+        dev.saef.config.SaefConfiguration config = Peers.config(Peers.clientTable(KPSA, "cse.example.net",
+                Peers.KEY_HEX));
+        dev.saef.config.Association only = config.associations().associations().get(0);
+        // a custom key manager that hands out the same association for every host
+        dev.saef.keys.PskKeyManager lax = new dev.saef.keys.PskKeyManager() {
+            @Override
+            public java.util.Optional<dev.saef.config.Association> chooseClientAssociation(String h, int p) {
+                return java.util.Optional.of(only);
+            }
+
+            @Override
+            public java.util.Optional<dev.saef.config.Association> chooseServerAssociation(byte[] id) {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public javax.crypto.SecretKey getKey(dev.saef.config.Association a)
+                    throws java.security.GeneralSecurityException {
+                return config.keys().getKey(a.kpsaId());
+            }
+
+            @Override
+            public String describe() {
+                return "lax test key manager";
+            }
+        };
+        SSLContext ctx = SSLContext.getInstance("TLS", Peers.PROVIDER);
+        ctx.init(new javax.net.ssl.KeyManager[] {lax}, null, null);
+        SSLEngine e = ctx.createSSLEngine("evil.example.org", 443);
+        e.setUseClientMode(true);
+        SSLParameters sp = e.getSSLParameters();
+        sp.setEndpointIdentificationAlgorithm("HTTPS");
+        e.setSSLParameters(sp);
+        javax.net.ssl.SSLHandshakeException x = assertThrows(javax.net.ssl.SSLHandshakeException.class,
+                e::beginHandshake);
+        assertEquals("endpoint identification (HTTPS) failed: the key manager chose association ae42@sp.example.com"
+                + " (test-table:1), which is configured for cse.example.net, not for evil.example.org:443",
+                x.getMessage());
+        // without endpoint identification the application's key manager decides
+        SSLEngine plain = ctx.createSSLEngine("evil.example.org", 443);
+        plain.setUseClientMode(true);
+        plain.beginHandshake();
+        assertEquals(javax.net.ssl.SSLEngineResult.HandshakeStatus.NEED_WRAP, plain.getHandshakeStatus());
+    }
+
+    @Test
     void alpnNegotiation() throws Exception {
         // server list
         EnginePair p = EngineHandshakeTest.pair("/id-mn1");
