@@ -298,7 +298,9 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public synchronized SSLSession getHandshakeSession() {
-        return null;
+        // During the handshake: a session without a peer yet (getPeerPrincipal throws) - no certificates
+        // or negotiated values exist before the PSK handshake completes.
+        return conn != null && conn.isHandshaking() ? SaefSSLSession.nullSession(getPeerHost(), getPeerPort()) : null;
     }
 
     @Override

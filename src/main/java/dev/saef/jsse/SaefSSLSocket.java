@@ -402,7 +402,8 @@ class SaefSSLSocket extends SSLSocket {
 
     @Override
     public SSLSession getHandshakeSession() {
-        return null;
+        TlsConnection c = conn;
+        return c != null && c.isHandshaking() ? SaefSSLSession.nullSession(peerHost, peerPort) : null;
     }
 
     @Override

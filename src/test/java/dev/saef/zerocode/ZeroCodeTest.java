@@ -122,6 +122,42 @@ class ZeroCodeTest {
         assertFalse(String.join("\n", out).contains(KEY));
     }
 
+    /** A custom HostnameVerifier is consulted (there is no certificate) and sees the bound identity. */
+    @Test
+    void customHostnameVerifierSeesTheBoundIdentity() throws Exception {
+        SaefProvider provider = new SaefProvider();
+        AssociationTable t = AssociationTable.parse("ae", new StringReader(KPSA + " peer=/id-in address=localhost:"
+                + port + " key=hex:" + KEY), IdentityMode.STRICT, true);
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", provider);
+        kmf.init(new PskKeyManagerParameters(SaefConfiguration.of(t, t.inlineKeys())));
+        SSLContext ctx = SSLContext.getInstance("TLS", provider);
+        ctx.init(kmf.getKeyManagers(), null, null);
+        List<String> seen = new ArrayList<>();
+        for (boolean accept : new boolean[] {true, false}) {
+            javax.net.ssl.HttpsURLConnection c = (javax.net.ssl.HttpsURLConnection)
+                    new java.net.URL("https://localhost:" + port + "/hv").openConnection();
+            c.setSSLSocketFactory(ctx.getSocketFactory());
+            c.setHostnameVerifier((host, session) -> {
+                try {
+                    seen.add(host + " " + session.getPeerPrincipal().getName());
+                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                    seen.add(host + " unverified");
+                }
+                return accept;
+            });
+            c.setRequestProperty("X-M2M-Origin", "CAEzc");
+            if (accept) {
+                assertEquals(200, c.getResponseCode());
+            } else {
+                java.io.IOException x = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                        c::getResponseCode);
+                assertTrue(x.getMessage().contains("HTTPS hostname wrong"), x.getMessage());
+            }
+            c.disconnect();
+        }
+        assertEquals(List.of("localhost /id-in", "localhost /id-in"), seen);
+    }
+
     @Test
     void oneLineSecurityFileStillWorks(@TempDir Path dir) throws Exception {
         Path security = dir.resolve("minimal.security");
