@@ -50,6 +50,9 @@ import java.util.Properties;
  *       <td>{@code false}</td></tr>
  *   <tr><td>{@value #REQUIRE_EXTENDED_MASTER_SECRET}</td><td>{@code true}/{@code false}: require RFC 7627</td>
  *       <td>{@code true}</td></tr>
+ *   <tr><td>{@value #FALLBACK}</td><td>{@code jdk}: a client connecting to a peer with no association uses
+ *       the JDK's own TLS (SunJSSE, default key and trust stores); {@code none}: it fails</td>
+ *       <td>{@code jdk}</td></tr>
  * </table>
  *
  * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
@@ -83,13 +86,15 @@ public final class SaefConfiguration {
     public static final String ENABLE_ECDHE_PSK = "saef.enableEcdhePsk";
     /** Whether the extended master secret is required. */
     public static final String REQUIRE_EXTENDED_MASTER_SECRET = "saef.requireExtendedMasterSecret";
+    /** Property: what a client does for a peer with no association: {@code jdk} (default) or {@code none}. */
+    public static final String FALLBACK = "saef.fallback";
 
     /** Default key store type. */
     public static final String DEFAULT_KEY_STORE_TYPE = "PKCS12";
 
     private static final List<String> KNOWN = List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_TYPE, KEY_STORE_PASSWORD,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
-            REQUIRE_EXTENDED_MASTER_SECRET);
+            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK);
 
     private final AssociationTable associations;
     private final PskKeyProvider keys;
@@ -103,10 +108,12 @@ public final class SaefConfiguration {
     private final String cipherSuites;
     private final boolean ecdhePskEnabled;
     private final boolean requireExtendedMasterSecret;
+    private final boolean jdkFallback;
 
     private SaefConfiguration(AssociationTable associations, PskKeyProvider keys, KeyStoreKeyProvider ownedStore,
             String keyDescription, Path associationsFile, String localId, IdentityMode identityMode,
-            int credentialIdType, String cipherSuites, boolean ecdhePskEnabled, boolean requireExtendedMasterSecret) {
+            int credentialIdType, String cipherSuites, boolean ecdhePskEnabled, boolean requireExtendedMasterSecret,
+            boolean jdkFallback) {
         this.associations = associations;
         this.keys = keys;
         this.ownedStore = ownedStore;
@@ -118,6 +125,7 @@ public final class SaefConfiguration {
         this.cipherSuites = cipherSuites;
         this.ecdhePskEnabled = ecdhePskEnabled;
         this.requireExtendedMasterSecret = requireExtendedMasterSecret;
+        this.jdkFallback = jdkFallback;
     }
 
     /**
@@ -162,6 +170,7 @@ public final class SaefConfiguration {
         int credentialIdType = credentialIdType(props);
         boolean ecdhe = bool(props, ENABLE_ECDHE_PSK, false);
         boolean ems = bool(props, REQUIRE_EXTENDED_MASTER_SECRET, true);
+        boolean jdkFallback = fallback(props);
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
 
@@ -186,7 +195,7 @@ public final class SaefConfiguration {
             }
             PskKeyProvider keys = store == null ? table.inlineKeys() : CompositeKeyProvider.of(table.inlineKeys(), store);
             SaefConfiguration config = new SaefConfiguration(table, keys, owned, keyDescription, tableFile, localId, mode,
-                    credentialIdType, suites, ecdhe, ems);
+                    credentialIdType, suites, ecdhe, ems, jdkFallback);
             config.checkKeys(store == null ? null : (owned != null ? KEY_STORE + " (" + props.getProperty(KEY_STORE).trim()
                     + ")" : "the key store"));
             return config;
@@ -212,7 +221,7 @@ public final class SaefConfiguration {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(keys, "keys");
         return new SaefConfiguration(table, keys, null, "keys from " + keys, null, null, table.identityMode(),
-                CredentialId.SAEF_SYMMETRIC_KEY, null, false, true);
+                CredentialId.SAEF_SYMMETRIC_KEY, null, false, true, true);
     }
 
     /**
@@ -330,6 +339,18 @@ public final class SaefConfiguration {
         return Integer.parseInt(t);
     }
 
+    private static boolean fallback(Properties props) throws SaefConfigException {
+        String v = props.getProperty(FALLBACK);
+        if (v == null || v.trim().equalsIgnoreCase("jdk")) {
+            return true;
+        }
+        if (v.trim().equalsIgnoreCase("none")) {
+            return false;
+        }
+        throw new SaefConfigException(FALLBACK + ": " + QuotedText.quote(v) + " is not allowed; use jdk (peers without"
+                + " an association get the JDK's certificate TLS, the default) or none (they fail)");
+    }
+
     private static boolean bool(Properties props, String name, boolean defaultValue) throws SaefConfigException {
         String v = props.getProperty(name);
         if (v == null) {
@@ -430,7 +451,7 @@ public final class SaefConfiguration {
     public SaefConfiguration withLocalId(String id) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile,
                 id == null ? null : SaefPrincipal.checkEntityId(id), identityMode, credentialIdType, cipherSuites,
-                ecdhePskEnabled, requireExtendedMasterSecret);
+                ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback);
     }
 
     /**
@@ -442,7 +463,7 @@ public final class SaefConfiguration {
             throw new IllegalArgumentException("Credential-ID type-ID " + typeId + " is negative");
         }
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, typeId, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret);
+                identityMode, typeId, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback);
     }
 
     /**
@@ -451,7 +472,7 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withCipherSuites(String suites) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, suites, ecdhePskEnabled, requireExtendedMasterSecret);
+                identityMode, credentialIdType, suites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback);
     }
 
     /**
@@ -460,7 +481,21 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withEcdhePskEnabled(boolean enabled) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, cipherSuites, enabled, requireExtendedMasterSecret);
+                identityMode, credentialIdType, cipherSuites, enabled, requireExtendedMasterSecret, jdkFallback);
+    }
+
+    /** @return whether a client hands peers without an association to the JDK's own TLS ({@value #FALLBACK}) */
+    public boolean jdkFallback() {
+        return jdkFallback;
+    }
+
+    /**
+     * @param enabled whether a client hands peers without an association to the JDK's own TLS
+     * @return a copy with that setting
+     */
+    public SaefConfiguration withJdkFallback(boolean enabled) {
+        return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, enabled);
     }
 
     /**
@@ -469,7 +504,7 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withRequireExtendedMasterSecret(boolean required) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, required);
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, required, jdkFallback);
     }
 
     /**

@@ -42,6 +42,11 @@ final class LayeredSaefSocket extends SaefSSLSocket {
     }
 
     @Override
+    java.net.Socket rawView() {
+        return under;
+    }
+
+    @Override
     void closeTransport() throws IOException {
         closed = true;
         if (autoClose) {

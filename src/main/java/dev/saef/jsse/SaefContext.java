@@ -12,6 +12,7 @@ import javax.net.ssl.SSLException;
  */
 final class SaefContext {
     private final SaefPolicy policy;
+    private javax.net.ssl.SSLContext jdkContext;
     private final SaefSessionContext clientSessions = new SaefSessionContext();
     private final SaefSessionContext serverSessions = new SaefSessionContext();
 
@@ -35,6 +36,50 @@ final class SaefContext {
 
     SaefSessionContext serverSessions() {
         return serverSessions;
+    }
+
+    /** @return true when a client connection to this peer goes to the JDK's TLS (no association, fallback on) */
+    boolean delegatesToJdk(String host, int port) {
+        boolean delegate = policy.jdkFallback() && host != null
+                && policy.keyManager().chooseClientAssociation(host, port).isEmpty();
+        if (delegate) {
+            dev.saef.protocol.DebugLog.log("client " + host + ":" + port + ": no PSK-SAEF association, handed to the"
+                    + " JDK's TLS (saef.fallback=jdk)");
+        }
+        return delegate;
+    }
+
+    /** The JDK's default context (SunJSSE; javax.net.ssl.keyStore/trustStore), created on first use. */
+    javax.net.ssl.SSLContext jdkContext() throws javax.net.ssl.SSLException {
+        synchronized (this) {
+            if (jdkContext == null) {
+                try {
+                    jdkContext = javax.net.ssl.SSLContext.getInstance("Default", "SunJSSE");
+                } catch (java.security.GeneralSecurityException e) {
+                    throw new javax.net.ssl.SSLException("saef.fallback=jdk: the JDK's TLS (SunJSSE) is not available: "
+                            + e.getMessage(), e);
+                }
+            }
+            return jdkContext;
+        }
+    }
+
+    /** A JDK client engine carrying over what the application set that applies to certificate TLS. */
+    javax.net.ssl.SSLEngine jdkEngine(String host, int port, SaefParameters params) throws javax.net.ssl.SSLException {
+        javax.net.ssl.SSLEngine e = jdkContext().createSSLEngine(host, port);
+        e.setUseClientMode(true);
+        e.setSSLParameters(params.forJdk(e.getSSLParameters()));
+        return e;
+    }
+
+    /** A JDK client socket layered over {@code transport} (not closing it), with the carried-over settings. */
+    javax.net.ssl.SSLSocket jdkSocket(java.net.Socket transport, String host, int port, SaefParameters params)
+            throws java.io.IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) jdkContext().getSocketFactory()
+                .createSocket(transport, host, port, false);
+        s.setUseClientMode(true);
+        s.setSSLParameters(params.forJdk(s.getSSLParameters()));
+        return s;
     }
 
     SaefParameters newParameters(boolean clientMode) {

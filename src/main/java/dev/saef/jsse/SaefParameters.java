@@ -124,6 +124,16 @@ final class SaefParameters {
         this.useCipherSuitesOrder = p.getUseCipherSuitesOrder();
     }
 
+    /** The settings that carry over to the JDK's certificate TLS: SNI, endpoint identification, ALPN. */
+    SSLParameters forJdk(SSLParameters jdk) {
+        if (serverNames != null) {
+            jdk.setServerNames(serverNames);
+        }
+        jdk.setEndpointIdentificationAlgorithm(endpointIdentificationAlgorithm);
+        jdk.setApplicationProtocols(applicationProtocols.clone());
+        return jdk;
+    }
+
     ConnectionSpec toSpec(String peerHost, int peerPort, Function<List<String>, String> alpnSelector) {
         return new ConnectionSpec(clientMode, peerHost, peerPort, suites(),
                 serverNames == null ? List.of() : new ArrayList<>(serverNames),

@@ -82,6 +82,7 @@ public class SaefSSLContextSpi extends SSLContextSpi {
                     .identityMode(config.identityMode())
                     .localId(config.localId().orElse(null))
                     .random(random)
+                    .jdkFallback(config.jdkFallback())
                     .build();
             return new SaefContext(policy);
         } catch (SaefConfigException e) {

@@ -28,6 +28,8 @@ final class SaefSSLEngine extends SSLEngine {
     private final SaefContext context;
     private final SaefParameters params;
     private TlsConnection conn;
+    /** Client peers without an association: the JDK's own engine, which then does all the work. */
+    private SSLEngine jdk;
     private boolean inboundClosed;
     private boolean outboundClosed;
     private boolean finishedReported;
@@ -50,7 +52,12 @@ final class SaefSSLEngine extends SSLEngine {
     }
 
     private void ensureStarted() throws SSLException {
-        if (conn == null) {
+        if (conn == null && jdk == null) {
+            if (params.clientMode && context.delegatesToJdk(getPeerHost(), getPeerPort())) {
+                jdk = context.jdkEngine(getPeerHost(), getPeerPort(), params);
+                jdk.beginHandshake();
+                return;
+            }
             try {
                 start();
             } catch (SSLException e) {
@@ -63,6 +70,10 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public synchronized void beginHandshake() throws SSLException {
+        if (jdk != null) {
+            jdk.beginHandshake();
+            return;
+        }
         if (conn == null) {
             if (inboundClosed || outboundClosed) {
                 throw new SSLException("engine is closed");
@@ -80,11 +91,14 @@ final class SaefSSLEngine extends SSLEngine {
         if (dst.isReadOnly()) {
             throw new ReadOnlyBufferException();
         }
-        if (conn == null) {
+        if (conn == null && jdk == null) {
             if (outboundClosed) {
                 return new SSLEngineResult(Status.CLOSED, HandshakeStatus.NOT_HANDSHAKING, 0, 0);
             }
             ensureStarted();
+        }
+        if (jdk != null) {
+            return jdk.wrap(srcs, offset, length, dst);
         }
         int pending = conn.availableOutput();
         if (pending > 0) {
@@ -130,11 +144,14 @@ final class SaefSSLEngine extends SSLEngine {
                 throw new ReadOnlyBufferException();
             }
         }
-        if (conn == null) {
+        if (conn == null && jdk == null) {
             if (inboundClosed) {
                 return new SSLEngineResult(Status.CLOSED, HandshakeStatus.NOT_HANDSHAKING, 0, 0);
             }
             ensureStarted();
+        }
+        if (jdk != null) {
+            return jdk.unwrap(src, dsts, offset, length);
         }
         if (conn.availableInput() > 0) {
             int produced = scatter(dsts, offset, length);
@@ -237,11 +254,18 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public Runnable getDelegatedTask() {
+        if (jdk != null) {
+            return jdk.getDelegatedTask();
+        }
         return null;
     }
 
     @Override
     public synchronized void closeInbound() throws SSLException {
+        if (jdk != null) {
+            jdk.closeInbound();
+            return;
+        }
         if (inboundClosed) {
             return;
         }
@@ -258,11 +282,18 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public synchronized boolean isInboundDone() {
+        if (jdk != null) {
+            return jdk.isInboundDone();
+        }
         return inboundClosed || (conn != null && conn.isClosed() && conn.availableInput() == 0);
     }
 
     @Override
     public synchronized void closeOutbound() {
+        if (jdk != null) {
+            jdk.closeOutbound();
+            return;
+        }
         outboundClosed = true;
         if (conn != null) {
             conn.close();
@@ -271,6 +302,9 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public synchronized boolean isOutboundDone() {
+        if (jdk != null) {
+            return jdk.isOutboundDone();
+        }
         if (conn == null) {
             return outboundClosed;
         }
@@ -279,6 +313,9 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public synchronized HandshakeStatus getHandshakeStatus() {
+        if (jdk != null) {
+            return jdk.getHandshakeStatus();
+        }
         if (conn == null) {
             return HandshakeStatus.NOT_HANDSHAKING;
         }
@@ -293,11 +330,17 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public synchronized SSLSession getSession() {
+        if (jdk != null) {
+            return jdk.getSession();
+        }
         return session;
     }
 
     @Override
     public synchronized SSLSession getHandshakeSession() {
+        if (jdk != null) {
+            return jdk.getHandshakeSession();
+        }
         // During the handshake: a session without a peer yet (getPeerPrincipal throws) - no certificates
         // or negotiated values exist before the PSK handshake completes.
         return conn != null && conn.isHandshaking() ? SaefSSLSession.nullSession(getPeerHost(), getPeerPort()) : null;
@@ -305,36 +348,60 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public String[] getSupportedCipherSuites() {
+        if (jdk != null) {
+            return jdk.getSupportedCipherSuites();
+        }
         return params.profile().supportedNames();
     }
 
     @Override
     public synchronized String[] getEnabledCipherSuites() {
+        if (jdk != null) {
+            return jdk.getEnabledCipherSuites();
+        }
         return params.enabledSuiteNames();
     }
 
     @Override
     public synchronized void setEnabledCipherSuites(String[] suites) {
+        if (jdk != null) {
+            jdk.setEnabledCipherSuites(suites);
+            return;
+        }
         params.setEnabledCipherSuites(suites);
     }
 
     @Override
     public String[] getSupportedProtocols() {
+        if (jdk != null) {
+            return jdk.getSupportedProtocols();
+        }
         return new String[] {dev.saef.profile.SuiteProfile.TLS_V12};
     }
 
     @Override
     public synchronized String[] getEnabledProtocols() {
+        if (jdk != null) {
+            return jdk.getEnabledProtocols();
+        }
         return params.protocols.clone();
     }
 
     @Override
     public synchronized void setEnabledProtocols(String[] protocols) {
+        if (jdk != null) {
+            jdk.setEnabledProtocols(protocols);
+            return;
+        }
         params.setEnabledProtocols(protocols);
     }
 
     @Override
     public synchronized void setUseClientMode(boolean mode) {
+        if (jdk != null) {
+            jdk.setUseClientMode(mode);
+            return;
+        }
         if (conn != null) {
             throw new IllegalArgumentException("cannot change client/server mode after the handshake started");
         }
@@ -343,64 +410,104 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public synchronized boolean getUseClientMode() {
+        if (jdk != null) {
+            return jdk.getUseClientMode();
+        }
         return params.clientMode;
     }
 
     @Override
     public synchronized void setNeedClientAuth(boolean need) {
+        if (jdk != null) {
+            jdk.setNeedClientAuth(need);
+            return;
+        }
         params.needClientAuth = need;
         params.wantClientAuth = false;
     }
 
     @Override
     public synchronized boolean getNeedClientAuth() {
+        if (jdk != null) {
+            return jdk.getNeedClientAuth();
+        }
         return params.needClientAuth;
     }
 
     @Override
     public synchronized void setWantClientAuth(boolean want) {
+        if (jdk != null) {
+            jdk.setWantClientAuth(want);
+            return;
+        }
         params.wantClientAuth = want;
         params.needClientAuth = false;
     }
 
     @Override
     public synchronized boolean getWantClientAuth() {
+        if (jdk != null) {
+            return jdk.getWantClientAuth();
+        }
         return params.wantClientAuth;
     }
 
     @Override
     public synchronized void setEnableSessionCreation(boolean flag) {
+        if (jdk != null) {
+            jdk.setEnableSessionCreation(flag);
+            return;
+        }
         params.enableSessionCreation = flag;
     }
 
     @Override
     public synchronized boolean getEnableSessionCreation() {
+        if (jdk != null) {
+            return jdk.getEnableSessionCreation();
+        }
         return params.enableSessionCreation;
     }
 
     @Override
     public synchronized SSLParameters getSSLParameters() {
+        if (jdk != null) {
+            return jdk.getSSLParameters();
+        }
         return params.toSSLParameters();
     }
 
     @Override
     public synchronized void setSSLParameters(SSLParameters p) {
+        if (jdk != null) {
+            jdk.setSSLParameters(p);
+            return;
+        }
         params.apply(p);
     }
 
     @Override
     public synchronized String getApplicationProtocol() {
+        if (jdk != null) {
+            return jdk.getApplicationProtocol();
+        }
         return conn != null && conn.isHandshakeComplete() ? conn.session().applicationProtocol() : null;
     }
 
     @Override
     public synchronized String getHandshakeApplicationProtocol() {
+        if (jdk != null) {
+            return jdk.getHandshakeApplicationProtocol();
+        }
         return conn != null && conn.isHandshaking() ? conn.handshakeApplicationProtocol() : null;
     }
 
     @Override
     public synchronized void setHandshakeApplicationProtocolSelector(
             BiFunction<SSLEngine, java.util.List<String>, String> selector) {
+        if (jdk != null) {
+            jdk.setHandshakeApplicationProtocolSelector(selector);
+        }
         this.alpnSelector = selector;
     }
 

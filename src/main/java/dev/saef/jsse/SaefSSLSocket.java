@@ -44,6 +44,8 @@ class SaefSSLSocket extends SSLSocket {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final List<HandshakeCompletedListener> listeners = new CopyOnWriteArrayList<>();
     private volatile TlsConnection conn;
+    /** Client peers without an association: the JDK's own socket, layered over our TCP, does all the work. */
+    private volatile SSLSocket jdk;
     private volatile SaefSSLSession session;
     private volatile boolean closing;
     private final AppInput appInput = new AppInput();
@@ -68,9 +70,22 @@ class SaefSSLSocket extends SSLSocket {
         return super.getOutputStream();
     }
 
+    void transportShutdownInput() throws IOException {
+        super.shutdownInput();
+    }
+
+    void transportShutdownOutput() throws IOException {
+        super.shutdownOutput();
+    }
+
     /** Closes the TCP connection (or, layered, the underlying socket when autoClose). */
     void closeTransport() throws IOException {
         super.close();
+    }
+
+    /** @return the plain transport as a Socket, for layering the JDK's TLS over it */
+    java.net.Socket rawView() {
+        return new RawSocketView(this);
     }
 
     void setPeer(String host, int port) {
@@ -101,6 +116,10 @@ class SaefSSLSocket extends SSLSocket {
     public void startHandshake() throws IOException {
         boolean completedNow = false;
         synchronized (handshakeLock) {
+            if (jdk != null) {
+                jdk.startHandshake();
+                return;
+            }
             TlsConnection c = conn;
             if (c != null && c.isHandshakeComplete()) {
                 return;
@@ -113,6 +132,15 @@ class SaefSSLSocket extends SSLSocket {
             }
             if (!isConnected()) {
                 throw new SocketException("Socket is not connected");
+            }
+            if (c == null && params.clientMode && context.delegatesToJdk(peerHostForHandshake(), peerPort)) {
+                SSLSocket j = context.jdkSocket(rawView(), peerHost, peerPort, params);
+                for (HandshakeCompletedListener l : listeners) {
+                    j.addHandshakeCompletedListener(l);
+                }
+                jdk = j;
+                j.startHandshake();
+                return;
             }
             if (c == null) {
                 String host = peerHostForHandshake();
@@ -215,6 +243,9 @@ class SaefSSLSocket extends SSLSocket {
             throw new IndexOutOfBoundsException();
         }
         TlsConnection c = connected();
+        if (jdk != null) {
+            return jdk.getInputStream().read(b, off, len);
+        }
         if (len == 0) {
             return 0;
         }
@@ -261,7 +292,10 @@ class SaefSSLSocket extends SSLSocket {
         }
     }
 
-    private int availableApplicationData() {
+    private int availableApplicationData() throws IOException {
+        if (jdk != null) {
+            return jdk.getInputStream().available();
+        }
         TlsConnection c = conn;
         if (c == null) {
             return 0;
@@ -276,6 +310,11 @@ class SaefSSLSocket extends SSLSocket {
             throw new IndexOutOfBoundsException();
         }
         TlsConnection c = connected();
+        if (jdk != null) {
+            jdk.getOutputStream().write(b, off, len);
+            jdk.getOutputStream().flush();
+            return;
+        }
         writeLock.lock();
         try {
             while (len > 0) {
@@ -309,7 +348,7 @@ class SaefSSLSocket extends SSLSocket {
         }
 
         @Override
-        public int available() {
+        public int available() throws IOException {
             return availableApplicationData();
         }
 
@@ -363,6 +402,14 @@ class SaefSSLSocket extends SSLSocket {
             return;
         }
         closing = true;
+        if (jdk != null) {
+            try {
+                jdk.close(); // close_notify; the JDK socket does not close our transport
+            } finally {
+                closeTransport();
+            }
+            return;
+        }
         TlsConnection c = conn;
         try {
             if (c != null && !c.isClosed() && c.failure() == null) {
@@ -388,6 +435,9 @@ class SaefSSLSocket extends SSLSocket {
 
     @Override
     public SSLSession getSession() {
+        if (jdk != null) {
+            return jdk.getSession();
+        }
         SaefSSLSession s = session;
         if (s != null) {
             return s;
@@ -397,11 +447,14 @@ class SaefSSLSocket extends SSLSocket {
         } catch (IOException e) {
             return SaefSSLSession.nullSession(peerHost, peerPort);
         }
-        return session;
+        return jdk != null ? jdk.getSession() : session;
     }
 
     @Override
     public SSLSession getHandshakeSession() {
+        if (jdk != null) {
+            return jdk.getHandshakeSession();
+        }
         TlsConnection c = conn;
         return c != null && c.isHandshaking() ? SaefSSLSession.nullSession(peerHost, peerPort) : null;
     }
@@ -428,11 +481,18 @@ class SaefSSLSocket extends SSLSocket {
 
     @Override
     public synchronized String[] getEnabledCipherSuites() {
+        if (jdk != null) {
+            return jdk.getEnabledCipherSuites();
+        }
         return params.enabledSuiteNames();
     }
 
     @Override
     public synchronized void setEnabledCipherSuites(String[] suites) {
+        if (jdk != null) {
+            jdk.setEnabledCipherSuites(suites);
+            return;
+        }
         params.setEnabledCipherSuites(suites);
     }
 
@@ -443,11 +503,18 @@ class SaefSSLSocket extends SSLSocket {
 
     @Override
     public synchronized String[] getEnabledProtocols() {
+        if (jdk != null) {
+            return jdk.getEnabledProtocols();
+        }
         return params.protocols.clone();
     }
 
     @Override
     public synchronized void setEnabledProtocols(String[] protocols) {
+        if (jdk != null) {
+            jdk.setEnabledProtocols(protocols);
+            return;
+        }
         params.setEnabledProtocols(protocols);
     }
 
@@ -498,22 +565,35 @@ class SaefSSLSocket extends SSLSocket {
 
     @Override
     public synchronized SSLParameters getSSLParameters() {
+        if (jdk != null) {
+            return jdk.getSSLParameters();
+        }
         return params.toSSLParameters();
     }
 
     @Override
     public synchronized void setSSLParameters(SSLParameters p) {
+        if (jdk != null) {
+            jdk.setSSLParameters(p);
+            return;
+        }
         params.apply(p);
     }
 
     @Override
     public String getApplicationProtocol() {
+        if (jdk != null) {
+            return jdk.getApplicationProtocol();
+        }
         TlsConnection c = conn;
         return c != null && c.isHandshakeComplete() ? c.session().applicationProtocol() : null;
     }
 
     @Override
     public String getHandshakeApplicationProtocol() {
+        if (jdk != null) {
+            return jdk.getHandshakeApplicationProtocol();
+        }
         TlsConnection c = conn;
         if (c == null || !c.isHandshaking()) {
             return null;

@@ -28,6 +28,7 @@ public final class SaefPolicy {
     private final IdentityMode identityMode;
     private final String localId;
     private final SecureRandom random;
+    private final boolean jdkFallback;
 
     private SaefPolicy(Builder b) {
         this.crypto = Objects.requireNonNull(b.crypto, "crypto");
@@ -38,6 +39,7 @@ public final class SaefPolicy {
         this.identityMode = Objects.requireNonNull(b.identityMode, "identityMode");
         this.localId = b.localId;
         this.random = b.random != null ? b.random : new SecureRandom();
+        this.jdkFallback = b.jdkFallback;
         List<String> missing = new ArrayList<>();
         for (CipherSuiteInfo s : profile.supported()) {
             if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {s.code()}).length == 0) {
@@ -92,6 +94,11 @@ public final class SaefPolicy {
         return Optional.ofNullable(localId);
     }
 
+    /** @return whether a client hands peers without an association to the JDK's TLS ({@code saef.fallback=jdk}) */
+    public boolean jdkFallback() {
+        return jdkFallback;
+    }
+
     /** @return the randomness source */
     public SecureRandom random() {
         return random;
@@ -107,6 +114,7 @@ public final class SaefPolicy {
         private IdentityMode identityMode = IdentityMode.STRICT;
         private String localId;
         private SecureRandom random;
+        private boolean jdkFallback;
 
         private Builder() {
         }
@@ -148,6 +156,11 @@ public final class SaefPolicy {
 
         public Builder random(SecureRandom v) {
             this.random = v;
+            return this;
+        }
+
+        public Builder jdkFallback(boolean v) {
+            this.jdkFallback = v;
             return this;
         }
 

@@ -26,10 +26,8 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,15 +39,12 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -113,7 +108,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * missing EMS named in the error (not "no cipher suite")     pass                  pass
  * DHE_PSK AES-256 vs s_client @SECLEVEL=3 (ffdhe3072)        n/a                   pass
  * </pre>
- * The run also prints the per-suite matrix of its own results to the test output
+ * The run records the per-suite matrix of its own results in
+ * {@code target/conformance/interop/openssl.tsv} ({@link InteropMatrix}, for the conformance report)
+ * and prints it to the test output
  * ({@code target/surefire-reports/dev.saef.interop.OpenSslInteropTest-output.txt}).
  */
 @Timeout(60)
@@ -133,8 +130,12 @@ class OpenSslInteropTest {
     private static Path openssl;
     private static OpenSslSuites suites;
 
+    /** Records every suite x role cell into {@code target/conformance/interop/openssl.tsv}. */
     @RegisterExtension
-    static final MatrixRecorder MATRIX = new MatrixRecorder();
+    static final MatrixWatcher MATRIX = new MatrixWatcher("OpenSSL",
+            () -> Optional.ofNullable(suites).map(OpenSslSuites::versionNumber),
+            () -> openssl == null ? "openssl is not on PATH: OpenSSL interop tests skipped" : null,
+            suite -> OpenSslSuites.opensslName(suite).orElse("-"));
 
     private final List<AutoCloseable> resources = new ArrayList<>();
 
@@ -158,11 +159,6 @@ class OpenSslInteropTest {
             }
         }
         resources.clear();
-    }
-
-    @AfterAll
-    static void printMatrix() {
-        System.out.println(MATRIX.render());
     }
 
     static Stream<String> allSuites() {
@@ -368,7 +364,7 @@ class OpenSslInteropTest {
         // s_client -> SAEF echo server: 256 KiB on stdin, all of it must come back on stdout.
         SSLContext server = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
         SaefEchoServer echo = track(SaefEchoServer.start(server, ss -> ss.setEnabledCipherSuites(new String[] {suite})));
-        OpenSslProcess p = sClient(echo, name, KEY, KPSA, List.of("-noservername"));
+        PeerProcess p = sClient(echo, name, KEY, KPSA, List.of("-noservername"));
         p.send(payload);
         p.awaitStdout(Pattern.compile(Pattern.quote(lines.get(lines.size() - 1))), WAIT);
         p.closeStdin();
@@ -438,14 +434,14 @@ class OpenSslInteropTest {
         }
     }
 
-    record ClientRenegotiation(OpenSslProcess process, SSLException failure) {
+    record ClientRenegotiation(PeerProcess process, SSLException failure) {
     }
 
     private ClientRenegotiation serverRequestsRenegotiation() throws Exception {
         // plain s_server mode (not -rev): it prints what it receives and takes commands on stdin
         List<String> args = List.of("s_server", "-4", "-accept", "127.0.0.1:0", "-naccept", "1", "-nocert", "-tls1_2",
                 "-cipher", "PSK-AES128-CCM8", "-psk", KEY, "-psk_identity", KPSA, "-trace");
-        OpenSslProcess p = track(OpenSslProcess.start("s_server", openssl, args));
+        PeerProcess p = track(OpenSslProcess.start("s_server", openssl, args));
         int port = Integer.parseInt(p.awaitStdout(ACCEPT, WAIT).group(1));
         SSLContext ctx = context(clientTable(KPSA, port, KEY), UnaryOperator.identity());
         SSLException e;
@@ -461,14 +457,14 @@ class OpenSslInteropTest {
         return new ClientRenegotiation(p, e);
     }
 
-    record Renegotiation(OpenSslProcess process, int exitCode, SaefEchoServer.Outcome outcome) {
+    record Renegotiation(PeerProcess process, int exitCode, SaefEchoServer.Outcome outcome) {
     }
 
     private Renegotiation clientRequestsRenegotiation() throws Exception {
         SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
         SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
         // no -nocommands: the "R" line is s_client's renegotiation command
-        OpenSslProcess p = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
+        PeerProcess p = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
                 "127.0.0.1:" + echo.port(), "-tls1_2", "-cipher", "PSK-AES128-CBC-SHA256", "-psk", KEY,
                 "-psk_identity", KPSA, "-noservername", "-trace")));
         p.send("before\n");
@@ -527,13 +523,13 @@ class OpenSslInteropTest {
         assertTrue(r.client().stdout().contains("Extended master secret: no"), why);
     }
 
-    record NoEms(OpenSslProcess server, Throwable clientSide, OpenSslProcess client, SaefEchoServer.Outcome serverSide) {
+    record NoEms(PeerProcess server, Throwable clientSide, PeerProcess client, SaefEchoServer.Outcome serverSide) {
     }
 
     /** SAEF client against a no-EMS s_server, then a no-EMS s_client against a SAEF server. */
     private NoEms withoutEms(Path config, UnaryOperator<SaefConfiguration> tweak) throws Exception {
         String cipher = OpenSslSuites.opensslName(TLS_MANDATORY).orElseThrow();
-        OpenSslProcess srv = track(OpenSslProcess.start("s_server", openssl, List.of("s_server", "-4", "-accept",
+        PeerProcess srv = track(OpenSslProcess.start("s_server", openssl, List.of("s_server", "-4", "-accept",
                 "127.0.0.1:0", "-naccept", "1", "-nocert", "-tls1_2", "-cipher", cipher, "-psk", KEY,
                 "-psk_identity", KPSA, "-rev", "-trace"), config));
         int port = Integer.parseInt(srv.awaitStdout(ACCEPT, WAIT).group(1));
@@ -552,7 +548,7 @@ class OpenSslInteropTest {
 
         SSLContext server = context(serverTable(KPSA, "CAE01", KEY), tweak);
         SaefEchoServer echo = track(SaefEchoServer.start(server, ss -> { }));
-        OpenSslProcess cli = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
+        PeerProcess cli = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
                 "127.0.0.1:" + echo.port(), "-tls1_2", "-cipher", cipher, "-psk", KEY, "-psk_identity", KPSA,
                 "-noservername", "-nocommands", "-trace"), config));
         cli.closeStdin();
@@ -770,10 +766,10 @@ class OpenSslInteropTest {
 
     // ------------------------------------------------------------------------------------ helpers
 
-    record OpenSslServer(OpenSslProcess process, int port) {
+    record OpenSslServer(PeerProcess process, int port) {
     }
 
-    record ClientRun(OpenSslProcess process, int exitCode, SaefEchoServer.Outcome outcome) {
+    record ClientRun(PeerProcess process, int exitCode, SaefEchoServer.Outcome outcome) {
     }
 
     private <T extends AutoCloseable> T track(T resource) {
@@ -804,7 +800,7 @@ class OpenSslInteropTest {
         List<String> args = new ArrayList<>(List.of("s_server", "-4", "-accept", "127.0.0.1:0", "-naccept", "1",
                 "-nocert", "-tls1_2", "-cipher", cipher, "-psk", keyHex, "-psk_identity", KPSA, "-rev", "-trace"));
         args.addAll(extra);
-        OpenSslProcess p = track(OpenSslProcess.start("s_server", openssl, args));
+        PeerProcess p = track(OpenSslProcess.start("s_server", openssl, args));
         Matcher m = p.awaitStdout(ACCEPT, WAIT);
         return new OpenSslServer(p, Integer.parseInt(m.group(1)));
     }
@@ -855,7 +851,7 @@ class OpenSslInteropTest {
      */
     private ClientRun sClientRoundTrip(SaefEchoServer echo, String cipher, String keyHex, String identity,
             List<String> extra) throws Exception {
-        OpenSslProcess p = sClient(echo, cipher, keyHex, identity, extra);
+        PeerProcess p = sClient(echo, cipher, keyHex, identity, extra);
         String line = "OpenSSL to SAEF " + cipher + " " + Long.toHexString(new Random().nextLong());
         p.send(line + "\n");
         p.awaitStdout(Pattern.compile(Pattern.quote(line)), WAIT);
@@ -867,13 +863,13 @@ class OpenSslInteropTest {
     /** Runs {@code s_client} for a handshake expected to fail; stdin is closed at once. */
     private ClientRun sClientFailing(SaefEchoServer echo, String cipher, String keyHex, String identity)
             throws Exception {
-        OpenSslProcess p = sClient(echo, cipher, keyHex, identity, List.of("-noservername"));
+        PeerProcess p = sClient(echo, cipher, keyHex, identity, List.of("-noservername"));
         p.closeStdin();
         int rc = p.awaitExit(WAIT);
         return new ClientRun(p, rc, echo.outcome(WAIT));
     }
 
-    private OpenSslProcess sClient(SaefEchoServer echo, String cipher, String keyHex, String identity,
+    private PeerProcess sClient(SaefEchoServer echo, String cipher, String keyHex, String identity,
             List<String> extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("s_client", "-4", "-connect", "127.0.0.1:" + echo.port(),
                 "-tls1_2", "-cipher", cipher, "-psk", keyHex, "-psk_identity", identity, "-nocommands"));
@@ -931,52 +927,6 @@ class OpenSslInteropTest {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
             assertFalse(m.contains(KEY) || m.contains(OTHER_KEY), "key material in message: " + t);
-        }
-    }
-
-    /** Records the outcome of the per-suite tests and renders the suite x role matrix. */
-    static final class MatrixRecorder implements TestWatcher {
-        private static final Pattern CELL = Pattern.compile("^(saef-client|saef-server) (\\S+)$");
-        private final Map<String, String> cells = new ConcurrentHashMap<>();
-
-        private void record(ExtensionContext ctx, String result) {
-            Matcher m = CELL.matcher(ctx.getDisplayName());
-            if (m.matches()) {
-                cells.put(m.group(2) + "|" + m.group(1), result);
-            }
-        }
-
-        @Override
-        public void testSuccessful(ExtensionContext ctx) {
-            record(ctx, "pass");
-        }
-
-        @Override
-        public void testAborted(ExtensionContext ctx, Throwable cause) {
-            record(ctx, "skipped (" + cause.getMessage() + ")");
-        }
-
-        @Override
-        public void testFailed(ExtensionContext ctx, Throwable cause) {
-            String first = String.valueOf(cause.getMessage()).lines().findFirst().orElse("");
-            record(ctx, "FAIL (" + first + ")");
-        }
-
-        @Override
-        public void testDisabled(ExtensionContext ctx, Optional<String> reason) {
-            record(ctx, "disabled (" + reason.orElse("") + ")");
-        }
-
-        String render() {
-            StringBuilder sb = new StringBuilder("OpenSSL interop matrix");
-            sb.append(suites == null ? "" : " (" + suites.version() + ")").append('\n');
-            for (CipherSuiteInfo s : SuiteProfile.all()) {
-                String c = cells.getOrDefault(s.name() + "|saef-client", "not run");
-                String v = cells.getOrDefault(s.name() + "|saef-server", "not run");
-                sb.append(String.format(Locale.ROOT, "%-42s %-28s client: %s%n%-71s server: %s%n", s.name(),
-                        OpenSslSuites.opensslName(s.name()).orElse("-"), c, "", v));
-            }
-            return sb.toString();
         }
     }
 }

@@ -1,59 +1,26 @@
 package dev.saef.interop;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * One {@code openssl} child process for interop tests: stdout and stderr are drained on their own
- * daemon threads into in-memory buffers (so the pipes never fill up and block the child), every
- * wait is bounded, and {@link #close()} always ends the process (TERM, then KILL).
+ * Starts {@code openssl} as a {@link PeerProcess}: with the distribution's default configuration
+ * (an inherited {@code OPENSSL_CONF} and {@code SSLKEYLOGFILE} are removed), or with a given one.
  */
-final class OpenSslProcess implements AutoCloseable {
+final class OpenSslProcess {
 
-    private final String label;
-    private final List<String> command;
-    private final Process process;
-    private final Capture out;
-    private final Capture err;
-    private final OutputStream stdin;
-
-    private OpenSslProcess(String label, List<String> command, Process process) {
-        this.label = label;
-        this.command = List.copyOf(command);
-        this.process = process;
-        this.out = new Capture(label + "-stdout", process.getInputStream());
-        this.err = new Capture(label + "-stderr", process.getErrorStream());
-        this.stdin = process.getOutputStream();
+    private OpenSslProcess() {
     }
 
     /** @return the {@code openssl} executable found on {@code PATH}, if any */
     static Optional<Path> findOnPath() {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, "openssl");
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return PeerProcess.findOnPath("openssl");
     }
 
     /**
@@ -61,7 +28,7 @@ final class OpenSslProcess implements AutoCloseable {
      *
      * @param label a short name for messages, e.g. {@code s_server}
      */
-    static OpenSslProcess start(String label, Path openssl, List<String> args) throws IOException {
+    static PeerProcess start(String label, Path openssl, List<String> args) throws IOException {
         return start(label, openssl, args, null);
     }
 
@@ -69,189 +36,26 @@ final class OpenSslProcess implements AutoCloseable {
      * Starts {@code openssl args...} with the distribution's default configuration, or with
      * {@code config} as {@code OPENSSL_CONF} when given.
      */
-    static OpenSslProcess start(String label, Path openssl, List<String> args, Path config) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(openssl.toString());
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().remove("OPENSSL_CONF");
-        pb.environment().remove("SSLKEYLOGFILE");
-        if (config != null) {
-            pb.environment().put("OPENSSL_CONF", config.toString());
-        }
-        return new OpenSslProcess(label, cmd, pb.start());
+    static PeerProcess start(String label, Path openssl, List<String> args, Path config) throws IOException {
+        return PeerProcess.start(label, command(openssl, args), environment(config));
     }
 
     /** Runs {@code openssl args...} to completion and returns its stdout (fails on a non-zero exit). */
     static String run(Path openssl, List<String> args, Duration timeout) throws IOException, InterruptedException {
-        try (OpenSslProcess p = start("openssl " + args.get(0), openssl, args)) {
-            p.closeStdin();
-            int rc = p.awaitExit(timeout);
-            if (rc != 0) {
-                throw new AssertionError(p.label + " exited with " + rc + "\n" + p.describe());
-            }
-            return p.stdout();
-        }
+        return PeerProcess.run("openssl " + args.get(0), command(openssl, args), environment(null), timeout);
     }
 
-    String stdout() {
-        return out.text();
+    private static List<String> command(Path openssl, List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(openssl.toString());
+        cmd.addAll(args);
+        return cmd;
     }
 
-    String stderr() {
-        return err.text();
-    }
-
-    /** Waits until stdout matches {@code pattern}; fails with the process output when it does not. */
-    Matcher awaitStdout(Pattern pattern, Duration timeout) throws InterruptedException {
-        return await(out, pattern, timeout, "stdout");
-    }
-
-    /** Waits until stderr matches {@code pattern}; fails with the process output when it does not. */
-    Matcher awaitStderr(Pattern pattern, Duration timeout) throws InterruptedException {
-        return await(err, pattern, timeout, "stderr");
-    }
-
-    private Matcher await(Capture c, Pattern pattern, Duration timeout, String stream) throws InterruptedException {
-        Matcher m = c.await(pattern, System.nanoTime() + timeout.toNanos());
-        if (m == null) {
-            throw new AssertionError(label + ": no match for /" + pattern + "/ on " + stream + " within " + timeout
-                    + (c.isEof() ? " (stream closed)" : "") + "\n" + describe());
-        }
-        return m;
-    }
-
-    /** Writes text to the process's stdin and flushes it. */
-    void send(String text) throws IOException {
-        stdin.write(text.getBytes(StandardCharsets.US_ASCII));
-        stdin.flush();
-    }
-
-    void closeStdin() {
-        try {
-            stdin.close();
-        } catch (IOException ignored) {
-            // the process may already be gone
-        }
-    }
-
-    boolean isAlive() {
-        return process.isAlive();
-    }
-
-    /**
-     * Waits for the process to exit and for both output streams to be fully drained.
-     *
-     * @return the exit code
-     * @throws AssertionError when it does not exit in time (the process is left to {@link #close()})
-     */
-    int awaitExit(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-            throw new AssertionError(label + " did not exit within " + timeout + "\n" + describe());
-        }
-        out.join(deadline);
-        err.join(deadline);
-        return process.exitValue();
-    }
-
-    /** @return the command line and everything the process printed so far, for failure messages */
-    String describe() {
-        return "---- " + label + ": " + String.join(" ", command) + "\n---- stdout:\n" + out.text()
-                + "\n---- stderr:\n" + err.text() + "\n----";
-    }
-
-    @Override
-    public void close() {
-        closeStdin();
-        if (process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(2, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(2, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        try {
-            out.join(deadline);
-            err.join(deadline);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return label + "[pid " + process.pid() + "]";
-    }
-
-    /** Drains one stream of the child into memory on a daemon thread; readers wait on this object. */
-    private static final class Capture implements Runnable {
-        private final InputStream in;
-        private final StringBuilder text = new StringBuilder();
-        private final Thread thread;
-        private boolean eof;
-
-        Capture(String name, InputStream in) {
-            this.in = in;
-            this.thread = new Thread(this, "drain-" + name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void run() {
-            byte[] buf = new byte[8192];
-            try (InputStream s = in) {
-                int n;
-                while ((n = s.read(buf)) >= 0) {
-                    String chunk = new String(buf, 0, n, StandardCharsets.ISO_8859_1);
-                    synchronized (this) {
-                        text.append(chunk);
-                        notifyAll();
-                    }
-                }
-            } catch (IOException ignored) {
-                // stream closed under us when the process is destroyed
-            } finally {
-                synchronized (this) {
-                    eof = true;
-                    notifyAll();
-                }
-            }
-        }
-
-        synchronized String text() {
-            return text.toString();
-        }
-
-        synchronized boolean isEof() {
-            return eof;
-        }
-
-        synchronized Matcher await(Pattern pattern, long deadline) throws InterruptedException {
-            while (true) {
-                Matcher m = pattern.matcher(text.toString()); // a snapshot: the buffer keeps growing
-                if (m.find()) {
-                    return m;
-                }
-                long left = deadline - System.nanoTime();
-                if (eof || left <= 0) {
-                    return null;
-                }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            }
-        }
-
-        void join(long deadline) throws InterruptedException {
-            long left = deadline - System.nanoTime();
-            if (left > 0) {
-                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-            }
-        }
+    private static Map<String, String> environment(Path config) {
+        Map<String, String> env = new HashMap<>();
+        env.put("OPENSSL_CONF", config == null ? null : config.toString());
+        env.put("SSLKEYLOGFILE", null);
+        return env;
     }
 }

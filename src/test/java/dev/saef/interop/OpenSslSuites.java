@@ -82,6 +82,12 @@ final class OpenSslSuites {
         return version;
     }
 
+    /** @return the version number alone, e.g. {@code 3.0.19} */
+    String versionNumber() {
+        Matcher m = Pattern.compile("^OpenSSL (\\S+)").matcher(version);
+        return m.find() ? m.group(1) : version;
+    }
+
     /** @return the code point the installed OpenSSL gives that name, if it knows the name */
     Optional<Integer> codeOf(String opensslName) {
         return Optional.ofNullable(byName.get(opensslName));

@@ -108,7 +108,9 @@ class FailureTest {
 
     @Test
     void noAssociationForHost() throws Exception {
-        SSLContext client = Peers.context(Peers.clientTable(KPSA, "cse.example.net:8443", Peers.KEY_HEX));
+        // with saef.fallback=none: a clear error
+        SSLContext client = Peers.context(Peers.clientTable(KPSA, "cse.example.net:8443", Peers.KEY_HEX),
+                c -> c.withJdkFallback(false));
         SSLEngine e = client.createSSLEngine("other.example.net", 443);
         e.setUseClientMode(true);
         SSLHandshakeException x = assertThrows(SSLHandshakeException.class, e::beginHandshake);
@@ -116,6 +118,19 @@ class FailureTest {
                 + " '<KpsaID> peer=<CSE-ID of the server> address=other.example.net:443' (TS-0003 clause 8.2.2.1,"
                 + " Association Configuration)", x.getMessage());
         assertTrue(e.isOutboundDone() && e.isInboundDone());
+
+        // with the default saef.fallback=jdk: the JDK's certificate TLS takes the peer over
+        SSLContext lenient = Peers.context(Peers.clientTable(KPSA, "cse.example.net:8443", Peers.KEY_HEX));
+        SSLEngine j = lenient.createSSLEngine("other.example.net", 443);
+        j.setUseClientMode(true);
+        j.beginHandshake();
+        assertTrue(java.util.List.of(j.getEnabledCipherSuites()).contains("TLS_AES_128_GCM_SHA256"),
+                "the JDK's suites after delegation");
+        // a peer with an association never falls back
+        SSLEngine own = lenient.createSSLEngine("cse.example.net", 8443);
+        own.setUseClientMode(true);
+        own.beginHandshake();
+        assertTrue(java.util.List.of(own.getEnabledCipherSuites()).stream().allMatch(n -> n.contains("PSK")));
     }
 
     @Test

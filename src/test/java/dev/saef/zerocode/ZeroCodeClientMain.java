@@ -45,6 +45,9 @@ public final class ZeroCodeClientMain {
                 .header("X-M2M-Origin", "CAEzc").build(), HttpResponse.BodyHandlers.ofString());
         System.out.println("httpclient " + r.statusCode() + " " + r.version() + " "
                 + r.sslSession().map(s -> s.getCipherSuite()).orElse("?") + " body=" + r.body());
+        if (args.length > 1) {
+            certificatePeer(args[1]);
+        }
         // 3. an explicitly initialised context without key managers
         initNullContext(base);
         // 4. a plain socket from SSLSocketFactory.getDefault()
@@ -65,6 +68,23 @@ public final class ZeroCodeClientMain {
             in.readFully(body);
             System.out.println("socket " + head.substring(0, head.indexOf("\r")) + " " + s.getSession().getCipherSuite()
                     + " body=" + new String(body, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** A certificate HTTPS server with no PSK association: handed to the JDK's TLS (saef.fallback=jdk). */
+    static void certificatePeer(String url) throws Exception {
+        try {
+            HttpsURLConnection c = (HttpsURLConnection) new URL(url + "/cert").openConnection();
+            try (InputStream in = c.getInputStream()) {
+                System.out.println("cert-urlconnection " + c.getResponseCode() + " " + c.getCipherSuite() + " "
+                        + c.getServerCertificates().length + "-cert body=" + new String(in.readAllBytes(),
+                                StandardCharsets.UTF_8));
+            }
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/cert"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            System.out.println("cert-httpclient " + r.statusCode() + " body=" + r.body());
+        } catch (Exception e) {
+            System.out.println("cert-error " + chain(e));
         }
     }
 

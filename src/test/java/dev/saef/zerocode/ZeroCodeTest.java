@@ -44,6 +44,23 @@ class ZeroCodeTest {
     static final String KEY = "8f1e2d3c4b5a69788796a5b4c3d2e1f0";
     static HttpsServer server;
     static int port;
+    /** An ordinary certificate HTTPS server (SunJSSE) with no PSK association. */
+    static HttpsServer certServer;
+    static int certPort;
+    static Path trustStore;
+    static final String STORE_PASSWORD = "changeit-test";
+
+    /** Creates a self-signed RSA key for localhost with keytool (test-only, throwaway). */
+    static Path certificateStore(Path dir) throws Exception {
+        Path p12 = dir.resolve("cert-server.p12");
+        Process k = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
+                "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", p12.toString(), "-storepass", STORE_PASSWORD).redirectErrorStream(true).start();
+        String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(k.waitFor(60, TimeUnit.SECONDS) && k.exitValue() == 0, out);
+        return p12;
+    }
 
     @BeforeAll
     static void startCse() throws Exception {
@@ -70,9 +87,34 @@ class ZeroCodeTest {
         port = server.getAddress().getPort();
     }
 
+    @BeforeAll
+    static void startCertificateServer(@TempDir Path dir) throws Exception {
+        trustStore = certificateStore(dir);
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(trustStore)) {
+            ks.load(in, STORE_PASSWORD.toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509", "SunJSSE");
+        kmf.init(ks, STORE_PASSWORD.toCharArray());
+        SSLContext jdk = SSLContext.getInstance("TLS", "SunJSSE");
+        jdk.init(kmf.getKeyManagers(), null, null);
+        certServer = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        certServer.setHttpsConfigurator(new HttpsConfigurator(jdk));
+        certServer.createContext("/", ex -> {
+            byte[] body = "cert-ok".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(body);
+            }
+        });
+        certServer.start();
+        certPort = certServer.getAddress().getPort();
+    }
+
     @AfterAll
     static void stopCse() {
         server.stop(0);
+        certServer.stop(0);
     }
 
     static List<String> runClient(Path securityFile, Path table, String... extra) throws Exception {
@@ -84,8 +126,11 @@ class ZeroCodeTest {
         cmd.addAll(List.of(extra));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
+        cmd.add("-Djavax.net.ssl.trustStore=" + trustStore);
+        cmd.add("-Djavax.net.ssl.trustStorePassword=" + STORE_PASSWORD);
         cmd.add(ZeroCodeClientMain.class.getName());
         cmd.add("https://localhost:" + port);
+        cmd.add("https://localhost:" + certPort);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "client JVM did not finish");
@@ -116,6 +161,11 @@ class ZeroCodeTest {
         String hc = line(out, "httpclient");
         assertEquals("httpclient 200 HTTP_1_1 TLS_PSK_WITH_AES_128_GCM_SHA256 body=bound=CAEzc,rsc=2000", hc);
         assertEquals("init-null TLS_PSK_WITH_AES_128_GCM_SHA256 peer=/id-in host=localhost:true", line(out, "init-null"));
+        // the same default context hands the certificate server (no association) to the JDK's TLS
+        String cert = line(out, "cert-urlconnection");
+        assertTrue(cert.startsWith("cert-urlconnection 200 TLS_") && cert.endsWith("1-cert body=cert-ok")
+                && !cert.contains("PSK"), String.join("\n", out));
+        assertEquals("cert-httpclient 200 body=cert-ok", line(out, "cert-httpclient"));
         String sock = out.stream().filter(l -> l.startsWith("socket")).findFirst().orElseThrow();
         assertTrue(sock.startsWith("socket HTTP/1.1 200 OK TLS_PSK_WITH_AES_128_GCM_SHA256 body=bound=CAEzc,rsc=2000"),
                 String.join("\n", out));
@@ -167,6 +217,15 @@ class ZeroCodeTest {
         assertTrue(line(out, "urlconnection").contains("body=bound=CAEzc,rsc=2000"), String.join("\n", out));
         assertTrue(line(out, "httpclient").contains("body=bound=CAEzc,rsc=2000"), String.join("\n", out));
         assertTrue(String.join("\n", out).contains("displaced the JDK's SUN provider"), String.join("\n", out));
+    }
+
+    @Test
+    void withoutFallbackPeersWithoutAssociationFail(@TempDir Path dir) throws Exception {
+        Path security = Paths.get("saef.security").toAbsolutePath();
+        List<String> out = runClient(security, table(dir, "rw-------"), "-Dsaef.fallback=none");
+        assertTrue(line(out, "urlconnection").contains("body=bound=CAEzc,rsc=2000"), String.join("\n", out));
+        String err = line(out, "cert-error");
+        assertTrue(err.contains("no PSK-SAEF association for localhost:" + certPort), err);
     }
 
     @Test
