@@ -72,6 +72,36 @@ final class SaefContext {
         return e;
     }
 
+    /**
+     * @return whether a server may hand clients that offer no PSK suite to the JDK's TLS: fallback on
+     *     and certificate key material configured ({@code javax.net.ssl.keyStore})
+     */
+    boolean serverMayDelegate() {
+        return policy.jdkFallback() && System.getProperty("javax.net.ssl.keyStore") != null;
+    }
+
+    /** A JDK server engine for a client that offered no PSK suite. */
+    javax.net.ssl.SSLEngine jdkServerEngine(String host, int port, SaefParameters params)
+            throws javax.net.ssl.SSLException {
+        dev.saef.protocol.DebugLog.log("server: client " + host + ":" + port + " offers no PSK suite, handed to the"
+                + " JDK's TLS (saef.fallback=jdk, javax.net.ssl.keyStore)");
+        javax.net.ssl.SSLEngine e = jdkContext().createSSLEngine(host, port);
+        e.setUseClientMode(false);
+        e.setSSLParameters(params.forJdk(e.getSSLParameters()));
+        return e;
+    }
+
+    /** A JDK server socket over {@code transport}, replaying the bytes already read from it. */
+    javax.net.ssl.SSLSocket jdkServerSocket(java.net.Socket transport, byte[] consumed, int length,
+            SaefParameters params) throws java.io.IOException {
+        dev.saef.protocol.DebugLog.log("server: client " + transport.getRemoteSocketAddress() + " offers no PSK suite,"
+                + " handed to the JDK's TLS (saef.fallback=jdk, javax.net.ssl.keyStore)");
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) jdkContext().getSocketFactory().createSocket(transport,
+                new java.io.ByteArrayInputStream(consumed, 0, length), false);
+        s.setSSLParameters(params.forJdk(s.getSSLParameters()));
+        return s;
+    }
+
     /** A JDK client socket layered over {@code transport} (not closing it), with the carried-over settings. */
     javax.net.ssl.SSLSocket jdkSocket(java.net.Socket transport, String host, int port, SaefParameters params)
             throws java.io.IOException {

@@ -1,5 +1,6 @@
 package dev.saef.jsse;
 
+import dev.saef.protocol.ClientHelloInspector;
 import dev.saef.protocol.TlsConnection;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
@@ -30,6 +31,8 @@ final class SaefSSLEngine extends SSLEngine {
     private TlsConnection conn;
     /** Client peers without an association: the JDK's own engine, which then does all the work. */
     private SSLEngine jdk;
+    /** Server: the handshake has begun, but the ClientHello decides who runs it (SAEF or the JDK). */
+    private boolean awaitingClientHello;
     private boolean inboundClosed;
     private boolean outboundClosed;
     private boolean finishedReported;
@@ -78,6 +81,10 @@ final class SaefSSLEngine extends SSLEngine {
             if (inboundClosed || outboundClosed) {
                 throw new SSLException("engine is closed");
             }
+            if (!params.clientMode && context.serverMayDelegate()) {
+                awaitingClientHello = true;
+                return;
+            }
             ensureStarted();
         } else if (conn.isHandshakeComplete()) {
             throw new SSLException("renegotiation is not supported by the SAEF provider (TS-0003 PSK-SAEF profile)");
@@ -94,6 +101,10 @@ final class SaefSSLEngine extends SSLEngine {
         if (conn == null && jdk == null) {
             if (outboundClosed) {
                 return new SSLEngineResult(Status.CLOSED, HandshakeStatus.NOT_HANDSHAKING, 0, 0);
+            }
+            if (!params.clientMode && context.serverMayDelegate()) {
+                awaitingClientHello = true;
+                return new SSLEngineResult(Status.OK, HandshakeStatus.NEED_UNWRAP, 0, 0);
             }
             ensureStarted();
         }
@@ -147,6 +158,23 @@ final class SaefSSLEngine extends SSLEngine {
         if (conn == null && jdk == null) {
             if (inboundClosed) {
                 return new SSLEngineResult(Status.CLOSED, HandshakeStatus.NOT_HANDSHAKING, 0, 0);
+            }
+            if (!params.clientMode && context.serverMayDelegate()) {
+                awaitingClientHello = true;
+                int n = Math.min(src.remaining(), scratch.length);
+                for (int i = 0; i < n; i++) {
+                    scratch[i] = src.get(src.position() + i);
+                }
+                ClientHelloInspector.Verdict v = ClientHelloInspector.inspect(scratch, 0, n);
+                if (v == ClientHelloInspector.Verdict.NEED_MORE) {
+                    return new SSLEngineResult(Status.BUFFER_UNDERFLOW, HandshakeStatus.NEED_UNWRAP, 0, 0);
+                }
+                awaitingClientHello = false;
+                if (v == ClientHelloInspector.Verdict.NO_PSK) {
+                    jdk = context.jdkServerEngine(getPeerHost(), getPeerPort(), params);
+                    jdk.beginHandshake();
+                    return jdk.unwrap(src, dsts, offset, length);
+                }
             }
             ensureStarted();
         }
@@ -315,6 +343,9 @@ final class SaefSSLEngine extends SSLEngine {
     public synchronized HandshakeStatus getHandshakeStatus() {
         if (jdk != null) {
             return jdk.getHandshakeStatus();
+        }
+        if (conn == null && awaitingClientHello && !inboundClosed && !outboundClosed) {
+            return HandshakeStatus.NEED_UNWRAP;
         }
         if (conn == null) {
             return HandshakeStatus.NOT_HANDSHAKING;

@@ -1,5 +1,6 @@
 package dev.saef.jsse;
 
+import dev.saef.protocol.ClientHelloInspector;
 import dev.saef.protocol.TlsConnection;
 import java.io.EOFException;
 import java.io.IOException;
@@ -142,6 +143,29 @@ class SaefSSLSocket extends SSLSocket {
                 j.startHandshake();
                 return;
             }
+            int preRead = 0;
+            if (c == null && !params.clientMode && context.serverMayDelegate()) {
+                // Read the first record: a ClientHello offering no PSK suite goes to the JDK's TLS.
+                InputStream in0 = transportIn();
+                ClientHelloInspector.Verdict v;
+                while ((v = ClientHelloInspector.inspect(readBuffer, 0, preRead))
+                        == ClientHelloInspector.Verdict.NEED_MORE) {
+                    int n = in0.read(readBuffer, preRead, readBuffer.length - preRead);
+                    if (n < 0) {
+                        closeQuietly();
+                        throw new SSLHandshakeException("the peer closed the connection before its ClientHello");
+                    }
+                    preRead += n;
+                }
+                if (v == ClientHelloInspector.Verdict.NO_PSK) {
+                    jdk = context.jdkServerSocket(rawView(), readBuffer, preRead, params);
+                    for (HandshakeCompletedListener l : listeners) {
+                        jdk.addHandshakeCompletedListener(l);
+                    }
+                    jdk.startHandshake();
+                    return;
+                }
+            }
             if (c == null) {
                 String host = peerHostForHandshake();
                 BiFunction<SSLSocket, List<String>, String> selector = alpnSelector;
@@ -151,6 +175,11 @@ class SaefSSLSocket extends SSLSocket {
             }
             InputStream in = transportIn();
             try {
+                if (preRead > 0) {
+                    synchronized (protocolLock) {
+                        c.offerInput(readBuffer, 0, preRead);
+                    }
+                }
                 while (!c.isHandshakeComplete()) {
                     flushOutput();
                     if (c.isHandshakeComplete()) {

@@ -2,6 +2,7 @@ package dev.saef.interop;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +92,7 @@ final class GnuTlsSuites {
     }
 
     private static String run(Path gnutlsCli, List<String> args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>();
+        List<String> cmd = new ArrayList<>();
         cmd.add(gnutlsCli.toString());
         cmd.addAll(args);
         return PeerProcess.run("gnutls-cli " + args.get(0), cmd, Map.of(), Duration.ofSeconds(10));
@@ -109,41 +110,33 @@ final class GnuTlsSuites {
      * @param gnutlsName e.g. {@code TLS_DHE_PSK_AES_128_CCM_8}
      */
     static String priority(String gnutlsName) {
-        Matcher m = GNUTLS_NAME.matcher(gnutlsName);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a TLS 1.2 PSK AES suite: " + gnutlsName);
-        }
-        String kx = m.group(1).replace('_', '-');
-        String cipher = "AES-" + m.group(2) + "-" + m.group(3).replace('_', '-');
-        String mac = m.group(3).equals("CBC") ? m.group(4) : "AEAD";
-        return "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+" + kx + ":-CIPHER-ALL:+" + cipher + ":-MAC-ALL:+" + mac;
+        return "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+" + keyExchange(gnutlsName) + ":-CIPHER-ALL:+"
+                + cipher(gnutlsName) + ":-MAC-ALL:+" + mac(gnutlsName);
     }
 
-    /** @return e.g. {@code AES-128-CCM-8}: the cipher as GnuTLS prints it in its session summaries */
+    /** @return {@code PSK}, {@code DHE-PSK} or {@code ECDHE-PSK}: the key exchange as GnuTLS prints it */
+    static String keyExchange(String gnutlsName) {
+        return parts(gnutlsName).group(1).replace('_', '-');
+    }
+
+    /** @return e.g. {@code AES-128-CCM-8}: the cipher as GnuTLS prints it */
     static String cipher(String gnutlsName) {
-        Matcher m = GNUTLS_NAME.matcher(gnutlsName);
-        if (!m.matches()) {
-            throw new IllegalArgumentException(gnutlsName);
-        }
+        Matcher m = parts(gnutlsName);
         return "AES-" + m.group(2) + "-" + m.group(3).replace('_', '-');
     }
 
     /** @return {@code AEAD}, {@code SHA256} or {@code SHA384}: the MAC as GnuTLS prints it */
     static String mac(String gnutlsName) {
-        Matcher m = GNUTLS_NAME.matcher(gnutlsName);
-        if (!m.matches()) {
-            throw new IllegalArgumentException(gnutlsName);
-        }
+        Matcher m = parts(gnutlsName);
         return m.group(3).equals("CBC") ? m.group(4) : "AEAD";
     }
 
-    /** @return {@code PSK}, {@code DHE-PSK} or {@code ECDHE-PSK}: the key exchange as GnuTLS prints it */
-    static String keyExchange(String gnutlsName) {
+    private static Matcher parts(String gnutlsName) {
         Matcher m = GNUTLS_NAME.matcher(gnutlsName);
         if (!m.matches()) {
-            throw new IllegalArgumentException(gnutlsName);
+            throw new IllegalArgumentException("not a TLS 1.2 PSK AES suite name: " + gnutlsName);
         }
-        return m.group(1).replace('_', '-');
+        return m;
     }
 
     /** @return e.g. {@code 3.7.9} */

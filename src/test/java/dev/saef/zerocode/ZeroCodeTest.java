@@ -219,6 +219,80 @@ class ZeroCodeTest {
         assertTrue(String.join("\n", out).contains("displaced the JDK's SUN provider"), String.join("\n", out));
     }
 
+    /** One listening socket serves PSK clients (SAEF) and certificate clients (handed to the JDK's TLS). */
+    @Test
+    void serverDelegatesCertificateClientsToTheJdk(@TempDir Path dir) throws Exception {
+        Path security = Paths.get("saef.security").toAbsolutePath();
+        Path table = dir.resolve("server-associations");
+        Files.writeString(table, KPSA + " peer=CAEzc key=hex:" + KEY + "\n");
+        Files.setPosixFilePermissions(table, PosixFilePermissions.fromString("rw-------"));
+        List<String> cmd = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.security.properties=" + security, "-Dsaef.associations=" + table,
+                "-Djavax.net.ssl.keyStore=" + trustStore, "-Djavax.net.ssl.keyStorePassword=" + STORE_PASSWORD,
+                "-cp", System.getProperty("java.class.path"), ZeroCodeServerMain.class.getName());
+        Process server = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    server.getInputStream(), StandardCharsets.UTF_8));
+            String ports = out.readLine();
+            assertTrue(ports != null && ports.startsWith("ports "), String.valueOf(ports));
+            int httpPort = Integer.parseInt(ports.split(" ")[1]);
+            int echoPort = Integer.parseInt(ports.split(" ")[2]);
+
+            // a PSK client (SAEF) ...
+            SaefProvider provider = new SaefProvider();
+            AssociationTable t = AssociationTable.parse("ae", new StringReader(KPSA + " peer=/id-in address=127.0.0.1"
+                    + " key=hex:" + KEY), IdentityMode.STRICT, true);
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", provider);
+            kmf.init(new PskKeyManagerParameters(SaefConfiguration.of(t, t.inlineKeys()).withJdkFallback(false)));
+            SSLContext psk = SSLContext.getInstance("TLS", provider);
+            psk.init(kmf.getKeyManagers(), null, null);
+            // ... and a certificate client (SunJSSE trusting the server's self-signed certificate)
+            java.security.KeyStore ts = java.security.KeyStore.getInstance("PKCS12");
+            try (var in = Files.newInputStream(trustStore)) {
+                ts.load(in, STORE_PASSWORD.toCharArray());
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX", "SunJSSE");
+            tmf.init(ts);
+            SSLContext cert = SSLContext.getInstance("TLS", "SunJSSE");
+            cert.init(null, tmf.getTrustManagers(), null);
+
+            assertEquals("CAEzc TLS_PSK_WITH_AES_128_GCM_SHA256", get(psk, httpPort));
+            String viaJdk = get(cert, httpPort);
+            assertTrue(viaJdk.startsWith("certificate-client TLS_") && !viaJdk.contains("PSK"), viaJdk);
+            assertEquals("hello TLS_PSK_WITH_AES_128_GCM_SHA256", echo(psk, echoPort, "hello"));
+            String echoed = echo(cert, echoPort, "hi");
+            assertTrue(echoed.startsWith("hi TLS_") && !echoed.contains("PSK"), echoed);
+        } finally {
+            server.getOutputStream().close();
+            if (!server.waitFor(20, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    static String get(SSLContext ctx, int port) throws Exception {
+        javax.net.ssl.HttpsURLConnection c = (javax.net.ssl.HttpsURLConnection)
+                new java.net.URL("https://127.0.0.1:" + port + "/").openConnection();
+        c.setSSLSocketFactory(ctx.getSocketFactory());
+        c.setHostnameVerifier((h, s) -> true); // the certificate names localhost; the PSK side has none
+        try (var in = c.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    static String echo(SSLContext ctx, int port, String line) throws Exception {
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1",
+                port)) {
+            s.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            return new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+        }
+    }
+
     @Test
     void withoutFallbackPeersWithoutAssociationFail(@TempDir Path dir) throws Exception {
         Path security = Paths.get("saef.security").toAbsolutePath();
