@@ -12,9 +12,11 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 /**
  * Bouncy Castle {@link org.bouncycastle.tls.crypto.TlsCrypto} on the JDK's providers (SunJCE,
- * SunEC, ...) with AES-CCM record protection supplied by {@link AesCcm}.
+ * SunEC, ...) with its own AEAD record ciphers: AES-CCM supplied by {@link AesCcm} and AES-GCM
+ * supplied by {@link AesGcm}.
  *
- * <p>The JDK providers do not offer an {@code AES/CCM/NoPadding} cipher, so a plain
+ * <h2>AES-CCM</h2>
+ * The JDK providers do not offer an {@code AES/CCM/NoPadding} cipher, so a plain
  * {@link JcaTlsCrypto} over {@link DefaultJcaJceHelper} reports the CCM encryption algorithms as
  * unsupported and silently drops every CCM cipher suite, among them
  * {@code TLS_PSK_WITH_AES_128_CCM_8}, which oneM2M TS-0003 clause 10.2.2 makes mandatory for
@@ -28,7 +30,24 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
  * <li>{@link EncryptionAlgorithm#AES_256_CCM}: 32-octet key, 16-octet tag</li>
  * <li>{@link EncryptionAlgorithm#AES_256_CCM_8}: 32-octet key, 8-octet tag</li>
  * </ul>
- * Every other algorithm is delegated to {@link JcaTlsCrypto} unchanged.
+ *
+ * <h2>AES-GCM</h2>
+ * {@link JcaTlsCrypto} does support AES-GCM, but through its generic {@code JceAEADCipherImpl},
+ * which creates and encodes an {@code AlgorithmParameters} object (a provider lookup) for every
+ * record. The AES-GCM suites of RFC 5288 and the PSK / DHE_PSK AES-GCM suites of RFC 5487 that
+ * TS-0003 clause 10.2.2 lists ({@code TLS_PSK_WITH_AES_128_GCM_SHA256},
+ * {@code TLS_PSK_WITH_AES_256_GCM_SHA384}, {@code TLS_DHE_PSK_WITH_AES_128_GCM_SHA256}, ...) are
+ * therefore routed to {@link AesGcm}, which initialises the JDK's {@code AES/GCM/NoPadding}
+ * directly with a {@code GCMParameterSpec}:
+ * <ul>
+ * <li>{@link EncryptionAlgorithm#AES_128_GCM}: 16-octet key, 16-octet tag</li>
+ * <li>{@link EncryptionAlgorithm#AES_256_GCM}: 32-octet key, 16-octet tag</li>
+ * </ul>
+ * The record cipher is built exactly as {@code JcaTlsCrypto.createCipher_AES_GCM} builds it,
+ * including the {@link #getFipsGCMNonceGeneratorFactory()} argument (by default {@code null}, so
+ * the TLS 1.2 {@code nonce_explicit} is the record sequence number, RFC 5288 section 3).
+ *
+ * <p>Every other algorithm is delegated to {@link JcaTlsCrypto} unchanged.
  *
  * <p>In {@code JcaTlsCrypto} the only gate on CCM is
  * {@code hasEncryptionAlgorithm} (backed by a per-instance cache filled by
@@ -37,7 +56,8 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
  * {@link org.bouncycastle.tls.TlsUtils#getSupportedCipherSuites} keep the CCM suites. AEAD suites
  * have MAC algorithm {@code null}, and the PSK, DHE_PSK and ECDHE_PSK key exchanges only need
  * {@code hasDHAgreement()} / {@code hasECDHAgreement()}, which {@code JcaTlsCrypto} always
- * grants.
+ * grants. GCM support is still reported by {@code JcaTlsCrypto}'s own probe for
+ * {@code AES/GCM/NoPadding}, which is the transformation {@link AesGcm} uses.
  *
  * <p>Instances are as thread-safe as {@link JcaTlsCrypto}; the record ciphers created by
  * {@link #createCipher} belong to one connection.
@@ -102,6 +122,19 @@ public final class SaefTlsCrypto extends JcaTlsCrypto
         }
     }
 
+    /**
+     * Tells whether {@code encryptionAlgorithm} is one of the two AES-GCM record ciphers provided
+     * by {@link AesGcm}.
+     *
+     * @param encryptionAlgorithm an {@link EncryptionAlgorithm} code
+     * @return {@code true} for AES_128_GCM and AES_256_GCM
+     */
+    public static boolean isAesGcm(int encryptionAlgorithm)
+    {
+        return encryptionAlgorithm == EncryptionAlgorithm.AES_128_GCM
+            || encryptionAlgorithm == EncryptionAlgorithm.AES_256_GCM;
+    }
+
     @Override
     public TlsCipher createCipher(TlsCryptoParameters cryptoParams, int encryptionAlgorithm, int macAlgorithm)
         throws IOException
@@ -116,6 +149,10 @@ public final class SaefTlsCrypto extends JcaTlsCrypto
             return createAesCcm(cryptoParams, 32, 16);
         case EncryptionAlgorithm.AES_256_CCM_8:
             return createAesCcm(cryptoParams, 32, 8);
+        case EncryptionAlgorithm.AES_128_GCM:
+            return createAesGcm(cryptoParams, 16);
+        case EncryptionAlgorithm.AES_256_GCM:
+            return createAesGcm(cryptoParams, 32);
         default:
             return super.createCipher(cryptoParams, encryptionAlgorithm, macAlgorithm);
         }
@@ -141,5 +178,16 @@ public final class SaefTlsCrypto extends JcaTlsCrypto
         // JcaTlsCrypto itself passes for CCM, and avoids the deprecated 6-argument constructor.
         return new TlsAEADCipher(cryptoParams, new AesCcm(true), new AesCcm(false), keySize, macSize,
             TlsAEADCipher.AEAD_CCM, null);
+    }
+
+    /**
+     * Mirrors {@code JcaTlsCrypto.createCipher_AES_GCM}: 16-octet tag, {@code AEAD_GCM} nonce
+     * handling (RFC 5288 implicit salt plus explicit nonce in TLS 1.2, RFC 8446 XORed sequence
+     * number in TLS 1.3) and the same optional FIPS nonce-generator factory.
+     */
+    private TlsCipher createAesGcm(TlsCryptoParameters cryptoParams, int keySize) throws IOException
+    {
+        return new TlsAEADCipher(cryptoParams, new AesGcm(true), new AesGcm(false), keySize, AesGcm.TAG_LENGTH,
+            TlsAEADCipher.AEAD_GCM, getFipsGCMNonceGeneratorFactory());
     }
 }

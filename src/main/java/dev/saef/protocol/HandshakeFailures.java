@@ -74,8 +74,10 @@ final class HandshakeFailures {
                         + " and Kpsa on both sides (TS-0003 clause 8.2.2.1)";
             case AlertDescription.bad_record_mac:
             case AlertDescription.decrypt_error:
-                return peer + " could not verify our Finished message (alert " + name + "): the Kpsa for "
-                        + kpsa(state) + " differs between the two sides";
+                return peer + " could not verify our Finished message (alert " + name + "): it does not hold our Kpsa"
+                        + " for " + kpsa(state) + ": either the Kpsa differs between the two sides, or " + peer
+                        + " does not know this KpsaID and hides that (as GnuTLS does); provision the same KpsaID"
+                        + " and Kpsa on both sides (TS-0003 clause 8.2.2.1)";
             case AlertDescription.handshake_failure:
             case AlertDescription.insufficient_security:
                 return peer + " rejected the handshake (alert " + name + "): most likely no cipher suite in common;"

@@ -21,7 +21,7 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** {@link SaefTlsCrypto} advertises AES-CCM and keeps the CCM (PSK) suites. */
+/** {@link SaefTlsCrypto} advertises AES-CCM and AES-GCM and keeps the CCM and GCM (PSK) suites. */
 class SaefTlsCryptoTest
 {
     private static final int[] CCM_ALGORITHMS = {
@@ -56,6 +56,28 @@ class SaefTlsCryptoTest
         }
         assertFalse(SaefTlsCrypto.isAesCcm(EncryptionAlgorithm.AES_128_GCM));
         assertFalse(SaefTlsCrypto.isAesCcm(EncryptionAlgorithm.SM4_CCM));
+    }
+
+    /** RFC 5288 / RFC 5487 AES-GCM (TS-0003 clause 10.2.2 PSK suites) is routed to AesGcm and still advertised. */
+    @Test
+    void reportsAesGcmEncryptionAlgorithms()
+    {
+        for (int alg : new int[] { EncryptionAlgorithm.AES_128_GCM, EncryptionAlgorithm.AES_256_GCM })
+        {
+            assertTrue(SaefTlsCrypto.isAesGcm(alg));
+            assertFalse(SaefTlsCrypto.isAesCcm(alg));
+            assertTrue(crypto.hasEncryptionAlgorithm(alg));
+        }
+        for (int alg : CCM_ALGORITHMS)
+        {
+            assertFalse(SaefTlsCrypto.isAesGcm(alg));
+        }
+        assertFalse(SaefTlsCrypto.isAesGcm(EncryptionAlgorithm.ARIA_128_GCM));
+        assertFalse(SaefTlsCrypto.isAesGcm(EncryptionAlgorithm.AES_128_CBC));
+        int[] gcmPskSuites = {
+            CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_PSK_WITH_AES_256_GCM_SHA384,
+            CipherSuite.TLS_DHE_PSK_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_DHE_PSK_WITH_AES_256_GCM_SHA384 };
+        assertArrayEquals(gcmPskSuites, TlsUtils.getSupportedCipherSuites(crypto, gcmPskSuites));
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.Vector;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -25,6 +27,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.BasicTlsPSKExternal;
 import org.bouncycastle.tls.BasicTlsPSKIdentity;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DTLSClientProtocol;
@@ -32,23 +35,31 @@ import org.bouncycastle.tls.DTLSServerProtocol;
 import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.PSKTlsClient;
+import org.bouncycastle.tls.PRFAlgorithm;
 import org.bouncycastle.tls.PSKTlsServer;
+import org.bouncycastle.tls.PskIdentity;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsClientProtocol;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
+import org.bouncycastle.tls.TlsPSKExternal;
 import org.bouncycastle.tls.TlsPSKIdentityManager;
+import org.bouncycastle.tls.TlsProtocol;
 import org.bouncycastle.tls.TlsServerProtocol;
+import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.crypto.TlsCipher;
 import org.bouncycastle.tls.crypto.TlsCrypto;
+import org.bouncycastle.tls.crypto.impl.TlsAEADCipher;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * End-to-end (D)TLS 1.2 PSK handshakes and bulk data over Bouncy Castle's blocking API with
- * {@link SaefTlsCrypto} (and therefore {@link AesCcm}) on both sides.
+ * {@link SaefTlsCrypto} (and therefore {@link AesCcm} / {@link AesGcm}) on both sides, plus TLS 1.3
+ * external-PSK handshakes for the AES-GCM record ciphers (which are rekeyed from handshake to
+ * application traffic keys there).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SaefTlsHandshakeTest
@@ -157,6 +168,136 @@ class SaefTlsHandshakeTest
         }
     }
 
+    /** RFC 8446 external PSK: the PSK's hash must match the suite's (SHA-384 for AES_256_GCM). */
+    private static int tls13Prf(int suite)
+    {
+        return suite == CipherSuite.TLS_AES_256_GCM_SHA384 ? PRFAlgorithm.tls13_hkdf_sha384
+            : PRFAlgorithm.tls13_hkdf_sha256;
+    }
+
+    static final class Tls13Client extends PSKTlsClient
+    {
+        private final int suite;
+
+        Tls13Client(TlsCrypto crypto, int suite)
+        {
+            super(crypto, new BasicTlsPSKIdentity(IDENTITY, PSK));
+            this.suite = suite;
+        }
+
+        @Override
+        protected int[] getSupportedCipherSuites()
+        {
+            return new int[] { suite };
+        }
+
+        @Override
+        protected ProtocolVersion[] getSupportedVersions()
+        {
+            return ProtocolVersion.TLSv13.only();
+        }
+
+        @Override
+        public Vector<TlsPSKExternal> getExternalPSKs()
+        {
+            Vector<TlsPSKExternal> psks = new Vector<>();
+            psks.add(new BasicTlsPSKExternal(IDENTITY, getCrypto().createSecret(PSK.clone()), tls13Prf(suite)));
+            return psks;
+        }
+
+        int negotiatedSuite()
+        {
+            return context.getSecurityParametersConnection().getCipherSuite();
+        }
+    }
+
+    static final class Tls13Server extends PSKTlsServer
+    {
+        private final int suite;
+
+        Tls13Server(TlsCrypto crypto, int suite)
+        {
+            super(crypto, new Psks(PSK));
+            this.suite = suite;
+        }
+
+        @Override
+        protected int[] getSupportedCipherSuites()
+        {
+            return new int[] { suite };
+        }
+
+        @Override
+        protected ProtocolVersion[] getSupportedVersions()
+        {
+            return ProtocolVersion.TLSv13.only();
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        public TlsPSKExternal getExternalPSK(Vector identities)
+        {
+            for (Object o : identities)
+            {
+                if (Arrays.equals(IDENTITY, ((PskIdentity)o).getIdentity()))
+                {
+                    return new BasicTlsPSKExternal(IDENTITY, getCrypto().createSecret(PSK.clone()), tls13Prf(suite));
+                }
+            }
+            return null;
+        }
+
+        int negotiatedSuite()
+        {
+            return context.getSecurityParametersConnection().getCipherSuite();
+        }
+    }
+
+    /**
+     * The {@code TlsAEADCipherImpl} classes behind the protocol's current read and write record
+     * ciphers (read encrypt, read decrypt, write encrypt, write decrypt), by reflection into BC's
+     * record layer; empty if the record cipher is not a {@link TlsAEADCipher}.
+     */
+    private static java.util.List<Class<?>> recordCipherImpls(TlsProtocol protocol) throws Exception
+    {
+        Object recordStream = field(TlsProtocol.class, "recordStream").get(protocol);
+        java.util.List<Class<?>> impls = new java.util.ArrayList<>();
+        for (String which : new String[] { "readCipher", "writeCipher" })
+        {
+            TlsCipher cipher = (TlsCipher)field(recordStream.getClass(), which).get(recordStream);
+            if (cipher instanceof TlsAEADCipher)
+            {
+                impls.add(field(TlsAEADCipher.class, "encryptCipher").get(cipher).getClass());
+                impls.add(field(TlsAEADCipher.class, "decryptCipher").get(cipher).getClass());
+            }
+        }
+        return impls;
+    }
+
+    private static Field field(Class<?> c, String name) throws NoSuchFieldException
+    {
+        Field f = c.getDeclaredField(name);
+        f.setAccessible(true);
+        return f;
+    }
+
+    /** CCM suites must run on AesCcm, GCM suites on AesGcm, on both read and write side. */
+    private static void assertRecordCiphers(int suite, TlsProtocol protocol) throws Exception
+    {
+        int alg = TlsUtils.getEncryptionAlgorithm(suite);
+        Class<?> expected = SaefTlsCrypto.isAesGcm(alg) ? AesGcm.class : SaefTlsCrypto.isAesCcm(alg) ? AesCcm.class : null;
+        if (expected == null)
+        {
+            return;
+        }
+        java.util.List<Class<?>> impls = recordCipherImpls(protocol);
+        assertEquals(4, impls.size(), "record ciphers " + impls);
+        for (Class<?> c : impls)
+        {
+            assertEquals(expected, c, "suite 0x" + Integer.toHexString(suite));
+        }
+    }
+
     private static byte[] data(long seed)
     {
         byte[] b = new byte[DATA_LEN];
@@ -188,11 +329,59 @@ class SaefTlsHandshakeTest
         "C0A5", // TLS_PSK_WITH_AES_256_CCM
         "C0AA", // TLS_PSK_DHE_WITH_AES_128_CCM_8
         "D003", // TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256
-        "00A8", // TLS_PSK_WITH_AES_128_GCM_SHA256: not CCM, checks delegation to JcaTlsCrypto
+        "00A8", // TLS_PSK_WITH_AES_128_GCM_SHA256 (RFC 5487, AesGcm)
+        "00A9", // TLS_PSK_WITH_AES_256_GCM_SHA384 (RFC 5487, AesGcm)
+        "00AA", // TLS_DHE_PSK_WITH_AES_128_GCM_SHA256 (RFC 5487, AesGcm)
+        "00AB", // TLS_DHE_PSK_WITH_AES_256_GCM_SHA384 (RFC 5487, AesGcm)
+        "C037", // TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256: not AEAD, checks delegation to JcaTlsCrypto
     })
     void tls12HandshakeAndBulkData(String suiteHex) throws Exception
     {
         int suite = Integer.parseInt(suiteHex, 16);
+        handshakeAndBulkData(suite,
+            () -> new Server(SaefTlsCrypto.create(new SecureRandom()), suite, ProtocolVersion.TLSv12),
+            () -> new Client(SaefTlsCrypto.create(new SecureRandom()), suite, ProtocolVersion.TLSv12, PSK));
+    }
+
+    /** TLS 1.3 with an external PSK: AesGcm is keyed twice per direction (handshake, then application keys). */
+    @ParameterizedTest(name = "TLS 1.3 suite 0x{0}")
+    @ValueSource(strings = {
+        "1301", // TLS_AES_128_GCM_SHA256
+        "1302", // TLS_AES_256_GCM_SHA384
+    })
+    void tls13HandshakeAndBulkData(String suiteHex) throws Exception
+    {
+        int suite = Integer.parseInt(suiteHex, 16);
+        handshakeAndBulkData(suite,
+            () -> new Tls13Server(SaefTlsCrypto.create(new SecureRandom()), suite),
+            () -> new Tls13Client(SaefTlsCrypto.create(new SecureRandom()), suite));
+    }
+
+    interface Factory<T>
+    {
+        T create() throws Exception;
+    }
+
+    private static int negotiated(Object peer)
+    {
+        if (peer instanceof Server)
+        {
+            return ((Server)peer).negotiatedSuite();
+        }
+        if (peer instanceof Client)
+        {
+            return ((Client)peer).negotiatedSuite();
+        }
+        if (peer instanceof Tls13Server)
+        {
+            return ((Tls13Server)peer).negotiatedSuite();
+        }
+        return ((Tls13Client)peer).negotiatedSuite();
+    }
+
+    private void handshakeAndBulkData(int suite, Factory<PSKTlsServer> servers, Factory<PSKTlsClient> clients)
+        throws Exception
+    {
         byte[] toServer = data(suite), toClient = data(~suite);
 
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
@@ -201,10 +390,11 @@ class SaefTlsHandshakeTest
                 try (Socket s = listener.accept())
                 {
                     s.setSoTimeout(60_000);
-                    Server server = new Server(SaefTlsCrypto.create(new SecureRandom()), suite, ProtocolVersion.TLSv12);
+                    PSKTlsServer server = servers.create();
                     TlsServerProtocol protocol = new TlsServerProtocol(s.getInputStream(), s.getOutputStream());
                     protocol.accept(server);
-                    assertEquals(suite, server.negotiatedSuite());
+                    assertEquals(suite, negotiated(server));
+                    assertRecordCiphers(suite, protocol);
                     byte[] received = readFully(protocol.getInputStream(), DATA_LEN);
                     protocol.getOutputStream().write(toClient);
                     protocol.getOutputStream().flush();
@@ -217,10 +407,11 @@ class SaefTlsHandshakeTest
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort()))
             {
                 s.setSoTimeout(60_000);
-                Client client = new Client(SaefTlsCrypto.create(new SecureRandom()), suite, ProtocolVersion.TLSv12, PSK);
+                PSKTlsClient client = clients.create();
                 TlsClientProtocol protocol = new TlsClientProtocol(s.getInputStream(), s.getOutputStream());
                 protocol.connect(client);
-                assertEquals(suite, client.negotiatedSuite());
+                assertEquals(suite, negotiated(client));
+                assertRecordCiphers(suite, protocol);
                 // odd-sized writes so records are not all full-length
                 for (int off = 0; off < DATA_LEN; off += 7001)
                 {
@@ -235,11 +426,16 @@ class SaefTlsHandshakeTest
         }
     }
 
-    /** A wrong PSK yields different keys, so the peer's CCM-protected Finished must fail authentication. */
-    @Test
-    void wrongPskFailsWithBadRecordMac() throws Exception
+    /** A wrong PSK yields different keys, so the peer's AEAD-protected Finished must fail authentication. */
+    @ParameterizedTest(name = "suite 0x{0}")
+    @ValueSource(strings = {
+        "C0A8", // TLS_PSK_WITH_AES_128_CCM_8 (AesCcm)
+        "00A8", // TLS_PSK_WITH_AES_128_GCM_SHA256 (AesGcm)
+        "00AB", // TLS_DHE_PSK_WITH_AES_256_GCM_SHA384 (AesGcm)
+    })
+    void wrongPskFailsWithBadRecordMac(String suiteHex) throws Exception
     {
-        int suite = CipherSuite.TLS_PSK_WITH_AES_128_CCM_8;
+        int suite = Integer.parseInt(suiteHex, 16);
         byte[] wrong = PSK.clone();
         wrong[0] ^= 1;
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
@@ -273,11 +469,19 @@ class SaefTlsHandshakeTest
         return (TlsFatalAlert)t;
     }
 
-    /** DTLS 1.2 with the suite TS-0003 clause 10.2.2 makes mandatory, over an in-memory datagram pipe. */
-    @Test
-    void dtls12HandshakeAndBulkDataWithMandatorySuite() throws Exception
+    /**
+     * DTLS 1.2 over an in-memory datagram pipe, with the suite TS-0003 clause 10.2.2 makes
+     * mandatory and with AES-GCM (whose explicit nonce then carries epoch || sequence number).
+     */
+    @ParameterizedTest(name = "DTLS 1.2 suite 0x{0}")
+    @ValueSource(strings = {
+        "C0A8", // TLS_PSK_WITH_AES_128_CCM_8 (TS-0003 clause 10.2.2)
+        "00A8", // TLS_PSK_WITH_AES_128_GCM_SHA256
+        "00A9", // TLS_PSK_WITH_AES_256_GCM_SHA384
+    })
+    void dtls12HandshakeAndBulkData(String suiteHex) throws Exception
     {
-        int suite = CipherSuite.TLS_PSK_WITH_AES_128_CCM_8;
+        int suite = Integer.parseInt(suiteHex, 16);
         BlockingQueue<byte[]> clientToServer = new LinkedBlockingQueue<>();
         BlockingQueue<byte[]> serverToClient = new LinkedBlockingQueue<>();
         byte[] toServer = data(1), toClient = data(2);

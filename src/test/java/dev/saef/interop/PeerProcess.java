@@ -188,38 +188,47 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /**
-     * The TCP ports this process listens on over IPv4, from Linux's {@code /proc/<pid>/fd} (socket
-     * inodes) and {@code /proc/net/tcp} (state 0A = LISTEN). For servers that cannot report the
-     * ephemeral port they bound (gnutls-serv with {@code --port 0}): no port is guessed, no race.
+     * The TCP ports this process (or a descendant, e.g. the server under {@code timeout}) listens on
+     * over IPv4, from Linux's {@code /proc/<pid>/fd} (socket inodes) and {@code /proc/net/tcp} (state
+     * 0A = LISTEN). For servers that cannot report the ephemeral port they bound (gnutls-serv with
+     * {@code --port 0}): no port is guessed, no race.
      *
      * @return the ports, empty when there is none yet or {@code /proc} is not available
      */
     List<Integer> listeningTcpPorts() {
         Set<String> inodes = new HashSet<>();
-        Path fds = Path.of("/proc", Long.toString(process.pid()), "fd");
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(fds)) {
-            for (Path fd : dir) {
-                try {
-                    Matcher m = SOCKET_LINK.matcher(Files.readSymbolicLink(fd).toString());
-                    if (m.matches()) {
-                        inodes.add(m.group(1));
+        List<Long> pids = new ArrayList<>();
+        pids.add(process.pid());
+        process.descendants().forEach(h -> pids.add(h.pid()));
+        for (long pid : pids) {
+            try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
+                for (Path fd : dir) {
+                    try {
+                        Matcher m = SOCKET_LINK.matcher(Files.readSymbolicLink(fd).toString());
+                        if (m.matches()) {
+                            inodes.add(m.group(1));
+                        }
+                    } catch (IOException ignored) {
+                        // the descriptor was closed meanwhile
                     }
-                } catch (IOException ignored) {
-                    // the descriptor was closed meanwhile
                 }
+            } catch (IOException | RuntimeException ignored) {
+                // the process is gone, or there is no /proc
             }
-            List<Integer> ports = new ArrayList<>();
+        }
+        List<Integer> ports = new ArrayList<>();
+        try {
             for (String line : Files.readAllLines(Path.of("/proc/net/tcp"), StandardCharsets.US_ASCII)) {
                 String[] f = line.trim().split("\\s+");
-                // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+                // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
                 if (f.length > 9 && f[3].equals("0A") && inodes.contains(f[9])) {
                     ports.add(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16));
                 }
             }
-            return ports;
         } catch (IOException | RuntimeException e) {
             return List.of();
         }
+        return ports;
     }
 
     /** @return the command line and everything the process printed so far, for failure messages */
