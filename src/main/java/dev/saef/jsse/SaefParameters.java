@@ -33,7 +33,7 @@ final class SaefParameters {
     boolean needClientAuth;
     boolean wantClientAuth;
     boolean enableSessionCreation = true;
-    boolean useCipherSuitesOrder = true;
+    boolean useCipherSuitesOrder;
 
     SaefParameters(SuiteProfile profile, List<CipherSuiteInfo> clientDefaults, List<CipherSuiteInfo> serverDefaults,
             boolean clientMode) {
@@ -138,6 +138,6 @@ final class SaefParameters {
         return new ConnectionSpec(clientMode, peerHost, peerPort, suites(),
                 serverNames == null ? List.of() : new ArrayList<>(serverNames),
                 sniMatchers == null ? List.of() : new ArrayList<>(sniMatchers),
-                endpointIdentificationAlgorithm, List.of(applicationProtocols), alpnSelector);
+                endpointIdentificationAlgorithm, List.of(applicationProtocols), alpnSelector, useCipherSuitesOrder);
     }
 }

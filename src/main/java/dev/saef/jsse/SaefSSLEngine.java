@@ -172,6 +172,10 @@ final class SaefSSLEngine extends SSLEngine {
                 awaitingClientHello = false;
                 if (v == ClientHelloInspector.Verdict.NO_PSK) {
                     jdk = context.jdkServerEngine(getPeerHost(), getPeerPort(), params);
+                    BiFunction<SSLEngine, java.util.List<String>, String> selector = alpnSelector;
+                    if (selector != null) {
+                        jdk.setHandshakeApplicationProtocolSelector((e, offered) -> selector.apply(this, offered));
+                    }
                     jdk.beginHandshake();
                     return jdk.unwrap(src, dsts, offset, length);
                 }
@@ -374,7 +378,8 @@ final class SaefSSLEngine extends SSLEngine {
         }
         // During the handshake: a session without a peer yet (getPeerPrincipal throws) - no certificates
         // or negotiated values exist before the PSK handshake completes.
-        return conn != null && conn.isHandshaking() ? SaefSSLSession.nullSession(getPeerHost(), getPeerPort()) : null;
+        return conn != null && conn.isHandshaking()
+                ? SaefSSLSession.handshakeSession(getPeerHost(), getPeerPort(), conn.handshakeCipherSuite()) : null;
     }
 
     @Override

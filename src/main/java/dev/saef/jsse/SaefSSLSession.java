@@ -26,6 +26,8 @@ public final class SaefSSLSession extends ExtendedSSLSession {
     static final int APPLICATION_BUFFER_SIZE = 16384 + 2048;
 
     private final SessionInfo info; // null: the "null session" before a handshake completes
+    /** Handshake session only: the suite chosen so far (else null). */
+    private final String handshakeSuite;
     private final String peerHost;
     private final int peerPort;
     private final SSLSessionContext context;
@@ -34,6 +36,12 @@ public final class SaefSSLSession extends ExtendedSSLSession {
     private volatile boolean valid;
 
     SaefSSLSession(SessionInfo info, String peerHost, int peerPort, SSLSessionContext context) {
+        this(info, peerHost, peerPort, context, null);
+    }
+
+    private SaefSSLSession(SessionInfo info, String peerHost, int peerPort, SSLSessionContext context,
+            String handshakeSuite) {
+        this.handshakeSuite = handshakeSuite;
         this.info = info;
         this.peerHost = peerHost;
         this.peerPort = peerPort;
@@ -44,6 +52,11 @@ public final class SaefSSLSession extends ExtendedSSLSession {
 
     static SaefSSLSession nullSession(String peerHost, int peerPort) {
         return new SaefSSLSession(null, peerHost, peerPort, null);
+    }
+
+    /** The session under construction: TLSv1.2 and the suite once chosen; no peer yet. */
+    static SaefSSLSession handshakeSession(String peerHost, int peerPort, String suiteSoFar) {
+        return new SaefSSLSession(null, peerHost, peerPort, null, suiteSoFar);
     }
 
     /** @return the protocol-level facts of this session, or null for the null session */
@@ -155,12 +168,18 @@ public final class SaefSSLSession extends ExtendedSSLSession {
 
     @Override
     public String getCipherSuite() {
-        return info == null ? "SSL_NULL_WITH_NULL_NULL" : info.cipherSuite();
+        if (info == null) {
+            return handshakeSuite != null ? handshakeSuite : "SSL_NULL_WITH_NULL_NULL";
+        }
+        return info.cipherSuite();
     }
 
     @Override
     public String getProtocol() {
-        return info == null ? "NONE" : info.protocol();
+        if (info == null) {
+            return handshakeSuite != null ? "TLSv1.2" : "NONE";
+        }
+        return info.protocol();
     }
 
     @Override

@@ -159,6 +159,10 @@ class SaefSSLSocket extends SSLSocket {
                 }
                 if (v == ClientHelloInspector.Verdict.NO_PSK) {
                     jdk = context.jdkServerSocket(rawView(), readBuffer, preRead, params);
+                    BiFunction<SSLSocket, List<String>, String> selector = alpnSelector;
+                    if (selector != null) {
+                        jdk.setHandshakeApplicationProtocolSelector((sock, offered) -> selector.apply(this, offered));
+                    }
                     for (HandshakeCompletedListener l : listeners) {
                         jdk.addHandshakeCompletedListener(l);
                     }
@@ -485,7 +489,12 @@ class SaefSSLSocket extends SSLSocket {
             return jdk.getHandshakeSession();
         }
         TlsConnection c = conn;
-        return c != null && c.isHandshaking() ? SaefSSLSession.nullSession(peerHost, peerPort) : null;
+        if (c == null || !c.isHandshaking()) {
+            return null;
+        }
+        synchronized (protocolLock) {
+            return SaefSSLSession.handshakeSession(peerHost, peerPort, c.handshakeCipherSuite());
+        }
     }
 
     @Override

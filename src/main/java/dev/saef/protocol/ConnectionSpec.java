@@ -22,6 +22,8 @@ import javax.net.ssl.SNIServerName;
  *     preference order (empty: no ALPN)
  * @param alpnSelector server: the application's selector (JSSE semantics: a name, "" for none,
  *     null to refuse), or null to use {@code applicationProtocols}
+ * @param preferLocalSuites server: choose by our suite order ({@code SSLParameters.setUseCipherSuitesOrder})
+ *     instead of the client's
  */
 public record ConnectionSpec(
         boolean clientMode,
@@ -32,7 +34,8 @@ public record ConnectionSpec(
         List<SNIMatcher> sniMatchers,
         String endpointIdentificationAlgorithm,
         List<String> applicationProtocols,
-        Function<List<String>, String> alpnSelector) {
+        Function<List<String>, String> alpnSelector,
+        boolean preferLocalSuites) {
 
     public ConnectionSpec {
         suites = List.copyOf(suites);

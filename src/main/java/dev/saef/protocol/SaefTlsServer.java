@@ -98,6 +98,22 @@ final class SaefTlsServer extends PSKTlsServer {
         return names;
     }
 
+    /**
+     * With an application selector, ALPN is chosen after the cipher suite (as BCJSSE does), so that
+     * the selector sees the negotiated suite in the handshake session - HTTP/2 servers refuse h2 over
+     * the suites RFC 7540 section 9.2.2 forbids.
+     */
+    @Override
+    protected boolean shouldSelectProtocolNameEarly() {
+        return spec.alpnSelector() == null;
+    }
+
+    /** {@code SSLParameters.setUseCipherSuitesOrder(true)}: our preference order decides, else the client's. */
+    @Override
+    protected boolean preferLocalCipherSuites() {
+        return spec.preferLocalSuites();
+    }
+
     /** ALPN (RFC 7301): the application's selector when set (JSSE semantics), else the first of ours the client offers. */
     @Override
     protected ProtocolName selectProtocolName() throws IOException {

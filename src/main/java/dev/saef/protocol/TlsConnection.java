@@ -190,6 +190,16 @@ public final class TlsConnection {
         return p == null ? "" : p.getUtf8Decoding();
     }
 
+    /** @return during the handshake: the negotiated suite's name once the server chose it, else null */
+    public String handshakeCipherSuite() {
+        SecurityParameters sp = context == null ? null : context.getSecurityParametersHandshake();
+        if (sp == null || sp.getCipherSuite() <= 0) {
+            return null;
+        }
+        return dev.saef.profile.SuiteProfile.byCode(sp.getCipherSuite()).map(dev.saef.profile.CipherSuiteInfo::name)
+                .orElse(null);
+    }
+
     /**
      * @return during the handshake: the ALPN protocol chosen so far ("" when ALPN is not used), or
      *     null when not yet known (JSSE {@code getHandshakeApplicationProtocol} semantics)
