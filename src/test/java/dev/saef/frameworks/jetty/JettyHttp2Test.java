@@ -1,4 +1,6 @@
 package dev.saef.frameworks.jetty;
+import dev.saef.jetty.SaefClientALPNProcessor;
+import dev.saef.jetty.SaefServerALPNProcessor;
 
 import static dev.saef.frameworks.jetty.JettySaef.AE_ID;
 import static dev.saef.frameworks.jetty.JettySaef.CSE_ID;

@@ -1,4 +1,4 @@
-package dev.saef.frameworks.jetty;
+package dev.saef.jetty;
 
 import java.util.List;
 import java.util.function.BiFunction;

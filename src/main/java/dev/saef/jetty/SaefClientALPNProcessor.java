@@ -1,4 +1,4 @@
-package dev.saef.frameworks.jetty;
+package dev.saef.jetty;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
