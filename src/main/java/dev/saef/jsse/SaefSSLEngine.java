@@ -134,12 +134,20 @@ final class SaefSSLEngine extends SSLEngine {
         if (dst.remaining() < preview.getRecordSize()) {
             return result(Status.BUFFER_OVERFLOW, 0, 0);
         }
-        byte[] plain = scratch(chunk);
-        gather(srcs, offset, length, plain, chunk);
-        try {
-            conn.writeApplicationData(plain, 0, chunk);
-        } finally {
-            Arrays.fill(plain, 0, chunk, (byte) 0);
+        ByteBuffer first = firstWithData(srcs, offset, length);
+        if (first.hasArray() && first.remaining() >= chunk) {
+            // BC copies the plaintext into its own record buffer and never writes to ours: no gather copy
+            int pos = first.position();
+            conn.writeApplicationData(first.array(), first.arrayOffset() + pos, chunk);
+            first.position(pos + chunk);
+        } else {
+            byte[] plain = scratch(chunk);
+            gather(srcs, offset, length, plain, chunk);
+            try {
+                conn.writeApplicationData(plain, 0, chunk);
+            } finally {
+                Arrays.fill(plain, 0, chunk, (byte) 0);
+            }
         }
         int n = conn.readOutput(dst, conn.availableOutput());
         session.touch();
@@ -210,7 +218,11 @@ final class SaefSSLEngine extends SSLEngine {
         }
         byte[] record = scratch(size);
         src.get(record, 0, size);
-        conn.offerInput(record, 0, size);
+        try {
+            conn.offerInput(record, 0, size);
+        } finally {
+            Arrays.fill(record, 0, size, (byte) 0); // BC decrypts in place: no plaintext left behind
+        }
         int produced = scatter(dsts, offset, length);
         if (produced > 0) {
             session.touch();
@@ -250,6 +262,15 @@ final class SaefSSLEngine extends SSLEngine {
             }
         }
         return produced;
+    }
+
+    private static ByteBuffer firstWithData(ByteBuffer[] srcs, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            if (srcs[i].hasRemaining()) {
+                return srcs[i];
+            }
+        }
+        return srcs[offset];
     }
 
     private static void gather(ByteBuffer[] srcs, int offset, int length, byte[] out, int count) {

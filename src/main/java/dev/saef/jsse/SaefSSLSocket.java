@@ -316,7 +316,11 @@ class SaefSSLSocket extends SSLSocket {
                         if (c.isClosed()) {
                             return -1; // closed locally (close() on another thread) while we were reading
                         }
-                        c.offerInput(readBuffer, 0, n);
+                        try {
+                            c.offerInput(readBuffer, 0, n);
+                        } finally {
+                            Arrays.fill(readBuffer, 0, n, (byte) 0); // BC decrypts in place
+                        }
                     }
                 } finally {
                     flushQuietly(); // alerts, or the close_notify answering the peer's

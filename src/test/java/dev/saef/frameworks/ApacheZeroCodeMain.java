@@ -70,8 +70,8 @@ public final class ApacheZeroCodeMain {
             async("builtin", client, targets);
         }
         try (CloseableHttpAsyncClient client = HttpAsyncClients.custom().setConnectionManager(
-                PoolingAsyncClientConnectionManagerBuilder.create().setTlsStrategy(strictBuiltin(SSLContext.getDefault()))
-                        .build()).build()) {
+                PoolingAsyncClientConnectionManagerBuilder.create()
+                        .setTlsStrategy(strictBuiltin(SSLContext.getDefault())).build()).build()) {
             client.start();
             async("strict", client, targets);
         }

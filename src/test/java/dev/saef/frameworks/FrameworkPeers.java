@@ -128,6 +128,33 @@ final class FrameworkPeers {
         return t;
     }
 
+    /**
+     * Runs a forked JVM with its output in {@code dir}; returns the output lines. A JVM still running
+     * after {@code seconds} is thread-dumped (jstack, into the failure message) and killed.
+     */
+    static List<String> runJvm(List<String> cmd, Path dir, int seconds) throws Exception {
+        Path log = Files.createTempFile(dir, "jvm-", ".out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            if (!p.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS)) {
+                String dump;
+                try {
+                    Process j = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jstack")
+                            .toString(), Long.toString(p.pid())).redirectErrorStream(true).start();
+                    dump = new String(j.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    j.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.io.IOException e) {
+                    dump = "(no jstack: " + e + ")";
+                }
+                throw new AssertionError("forked JVM did not finish within " + seconds + " s; output:\n"
+                        + Files.readString(log) + "\nthreads:\n" + dump);
+            }
+            return Files.readAllLines(log);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** The command line of a forked JVM with this test class path, configured only by system properties. */
     static List<String> javaCommand(List<String> systemProperties, Class<?> main, String... args) {
         List<String> cmd = new ArrayList<>();

@@ -39,7 +39,8 @@ final class JdkHttpsServers {
             String q = ex.getRequestURI().getQuery();
             int size = q != null && q.startsWith("size=") ? Integer.parseInt(q.substring(5)) : 16;
             byte[] body = FrameworkPeers.payload(size, 7);
-            ex.getResponseHeaders().set("X-SAEF-Peer", FrameworkPeers.describePeer(((HttpsExchange) ex).getSSLSession()));
+            ex.getResponseHeaders().set("X-SAEF-Peer",
+                    FrameworkPeers.describePeer(((HttpsExchange) ex).getSSLSession()));
             ex.getResponseHeaders().set("X-Request-SHA256", FrameworkPeers.sha256(in));
             ex.sendResponseHeaders(200, body.length);
             try (OutputStream os = ex.getResponseBody()) {

@@ -12,31 +12,25 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.saef.identity.SaefPrincipal;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
@@ -47,13 +41,15 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,83 +103,12 @@ class NettyTest {
         }
     }
 
-    record Reply(int status, HttpHeaders headers, byte[] body) {
-        String header(String name) {
-            return headers.get(name);
-        }
+    static NettyHttpClient client(SslContext ctx, int port) throws InterruptedException {
+        return new NettyHttpClient(clientGroup, ctx, "127.0.0.1", port, true);
     }
 
-    /** A Netty HTTP/1.1 client connection: SslHandler (with peer host and port) + HttpClientCodec + aggregator. */
-    static final class Client implements AutoCloseable {
-        final Channel channel;
-        final SslHandler ssl;
-        final BlockingQueue<Object> replies = new LinkedBlockingQueue<>();
-        final List<Throwable> errors = new CopyOnWriteArrayList<>();
-        final CompletableFuture<Void> closed = new CompletableFuture<>();
-
-        Client(SslContext ctx, int port) throws InterruptedException {
-            this(ctx, port, true);
-        }
-
-        Client(SslContext ctx, int port, boolean withPeerHost) throws InterruptedException {
-            Bootstrap b = new Bootstrap().group(clientGroup).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            // host and port are what the SAEF key manager picks the association by
-                            ch.pipeline().addLast(withPeerHost ? ctx.newHandler(ch.alloc(), "127.0.0.1", port)
-                                    : ctx.newHandler(ch.alloc()),
-                                    new HttpClientCodec(), new HttpObjectAggregator(8 << 20),
-                                    new SimpleChannelInboundHandler<FullHttpResponse>() {
-                                        @Override
-                                        protected void channelRead0(ChannelHandlerContext c, FullHttpResponse r) {
-                                            replies.add(new Reply(r.status().code(), r.headers().copy(),
-                                                    ByteBufUtil.getBytes(r.content())));
-                                        }
-
-                                        @Override
-                                        public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-                                            errors.add(cause);
-                                            replies.add(cause);
-                                            c.close();
-                                        }
-                                    });
-                        }
-                    });
-            channel = b.connect("127.0.0.1", port).sync().channel();
-            channel.closeFuture().addListener(f -> closed.complete(null));
-            ssl = channel.pipeline().get(SslHandler.class);
-        }
-
-        SSLSession handshake() throws Exception {
-            Future<Channel> hs = ssl.handshakeFuture();
-            assertTrue(hs.await(20, TimeUnit.SECONDS), "handshake did not complete");
-            if (!hs.isSuccess()) {
-                throw new AssertionError("handshake failed: " + hs.cause(), hs.cause());
-            }
-            return ssl.engine().getSession();
-        }
-
-        Reply exchange(HttpMethod method, String uri, byte[] body, boolean keepAlive) throws Exception {
-            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri,
-                    Unpooled.wrappedBuffer(body));
-            req.headers().set(HttpHeaderNames.HOST, "127.0.0.1");
-            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            req.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE
-                    : HttpHeaderValues.CLOSE);
-            channel.writeAndFlush(req);
-            Object r = replies.poll(20, TimeUnit.SECONDS);
-            if (r instanceof Throwable t) {
-                throw new AssertionError("request failed: " + t, t);
-            }
-            assertNotNull(r, "no response within 20 s");
-            return (Reply) r;
-        }
-
-        @Override
-        public void close() throws Exception {
-            channel.close().await(5, TimeUnit.SECONDS);
-        }
+    static NettyHttpClient client(SslContext ctx, int port, boolean withPeerHost) throws InterruptedException {
+        return new NettyHttpClient(clientGroup, ctx, "127.0.0.1", port, withPeerHost);
     }
 
     static void assertNoServerErrors() {
@@ -193,14 +118,14 @@ class NettyTest {
     @Test
     void configuredAeIsBoundOnBothSides() throws Exception {
         int port = server.port();
-        try (Client c = new Client(clientBuilder(AE_KPSA, AE_KEY, port).build(), port)) {
+        try (NettyHttpClient c = client(clientBuilder(AE_KPSA, AE_KEY, port).build(), port)) {
             SSLSession s = c.handshake();
             // client side: the session is bound to IdB, the CSE-ID configured for the association
             SaefPrincipal idB = assertInstanceOf(SaefPrincipal.class, s.getPeerPrincipal());
             assertEquals(CSE_ID, idB.getName());
             assertEquals("TLSv1.2", s.getProtocol());
             assertEquals("TLS_PSK_WITH_AES_128_GCM_SHA256", s.getCipherSuite());
-            Reply r = c.exchange(HttpMethod.GET, "/ae", new byte[0], false);
+            NettyHttpClient.Reply r = c.exchange(HttpMethod.GET, "/ae", new byte[0], false);
             assertEquals(200, r.status());
             assertEquals("bound=" + AE_ID + " kpsa=" + AE_KPSA + " configured=true suite="
                     + "TLS_PSK_WITH_AES_128_GCM_SHA256 protocol=TLSv1.2", r.header("X-SAEF-Peer"));
@@ -214,9 +139,9 @@ class NettyTest {
     @Test
     void unknownAeIdIsBoundToCredentialId() throws Exception {
         int port = server.port();
-        try (Client c = new Client(clientBuilder(ANON_KPSA, ANON_KEY, port).build(), port)) {
+        try (NettyHttpClient c = client(clientBuilder(ANON_KPSA, ANON_KEY, port).build(), port)) {
             assertEquals(CSE_ID, c.handshake().getPeerPrincipal().getName());
-            Reply r = c.exchange(HttpMethod.GET, "/anon", new byte[0], true);
+            NettyHttpClient.Reply r = c.exchange(HttpMethod.GET, "/anon", new byte[0], true);
             assertTrue(r.header("X-SAEF-Peer").startsWith("bound=12-" + ANON_KPSA + " kpsa=" + ANON_KPSA
                     + " configured=false "), r.header("X-SAEF-Peer"));
         }
@@ -228,22 +153,23 @@ class NettyTest {
     void bulkDataOverConcurrentKeepAliveConnections() throws Exception {
         int port = server.port();
         SslContext ctx = clientBuilder(AE_KPSA, AE_KEY, port).build();
-        List<Client> clients = new ArrayList<>();
+        List<NettyHttpClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 6; i++) {
-                clients.add(new Client(ctx, port));
+                clients.add(client(ctx, port));
             }
             for (int round = 0; round < 3; round++) {
                 List<CompletableFuture<Void>> all = new ArrayList<>();
                 for (int i = 0; i < clients.size(); i++) {
-                    Client c = clients.get(i);
+                    NettyHttpClient c = clients.get(i);
                     int seed = round * 10 + i;
                     int upload = 100_000 + seed * 4099;
                     int download = 300_000 + seed * 7919;
                     all.add(CompletableFuture.runAsync(() -> {
                         try {
                             byte[] body = FrameworkPeers.payload(upload, seed);
-                            Reply r = c.exchange(HttpMethod.POST, "/bulk?size=" + download, body, true);
+                            NettyHttpClient.Reply r = c.exchange(HttpMethod.POST, "/bulk?size=" + download, body,
+                                    true);
                             assertEquals(200, r.status());
                             assertEquals(FrameworkPeers.sha256(body), r.header("X-Request-SHA256"));
                             assertArrayEquals(FrameworkPeers.payload(download, 7), r.body());
@@ -255,12 +181,12 @@ class NettyTest {
                 }
                 CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).get(40, TimeUnit.SECONDS);
             }
-            for (Client c : clients) {
+            for (NettyHttpClient c : clients) {
                 assertTrue(c.errors.isEmpty(), "client errors: " + c.errors);
                 assertTrue(c.channel.isActive());
             }
         } finally {
-            for (Client c : clients) {
+            for (NettyHttpClient c : clients) {
                 c.close();
             }
         }
@@ -276,14 +202,14 @@ class NettyTest {
         try (NettyPskHttpServer alpnServer = new NettyPskHttpServer(serverBuilder().applicationProtocolConfig(alpn)
                 .build())) {
             int port = alpnServer.port();
-            try (Client c = new Client(clientBuilder(AE_KPSA, AE_KEY, port).applicationProtocolConfig(
+            try (NettyHttpClient c = client(clientBuilder(AE_KPSA, AE_KEY, port).applicationProtocolConfig(
                     new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2",
                             ApplicationProtocolNames.HTTP_1_1)).build(), port)) {
                 c.handshake();
                 assertEquals(ApplicationProtocolNames.HTTP_1_1, c.ssl.applicationProtocol());
-                Reply r = c.exchange(HttpMethod.GET, "/alpn", new byte[0], true);
+                NettyHttpClient.Reply r = c.exchange(HttpMethod.GET, "/alpn", new byte[0], true);
                 assertEquals(ApplicationProtocolNames.HTTP_1_1, r.header("X-ALPN"));
                 assertTrue(r.header("X-SAEF-Peer").startsWith("bound=" + AE_ID + " "), r.header("X-SAEF-Peer"));
             }
@@ -306,9 +232,10 @@ class NettyTest {
         SslContext ctx = clientBuilder(AE_KPSA, AE_KEY, port)
                 .ciphers(List.of("TLS_PSK_WITH_AES_128_CBC_SHA256"), IdentityCipherSuiteFilter.INSTANCE).build();
         assertEquals(List.of("TLS_PSK_WITH_AES_128_CBC_SHA256"), ctx.cipherSuites());
-        try (Client c = new Client(ctx, port)) {
+        try (NettyHttpClient c = client(ctx, port)) {
             assertEquals("TLS_PSK_WITH_AES_128_CBC_SHA256", c.handshake().getCipherSuite());
-            Reply r = c.exchange(HttpMethod.POST, "/cbc?size=70000", FrameworkPeers.payload(50_000, 3), true);
+            NettyHttpClient.Reply r = c.exchange(HttpMethod.POST, "/cbc?size=70000", FrameworkPeers.payload(50_000, 3),
+                    true);
             assertArrayEquals(FrameworkPeers.payload(70_000, 7), r.body());
             assertTrue(r.header("X-SAEF-Peer").contains("suite=TLS_PSK_WITH_AES_128_CBC_SHA256"));
         }
@@ -323,9 +250,9 @@ class NettyTest {
             int port = s.port();
             SslContext clientCtx = new JdkSslContext(FrameworkPeers.aeContext(ANON_KPSA, ANON_KEY, "127.0.0.1:" + port),
                     true, ClientAuth.NONE);
-            try (Client c = new Client(clientCtx, port)) {
+            try (NettyHttpClient c = client(clientCtx, port)) {
                 assertEquals(CSE_ID, c.handshake().getPeerPrincipal().getName());
-                Reply r = c.exchange(HttpMethod.GET, "/wrapped", new byte[0], true);
+                NettyHttpClient.Reply r = c.exchange(HttpMethod.GET, "/wrapped", new byte[0], true);
                 assertTrue(r.header("X-SAEF-Peer").startsWith("bound=12-" + ANON_KPSA + " "),
                         r.header("X-SAEF-Peer"));
             }
@@ -337,7 +264,7 @@ class NettyTest {
     @Test
     void closeNotifyIsAnsweredByThePeer() throws Exception {
         int port = server.port();
-        try (Client c = new Client(clientBuilder(AE_KPSA, AE_KEY, port).build(), port)) {
+        try (NettyHttpClient c = client(clientBuilder(AE_KPSA, AE_KEY, port).build(), port)) {
             c.handshake();
             assertEquals(200, c.exchange(HttpMethod.GET, "/before-close", new byte[0], true).status());
             assertTrue(c.ssl.closeOutbound().await(10, TimeUnit.SECONDS));
@@ -359,7 +286,7 @@ class NettyTest {
     @Test
     void handlerWithoutPeerHostFailsClearly() throws Exception {
         int port = server.port();
-        try (Client c = new Client(clientBuilder(AE_KPSA, AE_KEY, port).build(), port, false)) {
+        try (NettyHttpClient c = client(clientBuilder(AE_KPSA, AE_KEY, port).build(), port, false)) {
             Future<Channel> hs = c.ssl.handshakeFuture();
             assertTrue(hs.await(20, TimeUnit.SECONDS), "handshake did not end");
             assertFalse(hs.isSuccess());
@@ -372,12 +299,12 @@ class NettyTest {
     void wrongKeyFailsTheHandshakeOnBothSides() throws Exception {
         try (NettyPskHttpServer s = new NettyPskHttpServer(serverBuilder().build())) {
             int port = s.port();
-            try (Client c = new Client(clientBuilder(AE_KPSA, WRONG_KEY, port).build(), port)) {
+            try (NettyHttpClient c = client(clientBuilder(AE_KPSA, WRONG_KEY, port).build(), port)) {
                 Future<Channel> hs = c.ssl.handshakeFuture();
                 assertTrue(hs.await(20, TimeUnit.SECONDS), "handshake did not end");
                 assertFalse(hs.isSuccess());
                 Throwable cause = hs.cause();
-                assertInstanceOf(javax.net.ssl.SSLException.class, cause);
+                assertInstanceOf(SSLException.class, cause);
                 assertTrue(String.valueOf(cause.getMessage()).contains("bad_record_mac"), String.valueOf(cause));
                 c.closed.get(10, TimeUnit.SECONDS);
             }
@@ -388,6 +315,72 @@ class NettyTest {
             assertEquals(1, s.handshakes.size(), s.handshakes.toString());
             assertTrue(s.handshakes.get(0).startsWith("failed ") && s.handshakes.get(0).contains("bad_record_mac"),
                     s.handshakes.toString());
+        }
+    }
+
+    /**
+     * A server that speaks first (as greeting protocols do): the server writes as soon as the channel
+     * is active, SslHandler holds it until the handshake is done and flushes it right behind the
+     * server's Finished, so the client engine gets Finished and application data in one read.
+     */
+    @Test
+    void serverSpeaksFirstRightBehindItsFinished() throws Exception {
+        EventLoopGroup group = new NioEventLoopGroup(1);
+        SslContext serverCtx = serverBuilder().build();
+        try {
+            Channel listener = new ServerBootstrap().group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            SslHandler ssl = serverCtx.newHandler(ch.alloc());
+                            ch.pipeline().addLast(ssl, new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelActive(ChannelHandlerContext ctx) {
+                                    ctx.writeAndFlush(Unpooled.copiedBuffer("220 greeting\n",
+                                            StandardCharsets.US_ASCII));
+                                    ssl.handshakeFuture().addListener(f -> ctx.writeAndFlush(
+                                            Unpooled.copiedBuffer("250 " + FrameworkPeers.describePeer(
+                                                    ssl.engine().getSession()) + "\n", StandardCharsets.US_ASCII)));
+                                }
+                            });
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+            int port = ((InetSocketAddress) listener.localAddress()).getPort();
+            SslContext clientCtx = clientBuilder(ANON_KPSA, ANON_KEY, port).build();
+            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            Channel ch = new Bootstrap().group(group)
+                    .channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel c) {
+                            c.pipeline().addLast(clientCtx.newHandler(c.alloc(), "127.0.0.1", port),
+                                    new LineBasedFrameDecoder(1024),
+                                    new SimpleChannelInboundHandler<ByteBuf>() {
+                                        @Override
+                                        protected void channelRead0(ChannelHandlerContext x,
+                                                ByteBuf b) {
+                                            lines.add(b.toString(StandardCharsets.US_ASCII));
+                                        }
+
+                                        @Override
+                                        public void exceptionCaught(ChannelHandlerContext x,
+                                                Throwable t) {
+                                            lines.add("error " + t);
+                                        }
+                                    });
+                        }
+                    }).connect("127.0.0.1", port).sync().channel();
+            try {
+                assertEquals("220 greeting", lines.poll(10, TimeUnit.SECONDS));
+                String second = lines.poll(10, TimeUnit.SECONDS);
+                assertTrue(second != null && second.startsWith("250 bound=12-" + ANON_KPSA + " "), second);
+            } finally {
+                ch.close().sync();
+                listener.close().sync();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 }
