@@ -19,7 +19,20 @@ final class SaefContext {
     private final java.util.List<dev.saef.profile.CipherSuiteInfo> clientDefaults;
     private final java.util.List<dev.saef.profile.CipherSuiteInfo> serverDefaults;
 
+    /** Certificate key managers / trust managers given to {@code init}, for connections handed to the JDK. */
+    private final javax.net.ssl.KeyManager[] jdkKeyManagers;
+    private final javax.net.ssl.TrustManager[] jdkTrustManagers;
+    private final java.security.SecureRandom jdkRandom;
+
     SaefContext(SaefPolicy policy) {
+        this(policy, null, null, null);
+    }
+
+    SaefContext(SaefPolicy policy, javax.net.ssl.KeyManager[] jdkKeyManagers, javax.net.ssl.TrustManager[] jdkTrustManagers,
+            java.security.SecureRandom jdkRandom) {
+        this.jdkKeyManagers = jdkKeyManagers;
+        this.jdkTrustManagers = jdkTrustManagers;
+        this.jdkRandom = jdkRandom;
         this.policy = policy;
         // The standard JSSE properties narrow the defaults to the PSK suites they name, if any.
         this.clientDefaults = policy.profile().defaultsFiltered(System.getProperty("jdk.tls.client.cipherSuites"));
@@ -54,7 +67,14 @@ final class SaefContext {
         synchronized (this) {
             if (jdkContext == null) {
                 try {
-                    jdkContext = javax.net.ssl.SSLContext.getInstance("Default", "SunJSSE");
+                    if (jdkKeyManagers == null && jdkTrustManagers == null) {
+                        jdkContext = javax.net.ssl.SSLContext.getInstance("Default", "SunJSSE");
+                    } else {
+                        // the application's own certificate key material and trust anchors
+                        javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLS", "SunJSSE");
+                        c.init(jdkKeyManagers, jdkTrustManagers, jdkRandom);
+                        jdkContext = c;
+                    }
                 } catch (java.security.GeneralSecurityException e) {
                     throw new javax.net.ssl.SSLException("saef.fallback=jdk: the JDK's TLS (SunJSSE) is not available: "
                             + e.getMessage(), e);
@@ -74,10 +94,12 @@ final class SaefContext {
 
     /**
      * @return whether a server may hand clients that offer no PSK suite to the JDK's TLS: fallback on
-     *     and certificate key material configured ({@code javax.net.ssl.keyStore})
+     *     and certificate key material configured (key managers given to {@code init}, or
+     *     {@code javax.net.ssl.keyStore})
      */
     boolean serverMayDelegate() {
-        return policy.jdkFallback() && System.getProperty("javax.net.ssl.keyStore") != null;
+        return policy.jdkFallback()
+                && (jdkKeyManagers != null || System.getProperty("javax.net.ssl.keyStore") != null);
     }
 
     /** A JDK server engine for a client that offered no PSK suite. */

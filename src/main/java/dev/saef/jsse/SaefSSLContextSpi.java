@@ -9,8 +9,6 @@ import dev.saef.profile.SuiteProfile;
 import dev.saef.protocol.SaefPolicy;
 import java.security.KeyManagementException;
 import java.security.SecureRandom;
-import java.util.Arrays;
-import java.util.stream.Collectors;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContextSpi;
 import javax.net.ssl.SSLEngine;
@@ -41,26 +39,30 @@ public class SaefSSLContextSpi extends SSLContextSpi {
 
     @Override
     protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom sr) throws KeyManagementException {
-        this.context = build(km, sr);
+        this.context = build(km, tm, sr);
     }
 
-    static SaefContext build(KeyManager[] km, SecureRandom sr) throws KeyManagementException {
+    /**
+     * The first {@link PskKeyManager} supplies PSK associations (else the {@code saef.*} system
+     * properties do); any other key managers and the trust managers are kept for connections handed to
+     * the JDK's TLS (certificate peers, {@code saef.fallback=jdk}), so that an unchanged certificate
+     * server or a client with its own trust anchors keeps working with SAEF as provider 1.
+     */
+    static SaefContext build(KeyManager[] km, TrustManager[] tm, SecureRandom sr) throws KeyManagementException {
         PskKeyManager keyManager = null;
+        java.util.List<KeyManager> others = new java.util.ArrayList<>();
         if (km != null) {
             for (KeyManager k : km) {
                 if (k instanceof PskKeyManager p) {
-                    keyManager = p;
-                    break;
+                    if (keyManager == null) {
+                        keyManager = p;
+                    }
+                } else if (k != null) {
+                    others.add(k);
                 }
             }
-            if (keyManager == null && km.length > 0) {
-                throw new KeyManagementException("the SAEF provider needs a dev.saef.keys.PskKeyManager (from"
-                        + " KeyManagerFactory.getInstance(\"PSK\", \"SAEF\")), but got "
-                        + Arrays.stream(km).map(k -> k == null ? "null" : k.getClass().getName())
-                                .collect(Collectors.joining(", "))
-                        + "; certificate key managers are not used by PSK-SAEF");
-            }
         }
+        KeyManager[] jdkKeyManagers = others.isEmpty() ? null : others.toArray(new KeyManager[0]);
         try {
             SaefConfiguration config;
             if (keyManager instanceof SaefKeyManager skm) {
@@ -84,7 +86,7 @@ public class SaefSSLContextSpi extends SSLContextSpi {
                     .random(random)
                     .jdkFallback(config.jdkFallback())
                     .build();
-            return new SaefContext(policy);
+            return new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
         } catch (SaefConfigException e) {
             throw new KeyManagementException("SAEF configuration error: " + e.getMessage(), e);
         } catch (IllegalArgumentException | IllegalStateException e) {

@@ -219,7 +219,11 @@ class SaefSSLSocket extends SSLSocket {
         }
     }
 
+    /** @return the connection after the handshake; null when the JDK's socket took over (then use {@code jdk}) */
     private TlsConnection connected() throws IOException {
+        if (jdk != null) {
+            return null; // never re-run startHandshake on the JDK socket: on TLS 1.3 that sends a KeyUpdate
+        }
         TlsConnection c = conn;
         if (c == null || !c.isHandshakeComplete()) {
             startHandshake();

@@ -51,7 +51,6 @@ import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http.ssl.TLS;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -310,8 +309,6 @@ class ApacheHttpClientTest {
      * reading a request that never comes, and the next connection to that server hangs.
      */
     @Test
-    @Disabled("SAEF bug: SaefSSLSocket.connected() calls jdk.startHandshake() on every read/write"
-            + " (TLS 1.3 KeyUpdate each time); enable once fixed")
     void keptAliveFallbackConnectionDoesNotStallTheServer(@TempDir Path dir) throws Exception {
         Path p12 = JdkHttpsServers.certificateStore(dir);
         HttpsServer certServer = JdkHttpsServers.certificateServer(p12);

@@ -1,0 +1,199 @@
+package dev.saef.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.saef.conformance.ConformanceReport.Outcome;
+import dev.saef.conformance.ConformanceReport.Requirement;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Keeps {@code conformance/requirements.md} and the test code in step: every requirement ID is unique,
+ * every test ID it lists names an existing test method, every {@link ConformanceTest} method is listed
+ * under the ID its name and display name carry; and checks the report listener's parsing and status
+ * rules.
+ */
+class ConformanceCatalogueTest {
+
+    /** Packages whose test classes the catalogue may reference by simple name. */
+    static final List<String> PACKAGES = List.of("dev.saef.conformance", "dev.saef.jsse", "dev.saef.identity",
+            "dev.saef.config", "dev.saef.crypto", "dev.saef.keys", "dev.saef.interop", "dev.saef.protocol",
+            "dev.saef.cli", "dev.saef.zerocode", "dev.saef.frameworks");
+
+    static List<Requirement> catalogue() throws Exception {
+        Path file = ConformanceReport.baseDir().resolve(ConformanceReport.REQUIREMENTS);
+        return ConformanceReport.parseRequirements(Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    static Optional<Class<?>> testClass(String simpleName) {
+        for (String p : PACKAGES) {
+            try {
+                return Optional.of(Class.forName(p + "." + simpleName));
+            } catch (ClassNotFoundException e) {
+                // next package
+            }
+        }
+        return Optional.empty();
+    }
+
+    static boolean hasMethod(Class<?> c, String name) {
+        for (Method m : c.getDeclaredMethods()) {
+            if (m.getName().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code SAEF-RFC4279-5.3-01} -> {@code saef_rfc4279_5_3_01_}. */
+    static String methodPrefix(String id) {
+        return id.toLowerCase(Locale.ROOT).replace('.', '_').replace('-', '_') + "_";
+    }
+
+    @Test
+    @DisplayName("the catalogue parses: unique IDs, a strength, and tests or a reason on every row")
+    void catalogueIsWellFormed() throws Exception {
+        List<Requirement> reqs = catalogue();
+        assertTrue(reqs.size() > 90, "rows parsed: " + reqs.size());
+        Set<String> ids = new HashSet<>();
+        for (Requirement r : reqs) {
+            assertTrue(ids.add(r.id()), "duplicate ID " + r.id());
+            assertTrue(r.id().matches("SAEF-[A-Z0-9.\\-]+-\\d\\d|SAEF-TD-M2M-SE-01"), r.id());
+            assertFalse(r.strength().isBlank(), r.id());
+            assertFalse(r.text().isBlank(), r.id());
+            assertTrue(!r.tests().isEmpty() || r.notTestable() || r.notImplemented(),
+                    r.id() + ": no test, and not marked 'not testable' or 'not implemented'");
+            if (r.notTestable()) {
+                assertTrue(r.verification().length() > "not testable: ".length() + 10, r.id() + ": give the reason");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("every test ID in the catalogue names an existing test method")
+    void everyListedTestExists() throws Exception {
+        List<String> missing = new ArrayList<>();
+        for (Requirement r : catalogue()) {
+            for (String t : r.tests()) {
+                String[] cm = t.split("#");
+                Optional<Class<?>> c = testClass(cm[0]);
+                if (c.isEmpty() || !hasMethod(c.get(), cm[1])) {
+                    missing.add(r.id() + ": " + t);
+                }
+            }
+        }
+        assertEquals(List.of(), missing);
+    }
+
+    @Test
+    @DisplayName("every ConformanceTest method is listed under the requirement ID it is named after")
+    void everyConformanceTestIsCatalogued() throws Exception {
+        List<Requirement> reqs = catalogue();
+        List<String> problems = new ArrayList<>();
+        for (Method m : ConformanceTest.class.getDeclaredMethods()) {
+            if (!m.isAnnotationPresent(Test.class)) {
+                continue;
+            }
+            String display = m.getAnnotation(DisplayName.class) == null ? ""
+                    : m.getAnnotation(DisplayName.class).value();
+            String id = display.split(" ")[0];
+            Optional<Requirement> r = reqs.stream().filter(x -> x.id().equals(id)).findFirst();
+            if (r.isEmpty()) {
+                problems.add(m.getName() + ": display name does not start with a catalogued ID: " + display);
+            } else {
+                if (!m.getName().startsWith(methodPrefix(id))) {
+                    problems.add(m.getName() + ": not named after " + id + " (" + methodPrefix(id) + "...)");
+                }
+                if (!r.get().tests().contains("ConformanceTest#" + m.getName())) {
+                    problems.add(m.getName() + ": not listed in the row of " + id);
+                }
+            }
+        }
+        // and every row with tests has its own ConformanceTest method unless it delegates entirely
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
+    @DisplayName("DTLS requirements are listed as not implemented")
+    void dtlsRowsAreNotImplemented() throws Exception {
+        for (Requirement r : catalogue()) {
+            if (r.text().contains("DTLS") && !r.text().contains("(D)TLS")) {
+                assertTrue(r.notImplemented(), r.id());
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("report rules: table cells, test IDs, status of a requirement")
+    void reportRules() {
+        assertEquals(List.of("a", "b \\| c", "`X#y`"), ConformanceReport.cells("| a | b \\| c | `X#y` |"));
+        List<Requirement> one = ConformanceReport.parseRequirements(
+                "| ID | x |\n| --- | --- |\n| SAEF-1-01 | src | text | shall | `A#b`, `C#d` |\n| other | row |\n");
+        assertEquals(1, one.size());
+        assertEquals(List.of("A#b", "C#d"), one.get(0).tests());
+        Outcome pass = new Outcome(Outcome.PASS, "");
+        Outcome skip = new Outcome(Outcome.SKIPPED, "no openssl");
+        Outcome bug = new Outcome(Outcome.BUG, "bug: x");
+        Outcome notRun = new Outcome(Outcome.NOT_RUN, "");
+        Outcome fail = new Outcome(Outcome.FAIL, "boom");
+        assertEquals("pass", ConformanceReport.requirementStatus(List.of(pass, pass)));
+        assertEquals("partly verified", ConformanceReport.requirementStatus(List.of(pass, skip)));
+        assertEquals("known bug", ConformanceReport.requirementStatus(List.of(pass, bug)));
+        assertEquals("fail", ConformanceReport.requirementStatus(List.of(bug, fail)));
+        assertEquals("not run", ConformanceReport.requirementStatus(List.of(notRun)));
+        assertEquals("skipped", ConformanceReport.requirementStatus(List.of(skip, notRun)));
+        // invocations of one method: passes with some skipped make a pass with a note
+        Outcome w = ConformanceReport.worst(List.of(pass, skip, pass));
+        assertEquals(Outcome.PASS, w.status());
+        assertEquals("1 of 3 executions skipped: no openssl", w.detail());
+        assertEquals(Outcome.FAIL, ConformanceReport.worst(List.of(pass, fail, skip)).status());
+        assertEquals("connect to 127.0.0.1:<port> failed",
+                ConformanceReport.oneLine("connect to 127.0.0.1:40123 failed\nsecond line"));
+    }
+
+    @Test
+    @DisplayName("the report is deterministic and explains every non-pass test and interop cell")
+    void reportRendering(@TempDir Path base) throws Exception {
+        String md = "| ID | source | requirement | strength | verification |\n| --- | --- | --- | --- | --- |\n"
+                + "| SAEF-X-01 | TS x | ok | shall | `A#ok` |\n"
+                + "| SAEF-X-02 | TS x | buggy | shall | `A#ok`, `A#bug` |\n"
+                + "| SAEF-X-03 | TS x | gone | may | `A#missing` |\n"
+                + "| SAEF-X-04 | TS x | n/a | shall | not testable: because |\n"
+                + "| SAEF-X-05 | TS x | dtls | shall | not implemented (DTLS, future issue) |\n";
+        Path interop = base.resolve(ConformanceReport.INTEROP_DIR);
+        Files.createDirectories(interop);
+        Files.writeString(interop.resolve("peer.tsv"), "Peer\t1.0\tS1\tSAEF client\tpass\t\n"
+                + "Peer\t1.0\tS1\tSAEF server\tpeer-bug\tcrashes after the handshake\n"
+                + "Peer\t1.0\tS2\tSAEF client\tskipped\tnot in Peer 1.0\n"
+                + "Peer\t1.0\tS2\tSAEF server\tfail\t\n");
+        Map<String, Outcome> outcomes = Map.of("A#ok", new Outcome(Outcome.PASS, ""),
+                "A#bug", new Outcome(Outcome.BUG, "bug: it breaks"));
+        String one = ConformanceReport.render(base, md, outcomes, null);
+        String two = ConformanceReport.render(base, md, outcomes, null);
+        assertEquals(one, two);
+        assertTrue(one.contains("| SAEF-X-01 | TS x | shall | ok | `A#ok`: ✅ pass | ✅ pass |"), one);
+        assertTrue(one.contains("`A#bug`: ❌ **known bug** | ❌ **known bug** |"), one);
+        assertTrue(one.contains("`A#missing`: ⚠️ not run | ⚠️ not run |"), one);
+        assertTrue(one.contains("  - `A#bug`: known bug - bug: it breaks"), one);
+        assertTrue(one.contains("| S1 | ✅ pass | 🐞 peer bug |"), one);
+        assertTrue(one.contains("| S2 | ⚠️ skipped | ❌ **fail** |"), one);
+        assertTrue(one.contains("- `S1` / SAEF server: peer-bug - crashes after the handshake"), one);
+        assertTrue(one.contains("- `S2` / SAEF client: skipped - not in Peer 1.0"), one);
+        assertTrue(one.contains("- `S2` / SAEF server: fail - (no note recorded)"), one);
+        assertFalse(one.matches("(?s).*\\d{4}-\\d{2}-\\d{2}.*"), "no dates");
+    }
+}
