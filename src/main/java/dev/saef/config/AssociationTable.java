@@ -59,7 +59,8 @@ import javax.crypto.SecretKey;
  *           server);</li>
  *       <li>{@code address=host}, {@code host:port}, {@code [ipv6]:port}: a client uses this
  *           association for connections to that address ({@link HostPort});</li>
- *       <li>{@code key=hex:...} or {@code key=base64:...} (RFC 4648 standard alphabet): the Kpsa,
+ *       <li>{@code key=hex:...}, {@code key=base64:...} (RFC 4648 standard alphabet) or
+ *       {@code key=text:...} (printable ASCII, RFC 4279 section 5.4): the Kpsa,
  *           1..{@value #MAX_KEY_OCTETS} octets. Without it the key comes from the key store.</li>
  *     </ul></li>
  * </ul>
@@ -557,7 +558,30 @@ public final class AssociationTable {
             if (regionStartsWith(s, e, "base64:")) {
                 return decodeBase64(s + 7, e);
             }
-            throw error("key= must be key=hex:<hex digits> or key=base64:<base64 text>");
+            if (regionStartsWith(s, e, "text:")) {
+                return decodeText(s + 5, e);
+            }
+            throw error("key= must be key=hex:<hex digits>, key=base64:<base64 text> or key=text:<ASCII>");
+        }
+
+        /** RFC 4279 section 5.4: a PSK entered as an ASCII string (printable, no spaces, as a table token). */
+        private byte[] decodeText(int s, int e) throws SaefConfigException {
+            if (e == s) {
+                throw error("key=text: is empty");
+            }
+            if (e - s > MAX_KEY_OCTETS) {
+                throw error("key is " + (e - s) + " octets; at most " + MAX_KEY_OCTETS + " are supported");
+            }
+            byte[] out = new byte[e - s];
+            for (int i = s; i < e; i++) {
+                if (buf[i] < 0x21 || buf[i] > 0x7E) {
+                    Arrays.fill(out, (byte) 0);
+                    throw error("key=text: must be printable ASCII without spaces (position " + (i - s + 1)
+                            + " of the key text is not); use key=hex: for other octets");
+                }
+                out[i - s] = (byte) buf[i];
+            }
+            return out;
         }
 
         private byte[] decodeHex(int s, int e) throws SaefConfigException {
@@ -635,6 +659,8 @@ public final class AssociationTable {
                     v += 4;
                 } else if (regionStartsWith(v, e, "base64:")) {
                     v += 7;
+                } else if (regionStartsWith(v, e, "text:")) {
+                    v += 5;
                 }
                 if (e - v >= 4) {
                     m = mask(m, v, e);

@@ -164,6 +164,15 @@ public record HostPort(String host, int port) {
         if (h.isEmpty()) {
             throw new IllegalArgumentException("host is empty");
         }
+        if (!h.chars().allMatch(ch -> ch < 0x80)) {
+            // An internationalised name (RFC 6066 section 3 sends it as its A-label): compare in xn-- form.
+            try {
+                h = java.net.IDN.toASCII(h, java.net.IDN.USE_STD3_ASCII_RULES);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("host " + QuotedText.quote(host) + " is not a valid internationalised"
+                        + " domain name: " + e.getMessage());
+            }
+        }
         for (int i = 0; i < h.length(); i++) {
             char c = h.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')

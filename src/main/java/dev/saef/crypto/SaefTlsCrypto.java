@@ -153,6 +153,9 @@ public final class SaefTlsCrypto extends JcaTlsCrypto
             return createAesGcm(cryptoParams, 16);
         case EncryptionAlgorithm.AES_256_GCM:
             return createAesGcm(cryptoParams, 32);
+        case EncryptionAlgorithm.AES_128_CBC:
+        case EncryptionAlgorithm.AES_256_CBC:
+            return new BadRecordMacCipher(super.createCipher(cryptoParams, encryptionAlgorithm, macAlgorithm));
         default:
             return super.createCipher(cryptoParams, encryptionAlgorithm, macAlgorithm);
         }
