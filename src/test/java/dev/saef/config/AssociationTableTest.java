@@ -247,9 +247,9 @@ class AssociationTableTest {
                 error("a@x.com key=base64:ABEiM0RVZneImaq7zN3u\u00e9w=="));
         assertEquals("associations:1: key=base64: is not valid base64 (RFC 4648 standard alphabet)",
                 error("a@x.com key=base64:ABEiM0RVZ="));
-        assertEquals("associations:1: key= must be key=hex:<hex digits> or key=base64:<base64 text>",
+        assertEquals("associations:1: key= must be key=hex:<hex digits>, key=base64:<base64 text> or key=text:<ASCII>",
                 error("a@x.com key=00112233445566778899aabbccddeeff"));
-        assertEquals("associations:1: key= must be key=hex:<hex digits> or key=base64:<base64 text>",
+        assertEquals("associations:1: key= must be key=hex:<hex digits>, key=base64:<base64 text> or key=text:<ASCII>",
                 error("a@x.com key=HEX:00112233445566778899aabbccddeeff"));
         assertEquals("associations:1: key is 513 octets; at most 512 are supported",
                 error("a@x.com key=hex:" + "ab".repeat(513)));
