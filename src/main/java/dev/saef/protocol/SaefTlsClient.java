@@ -22,6 +22,7 @@ import org.bouncycastle.tls.TlsPSKIdentity;
  * sends SNI (clause 10.2.1), and requires the extended master secret (RFC 7627) unless configured
  * otherwise. Renegotiation requests from the server are refused (BC's default policy).
  */
+@SuppressWarnings("rawtypes") // Bouncy Castle's TlsClient API uses raw Vector/Hashtable
 final class SaefTlsClient extends PSKTlsClient {
 
     private final SaefPolicy policy;

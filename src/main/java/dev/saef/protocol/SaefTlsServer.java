@@ -24,6 +24,7 @@ import org.bouncycastle.tls.TlsPSKIdentityManager;
  * refuses unknown identities with {@code unknown_psk_identity} (RFC 4279 section 5.1), acknowledges
  * SNI (clause 10.2.1), and requires the extended master secret unless configured otherwise.
  */
+@SuppressWarnings("rawtypes") // Bouncy Castle's TlsServer API uses raw Vector/Hashtable
 final class SaefTlsServer extends PSKTlsServer {
 
     private final SaefPolicy policy;
