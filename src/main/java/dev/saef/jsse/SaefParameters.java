@@ -78,6 +78,20 @@ final class SaefParameters {
         this.protocols = SuiteProfile.checkProtocols(names, "setEnabledProtocols");
     }
 
+    /**
+     * JSSE semantics: need and want exclude each other. PSK-SAEF authenticates both sides with the
+     * Kpsa whatever these say; they are kept only so that frameworks read back what they set.
+     */
+    void setNeedClientAuth(boolean need) {
+        needClientAuth = need;
+        wantClientAuth = false;
+    }
+
+    void setWantClientAuth(boolean want) {
+        wantClientAuth = want;
+        needClientAuth = false;
+    }
+
     SSLParameters toSSLParameters() {
         SSLParameters p = new SSLParameters(enabledSuiteNames(), protocols.clone());
         if (serverNames != null) {

@@ -479,8 +479,7 @@ final class SaefSSLEngine extends SSLEngine {
             jdk.setNeedClientAuth(need);
             return;
         }
-        params.needClientAuth = need;
-        params.wantClientAuth = false;
+        params.setNeedClientAuth(need);
     }
 
     @Override
@@ -497,8 +496,7 @@ final class SaefSSLEngine extends SSLEngine {
             jdk.setWantClientAuth(want);
             return;
         }
-        params.wantClientAuth = want;
-        params.needClientAuth = false;
+        params.setWantClientAuth(want);
     }
 
     @Override

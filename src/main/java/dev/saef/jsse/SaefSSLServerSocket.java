@@ -75,8 +75,7 @@ final class SaefSSLServerSocket extends SSLServerSocket {
 
     @Override
     public synchronized void setNeedClientAuth(boolean need) {
-        params.needClientAuth = need;
-        params.wantClientAuth = false;
+        params.setNeedClientAuth(need);
     }
 
     @Override
@@ -86,8 +85,7 @@ final class SaefSSLServerSocket extends SSLServerSocket {
 
     @Override
     public synchronized void setWantClientAuth(boolean want) {
-        params.wantClientAuth = want;
-        params.needClientAuth = false;
+        params.setWantClientAuth(want);
     }
 
     @Override

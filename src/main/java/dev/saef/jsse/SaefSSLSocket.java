@@ -579,8 +579,7 @@ class SaefSSLSocket extends SSLSocket {
 
     @Override
     public synchronized void setNeedClientAuth(boolean need) {
-        params.needClientAuth = need;
-        params.wantClientAuth = false;
+        params.setNeedClientAuth(need);
     }
 
     @Override
@@ -590,8 +589,7 @@ class SaefSSLSocket extends SSLSocket {
 
     @Override
     public synchronized void setWantClientAuth(boolean want) {
-        params.wantClientAuth = want;
-        params.needClientAuth = false;
+        params.setWantClientAuth(want);
     }
 
     @Override
