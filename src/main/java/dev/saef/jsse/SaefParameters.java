@@ -80,7 +80,8 @@ final class SaefParameters {
 
     /**
      * JSSE semantics: need and want exclude each other. PSK-SAEF authenticates both sides with the
-     * Kpsa whatever these say; they are kept only so that frameworks read back what they set.
+     * Kpsa whatever these say; they apply, as in SunJSSE, to a certificate client handed to the JDK's
+     * TLS (see {@link #forJdk}).
      */
     void setNeedClientAuth(boolean need) {
         needClientAuth = need;
@@ -138,13 +139,29 @@ final class SaefParameters {
         this.useCipherSuitesOrder = p.getUseCipherSuitesOrder();
     }
 
-    /** The settings that carry over to the JDK's certificate TLS: SNI, endpoint identification, ALPN. */
+    /**
+     * The settings that carry over to the JDK's certificate TLS: SNI, endpoint identification, ALPN
+     * and, for a server, the SNI matchers, suite-order preference and client authentication - a
+     * server that needs client certificates must not stop asking for them on a hand-off. The suites
+     * and protocols stay the JDK's: ours are PSK-only and TLS 1.2-only.
+     */
     SSLParameters forJdk(SSLParameters jdk) {
         if (serverNames != null) {
             jdk.setServerNames(serverNames);
         }
         jdk.setEndpointIdentificationAlgorithm(endpointIdentificationAlgorithm);
         jdk.setApplicationProtocols(applicationProtocols.clone());
+        if (!clientMode) {
+            if (sniMatchers != null) {
+                jdk.setSNIMatchers(sniMatchers);
+            }
+            jdk.setUseCipherSuitesOrder(useCipherSuitesOrder);
+            if (needClientAuth) {
+                jdk.setNeedClientAuth(true);
+            } else if (wantClientAuth) {
+                jdk.setWantClientAuth(true);
+            }
+        }
         return jdk;
     }
 
