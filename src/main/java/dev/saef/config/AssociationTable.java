@@ -476,7 +476,7 @@ public final class AssociationTable {
                     int e = tokens[t * 2 + 1];
                     int eq = indexOf(s, e, '=');
                     if (eq < 0) {
-                        String shown = safeName(s, e);
+                        String shown = keySeenBefore(t) ? null : safeName(s, e);
                         throw error((shown != null ? "field '" + shown + "'" : "field #" + t + " after the KpsaID")
                                 + " has no '=': " + FIELDS + " (name=value)");
                     }
@@ -511,7 +511,7 @@ public final class AssociationTable {
                         }
                         key = decodeKey(eq + 1, e);
                     } else {
-                        String shown = safeName(s, eq);
+                        String shown = keySeenBefore(t) ? null : safeName(s, eq);
                         throw error("unknown field "
                                 + (shown != null ? "'" + shown + "='" : "#" + t + " after the KpsaID") + "; " + FIELDS);
                     }
@@ -688,6 +688,19 @@ public final class AssociationTable {
                 }
             }
             return sb == null ? message : sb.append(message, from, message.length()).toString();
+        }
+
+        /**
+         * @return whether a token before {@code token} is a {@code key=} field: what follows it may be
+         *     the rest of a key written with a blank in it, so no later token may be quoted
+         */
+        private boolean keySeenBefore(int token) {
+            for (int t = 1; t < token; t++) {
+                if (startsWith(t, "key=")) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /**

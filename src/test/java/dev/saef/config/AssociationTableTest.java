@@ -219,6 +219,14 @@ class AssociationTableTest {
                 error("a@x.com key hex:00112233445566778899aabbccddeeff"));
         assertEquals("associations:1: field #2 after the KpsaID has no '=': fields are peer=, address= and key="
                 + " (name=value)", error("a@x.com peer=/x hex:00112233445566778899aabbccddeeff"));
+        // a key written with blanks: the words after key= are key text and are never quoted
+        String spaced = error("a@x.com peer=/x key=text:correct horse battery");
+        assertEquals("associations:1: field #3 after the KpsaID has no '=': fields are peer=, address= and key="
+                + " (name=value)", spaced);
+        String withEquals = error("a@x.com key=text:Xy7 Zebra=Pass peer=/x");
+        assertEquals("associations:1: unknown field #2 after the KpsaID; fields are peer=, address= and key=",
+                withEquals);
+        assertFalse(spaced.contains("horse") || withEquals.contains("Zebra"));
         assertEquals("associations:1: duplicate field peer=", error("a@x.com peer=/a peer=/b"));
         assertEquals("associations:1: duplicate field address=", error("a@x.com address=a address=b"));
         assertEquals("associations:1: duplicate field key=", error("a@x.com key=hex:0011 key=hex:2233"));
