@@ -23,9 +23,10 @@ import javax.net.ssl.KeyManager;
  * bytes), to an association. Returning empty makes the server refuse the handshake with the
  * {@code unknown_psk_identity} alert.
  *
- * <p><b>Keys.</b> {@link #getKey} is called once per handshake. The caller takes
- * {@code getEncoded()} of the returned key and zeroes that copy after use; implementations must
- * return a key whose encoding is a fresh array each call (as {@code SecretKeySpec} does).
+ * <p><b>Keys.</b> {@link #getKey} is called once per handshake and the returned key belongs to the
+ * caller: it takes {@code getEncoded()}, destroys the key object (when it is {@code Destroyable})
+ * and zeroes the octets after use. Implementations must therefore return a new key object each call,
+ * never a cached one, whose encoding is a fresh array ({@link PskSecretKey} fits).
  *
  * <p><b>Threading.</b> Methods are called concurrently from many handshakes and must be
  * thread-safe. They run on the handshaking thread (for an {@code SSLEngine}, inside

@@ -8,7 +8,6 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Vector;
 import java.util.Optional;
-import javax.crypto.SecretKey;
 import org.bouncycastle.tls.PSKTlsServer;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.ProtocolName;
@@ -57,22 +56,29 @@ final class SaefTlsServer extends PSKTlsServer {
 
         @Override
         public byte[] getPSK(byte[] identity) {
-            Optional<Association> found = policy.keyManager().chooseServerAssociation(identity);
+            Optional<Association> found;
+            try {
+                found = policy.keyManager().chooseServerAssociation(identity);
+            } catch (RuntimeException e) {
+                state.keyFailure = "the key manager failed to look up the identity: " + e.getClass().getName();
+                state.unknownIdentity = HandshakeState.printable(identity);
+                return null;
+            }
             if (found.isEmpty()) {
                 state.unknownIdentity = HandshakeState.printable(identity);
                 return null; // BC answers unknown_psk_identity
             }
             Association a = found.get();
             try {
-                SecretKey key = policy.keyManager().getKey(a);
-                if (key == null) {
+                byte[] key = KpsaOctets.take(policy.keyManager().getKey(a));
+                if (key == null || key.length == 0) {
                     state.keyFailure = "no key available for KpsaID " + a.kpsaId() + " (" + a.source() + ")";
                     state.unknownIdentity = HandshakeState.printable(identity);
                     return null;
                 }
                 state.association = a;
-                return key.getEncoded(); // a fresh copy; BC zeroes it after use
-            } catch (GeneralSecurityException e) {
+                return key; // a fresh copy; BC zeroes it after use
+            } catch (GeneralSecurityException | RuntimeException e) {
                 state.keyFailure = "key lookup for KpsaID " + a.kpsaId() + " failed: " + e.getClass().getSimpleName();
                 state.unknownIdentity = HandshakeState.printable(identity);
                 return null;

@@ -94,7 +94,12 @@ public final class TlsConnection {
     private void chooseClientAssociation() throws SSLHandshakeException {
         String where = (spec.peerHost() == null ? "<no host>" : spec.peerHost())
                 + (spec.peerPort() >= 0 ? ":" + spec.peerPort() : "");
-        Optional<Association> chosen = policy.keyManager().chooseClientAssociation(spec.peerHost(), spec.peerPort());
+        Optional<Association> chosen;
+        try {
+            chosen = policy.keyManager().chooseClientAssociation(spec.peerHost(), spec.peerPort());
+        } catch (RuntimeException e) {
+            throw keyManagerFailure("could not choose the association for " + where, e);
+        }
         if (chosen.isEmpty()) {
             throw new SSLHandshakeException("no PSK-SAEF association for " + where + " in "
                     + policy.keyManager().describe() + ": add a line '<KpsaID> peer=<CSE-ID of the server>"
@@ -126,14 +131,28 @@ public final class TlsConnection {
                     + " (" + a.source() + "): " + e.getMessage());
             x.initCause(e);
             throw x;
+        } catch (RuntimeException e) {
+            throw keyManagerFailure("could not read the Kpsa for KpsaID " + a.kpsaId() + " (" + a.source() + ")", e);
         }
-        byte[] encoded = key == null ? null : key.getEncoded();
+        byte[] encoded = KpsaOctets.take(key);
         if (encoded == null || encoded.length == 0) {
             throw new SSLHandshakeException("no Kpsa available for KpsaID " + a.kpsaId() + " (" + a.source()
                     + "): put key=hex:... on its line or the key in saef.keyStore");
         }
         state.association = a;
         state.clientKey = encoded;
+    }
+
+    /**
+     * A key manager that throws an unchecked exception (a closed key store, a destroyed
+     * configuration, a bug in a custom implementation) fails the handshake like any other cause, so
+     * that engines and sockets close cleanly instead of leaking a RuntimeException to the application.
+     */
+    private SSLHandshakeException keyManagerFailure(String what, RuntimeException e) {
+        SSLHandshakeException x = new SSLHandshakeException(what + ": the key manager (" + policy.keyManager().describe()
+                + ") failed with " + e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        x.initCause(e);
+        return x;
     }
 
     /** Called by the peer when BC reports the handshake complete: bind the session (clause 8.2.2.1). */

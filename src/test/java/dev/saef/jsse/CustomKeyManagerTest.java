@@ -1,0 +1,129 @@
+package dev.saef.jsse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.saef.config.Association;
+import dev.saef.config.HostPort;
+import dev.saef.identity.IdentityMode;
+import dev.saef.identity.KpsaId;
+import dev.saef.keys.PskKeyManager;
+import dev.saef.keys.PskSecretKey;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.crypto.SecretKey;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@link PskKeyManager} extension point, implemented by an application (keys from its own store):
+ * SAEF uses it for association choice, key lookup and binding; it destroys every key it was handed
+ * once the handshake no longer needs it; and a key manager that throws an unchecked exception fails
+ * the handshake with an {@link SSLHandshakeException} naming the key manager, with the engine closed.
+ */
+class CustomKeyManagerTest {
+    private static final KpsaId KPSA = KpsaId.parse("Meter-7@sp.example.com", IdentityMode.STRICT);
+    private static final byte[] KEY = HexFormat.of().parseHex(Peers.KEY_HEX);
+
+    /** A key manager over one association; records the keys it hands out. */
+    private static final class OneAssociation implements PskKeyManager {
+        final Association association;
+        final List<PskSecretKey> handedOut = new CopyOnWriteArrayList<>();
+        RuntimeException failWith;
+
+        OneAssociation(String peer, String address) {
+            association = Association.of(KPSA, peer, address == null ? null : HostPort.parse(address), "app-store");
+        }
+
+        @Override
+        public Optional<Association> chooseClientAssociation(String peerHost, int peerPort) {
+            return association.address().filter(a -> a.matches(peerHost, peerPort)).map(a -> association);
+        }
+
+        @Override
+        public Optional<Association> chooseServerAssociation(byte[] pskIdentity) {
+            return KPSA.toString().equals(new String(pskIdentity, StandardCharsets.UTF_8))
+                    ? Optional.of(association) : Optional.empty();
+        }
+
+        @Override
+        public SecretKey getKey(Association a) throws GeneralSecurityException {
+            if (failWith != null) {
+                throw failWith;
+            }
+            PskSecretKey k = new PskSecretKey(KEY);
+            handedOut.add(k);
+            return k;
+        }
+
+        @Override
+        public String describe() {
+            return "the application's key store";
+        }
+    }
+
+    private static SSLContext context(KeyManager km) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS", Peers.PROVIDER);
+        ctx.init(new KeyManager[] {km}, null, null);
+        return ctx;
+    }
+
+    private static EnginePair pair(OneAssociation clientKm, OneAssociation serverKm) throws Exception {
+        SSLEngine c = context(clientKm).createSSLEngine("cse.example.net", 443);
+        c.setUseClientMode(true);
+        SSLEngine s = context(serverKm).createSSLEngine();
+        s.setUseClientMode(false);
+        return new EnginePair(c, s);
+    }
+
+    @Test
+    void handshakeBindsThroughTheCustomKeyManagerAndDestroysEveryKey() throws Exception {
+        OneAssociation client = new OneAssociation("/id-in", "cse.example.net:443");
+        OneAssociation server = new OneAssociation("CMeter7", null);
+        EnginePair p = pair(client, server);
+        p.handshake();
+        assertEquals("/id-in", p.client.getSession().getPeerPrincipal().getName());
+        assertEquals("CMeter7", p.server.getSession().getPeerPrincipal().getName());
+        assertEquals(1, client.handedOut.size());
+        assertEquals(1, server.handedOut.size());
+        assertTrue(client.handedOut.get(0).isDestroyed(), "the client kept the Kpsa object alive");
+        assertTrue(server.handedOut.get(0).isDestroyed(), "the server kept the Kpsa object alive");
+    }
+
+    @Test
+    void clientKeyManagerThatThrowsFailsTheHandshakeCleanly() throws Exception {
+        OneAssociation client = new OneAssociation("/id-in", "cse.example.net:443");
+        client.failWith = new IllegalStateException("key store closed");
+        EnginePair p = pair(client, new OneAssociation("CMeter7", null));
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class,
+                () -> p.client.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(p.client.getSession()
+                        .getPacketBufferSize())));
+        assertEquals("could not read the Kpsa for KpsaID Meter-7@sp.example.com (app-store): the key manager"
+                + " (the application's key store) failed with java.lang.IllegalStateException: key store closed",
+                e.getMessage());
+        assertTrue(p.client.isOutboundDone() && p.client.isInboundDone(), "the failed engine stays open");
+        assertEquals(HandshakeStatus.NOT_HANDSHAKING, p.client.getHandshakeStatus());
+    }
+
+    @Test
+    void serverKeyManagerThatThrowsRefusesTheIdentity() throws Exception {
+        OneAssociation server = new OneAssociation("CMeter7", null);
+        server.failWith = new IllegalStateException("key store closed");
+        EnginePair p = pair(new OneAssociation("/id-in", "cse.example.net:443"), server);
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, p::handshake);
+        assertTrue(e.getMessage().contains("unknown_psk_identity"), e.getMessage());
+        assertTrue(p.server.isInboundDone());
+        assertFalse(server.handedOut.stream().anyMatch(k -> !k.isDestroyed()));
+    }
+}
