@@ -30,7 +30,7 @@ final class SaefSSLEngine extends SSLEngine {
     private final SaefParameters params;
     private TlsConnection conn;
     /** Client peers without an association: the JDK's own engine, which then does all the work. */
-    private SSLEngine jdk;
+    private volatile SSLEngine jdk; // read unlocked by getDelegatedTask (JDK tasks run on other threads)
     /** Server: the handshake has begun, but the ClientHello decides who runs it (SAEF or the JDK). */
     private boolean awaitingClientHello;
     private boolean inboundClosed;
@@ -307,10 +307,8 @@ final class SaefSSLEngine extends SSLEngine {
 
     @Override
     public Runnable getDelegatedTask() {
-        if (jdk != null) {
-            return jdk.getDelegatedTask();
-        }
-        return null;
+        SSLEngine j = jdk;
+        return j != null ? j.getDelegatedTask() : null;
     }
 
     @Override

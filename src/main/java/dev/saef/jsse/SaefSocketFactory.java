@@ -31,35 +31,49 @@ final class SaefSocketFactory extends SSLSocketFactory {
 
     @Override
     public Socket createSocket(String host, int port) throws IOException {
-        SaefSSLSocket s = newSocket();
-        s.setPeer(host, port);
-        s.connect(new InetSocketAddress(host, port), 0);
-        return s;
+        return connected(null, host, new InetSocketAddress(host, port));
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-        SaefSSLSocket s = newSocket();
-        s.bind(new InetSocketAddress(localHost, localPort));
-        s.setPeer(host, port);
-        s.connect(new InetSocketAddress(host, port), 0);
-        return s;
+        return connected(new InetSocketAddress(localHost, localPort), host, new InetSocketAddress(host, port));
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) throws IOException {
-        SaefSSLSocket s = newSocket();
-        s.connect(new InetSocketAddress(host, port), 0);
-        return s;
+        return connected(null, null, new InetSocketAddress(host, port));
     }
 
     @Override
     public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
             throws IOException {
+        return connected(new InetSocketAddress(localAddress, localPort), null, new InetSocketAddress(address, port));
+    }
+
+    /**
+     * A socket bound to {@code local} (when given) and connected to {@code remote}; {@code host} is
+     * the name the application gave, which selects the association. A failed bind or connect
+     * (unknown host, refused, unreachable) closes the socket before the exception leaves.
+     */
+    private Socket connected(InetSocketAddress local, String host, InetSocketAddress remote) throws IOException {
         SaefSSLSocket s = newSocket();
-        s.bind(new InetSocketAddress(localAddress, localPort));
-        s.connect(new InetSocketAddress(address, port), 0);
-        return s;
+        try {
+            if (local != null) {
+                s.bind(local);
+            }
+            if (host != null) {
+                s.setPeer(host, remote.getPort());
+            }
+            s.connect(remote, 0);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            try {
+                s.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     @Override

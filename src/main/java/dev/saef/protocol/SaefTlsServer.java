@@ -128,12 +128,15 @@ final class SaefTlsServer extends PSKTlsServer {
             return super.selectProtocolName();
         }
         List<String> offered = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
         for (Object o : clientProtocolNames) {
-            offered.add(((ProtocolName) o).getUtf8Decoding());
+            ProtocolName name = (ProtocolName) o;
+            offered.add(name.getUtf8Decoding());
+            shown.add(HandshakeState.printable(name.getBytes())); // peer input: no line breaks in messages
         }
         String chosen = spec.alpnSelector().apply(offered);
         if (chosen == null) {
-            state.failureDetail = "the application protocol selector accepted none of " + offered;
+            state.failureDetail = "the application protocol selector accepted none of " + shown;
             throw new TlsFatalAlert(AlertDescription.no_application_protocol, state.failureDetail);
         }
         return chosen.isEmpty() ? null : ProtocolName.asUtf8Encoding(chosen);

@@ -2,6 +2,7 @@ package dev.saef.jsse;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -153,10 +154,13 @@ class JsseSurfaceTest {
         assertEquals("", p.server.getApplicationProtocol());
         // selector refusing: no_application_protocol
         EnginePair refused = EngineHandshakeTest.pair("/id-mn1");
-        setAlpn(refused.client, "h2");
+        setAlpn(refused.client, "h2", "x\nWARN forged log line");
         refused.server.setHandshakeApplicationProtocolSelector((engine, names) -> null);
         javax.net.ssl.SSLException x = assertThrows(javax.net.ssl.SSLException.class, refused::handshake);
         assertTrue(x.getMessage().contains("no_application_protocol"), x.getMessage());
+        // the names the client offered are peer input: shown printable, never with a line break
+        assertTrue(x.getMessage().contains("accepted none of ['h2', 0x780a"), x.getMessage());
+        assertFalse(x.getMessage().contains("\n"), x.getMessage());
     }
 
     private static void setAlpn(SSLEngine e, String... names) {
