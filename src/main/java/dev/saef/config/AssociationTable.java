@@ -18,20 +18,16 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import javax.crypto.SecretKey;
 
 /**
@@ -77,16 +73,13 @@ import javax.crypto.SecretKey;
  * <h2>Keys</h2>
  * Inline keys are held as octet arrays inside the table, offered through {@link #inlineKeys()} and
  * zeroed by {@link #destroy()}. {@link #load} refuses a file with inline keys that group or others
- * may read or write (POSIX file systems only). The table is otherwise immutable and thread-safe.
+ * may read or write, and any table that they may write (whoever edits it can bind a key of theirs
+ * to any identity); POSIX file systems only. The table is otherwise immutable and thread-safe.
  */
 public final class AssociationTable {
 
     /** The longest inline key accepted, in octets (RFC 4279 section 5.3 requires at least 64). */
     public static final int MAX_KEY_OCTETS = 512;
-
-    private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
 
     private static final String FIELDS = "fields are peer=, address= and key=";
 
@@ -182,13 +175,17 @@ public final class AssociationTable {
         }
         try {
             AssociationTable table = new Parser(source, chars, length, mode, true).parse();
-            if (!table.keys.isEmpty()) {
-                try {
-                    checkPermissions(file, source);
-                } catch (SaefConfigException e) {
-                    table.destroy();
-                    throw e;
+            try {
+                if (!table.keys.isEmpty()) {
+                    FileModes.refuse(file, "association table " + source, FileModes.SHARED,
+                            "contains inline keys (key=) but", "chmod 600 " + source);
+                } else {
+                    FileModes.refuse(file, "association table " + source, FileModes.SHARED_WRITE,
+                            "binds KpsaIDs to identities but", "chmod go-w " + source);
                 }
+            } catch (SaefConfigException e) {
+                table.destroy();
+                throw e;
             }
             return table;
         } finally {
@@ -232,23 +229,6 @@ public final class AssociationTable {
             throw new SaefConfigException("cannot read association table " + sourceName + ": " + e.getMessage());
         } finally {
             Arrays.fill(buf, '\0');
-        }
-    }
-
-    private static void checkPermissions(Path file, String source) throws SaefConfigException {
-        Set<PosixFilePermission> perms;
-        try {
-            perms = Files.getPosixFilePermissions(file);
-        } catch (UnsupportedOperationException e) {
-            return; // not a POSIX file system: no mode bits to check
-        } catch (IOException e) {
-            throw new SaefConfigException("cannot read the permissions of association table " + source + ": "
-                    + e.getMessage());
-        }
-        if (!Collections.disjoint(perms, GROUP_OR_OTHERS)) {
-            throw new SaefConfigException("association table " + source + " contains inline keys (key=) but group or"
-                    + " others may read or write it (permissions " + PosixFilePermissions.toString(perms)
-                    + "); restrict it with: chmod 600 " + source);
         }
     }
 

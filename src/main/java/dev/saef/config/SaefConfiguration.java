@@ -268,6 +268,9 @@ public final class SaefConfiguration {
         if (Files.isDirectory(file)) {
             throw new SaefConfigException(where + " is a directory, not a key store file");
         }
+        if (Files.exists(file)) {
+            FileModes.refuse(file, where, FileModes.SHARED, "holds Kpsa keys but", "chmod 600 " + file);
+        }
         char[] password = pw.toCharArray();
         try {
             return KeyStoreKeyProvider.load(file, type, password);

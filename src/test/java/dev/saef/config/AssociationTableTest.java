@@ -374,6 +374,16 @@ class AssociationTableTest {
         assertEquals(1, AssociationTable.load(f, IdentityMode.STRICT).associations().size());
     }
 
+    /** Whoever may edit the table can bind a KpsaID of theirs to any CSE-ID or AE-ID. */
+    @ParameterizedTest
+    @ValueSource(strings = {"rw-rw-r--", "rw-r--rw-", "rw--w----"})
+    void refusesATableWithoutKeysThatGroupOrOthersMayWrite(String perms) throws Exception {
+        Path f = write("associations", "cse-mn1@sp.example.com peer=/id-mn1\n", perms);
+        SaefConfigException e = assertThrows(SaefConfigException.class, () -> AssociationTable.load(f, IdentityMode.STRICT));
+        assertEquals("association table " + f + " binds KpsaIDs to identities but group or others may write it"
+                + " (permissions " + perms + "); restrict it with: chmod go-w " + f, e.getMessage());
+    }
+
     @Test
     void fileErrorsNameThePath() throws Exception {
         Path missing = dir.resolve("nope");

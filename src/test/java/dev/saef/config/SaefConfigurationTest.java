@@ -69,6 +69,7 @@ class SaefConfigurationTest {
         try (OutputStream out = Files.newOutputStream(f)) {
             ks.store(out, STORE_PASSWORD.toCharArray());
         }
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
         return f;
     }
 
@@ -190,6 +191,19 @@ class SaefConfigurationTest {
         c.destroy();
         assertTrue(c.associations().isDestroyed());
         assertThrows(IllegalStateException.class, () -> c.keys().getKey(id("b@x.com")));
+    }
+
+    @Test
+    void refusesAKeyStoreThatGroupOrOthersMayRead() throws Exception {
+        Path t = table("b@x.com\n");
+        Path ks = store("b@x.com");
+        Files.setPosixFilePermissions(ks, PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("saef.keyStore " + ks + " holds Kpsa keys but group or others may read or write it (permissions"
+                + " rw-r--r--); restrict it with: chmod 600 " + ks, error(props("saef.associations", t.toString(),
+                        "saef.keyStore", ks.toString(), "saef.keyStorePassword", STORE_PASSWORD)));
+        Files.setPosixFilePermissions(ks, PosixFilePermissions.fromString("r--------"));
+        SaefConfiguration.from(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+                "saef.keyStorePassword", STORE_PASSWORD)).destroy();
     }
 
     @Test
