@@ -89,12 +89,15 @@ public final class SaefConfiguration {
     /** Property: what a client does for a peer with no association: {@code jdk} (default) or {@code none}. */
     public static final String FALLBACK = "saef.fallback";
 
+    /** Handshake tracing to standard error ({@code true}/{@code false}); read by the protocol's debug log. */
+    public static final String DEBUG = "saef.debug";
+
     /** Default key store type. */
     public static final String DEFAULT_KEY_STORE_TYPE = "PKCS12";
 
     private static final List<String> KNOWN = List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_TYPE, KEY_STORE_PASSWORD,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
-            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK);
+            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG);
 
     private final AssociationTable associations;
     private final PskKeyProvider keys;
@@ -170,6 +173,7 @@ public final class SaefConfiguration {
         int credentialIdType = credentialIdType(props);
         boolean ecdhe = bool(props, ENABLE_ECDHE_PSK, false);
         boolean ems = bool(props, REQUIRE_EXTENDED_MASTER_SECRET, true);
+        bool(props, DEBUG, false); // validated here so that "yes" is not silently "off"
         boolean jdkFallback = fallback(props);
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);

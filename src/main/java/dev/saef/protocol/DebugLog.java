@@ -16,7 +16,7 @@ public final class DebugLog {
     }
 
     private static boolean enabled() {
-        if (Boolean.getBoolean("saef.debug")) {
+        if ("true".equalsIgnoreCase(System.getProperty("saef.debug", "").trim())) { // as SaefConfiguration reads it
             return true;
         }
         String d = System.getProperty("javax.net.debug", "").toLowerCase(Locale.ROOT);

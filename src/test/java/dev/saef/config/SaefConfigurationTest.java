@@ -104,7 +104,7 @@ class SaefConfigurationTest {
                 "saef.cipherSuites", " TLS_PSK_WITH_AES_128_CBC_SHA256,TLS_PSK_WITH_AES_128_CCM_8",
                 "saef.enableEcdhePsk", "TRUE",
                 "saef.requireExtendedMasterSecret", "false",
-                "saef.debug", "anything (not ours)"));
+                "saef.debug", "false"));
         assertEquals(1, c.associations().associations().size());
         assertEquals(Optional.of(t), c.associationsFile());
         assertEquals(Optional.of("/id-mn1"), c.localId());
@@ -149,6 +149,10 @@ class SaefConfigurationTest {
                 error(props("saef.keystore", "/x")));
         assertEquals("unknown property SAEF.Associations: did you mean saef.associations? (property names are"
                 + " case-sensitive)", error(props("SAEF.Associations", "/x")));
+        assertEquals("saef.debug: 'yes' is not allowed; use true or false (default false)",
+                error(props("saef.debug", "yes")));
+        assertEquals("unknown property saef.DEBUG: did you mean saef.debug? (property names are case-sensitive)",
+                error(props("saef.DEBUG", "true")));
     }
 
     @Test
