@@ -74,6 +74,11 @@ public final class SaefConfiguration {
     public static final String KEY_STORE_TYPE = "saef.keyStoreType";
     /** Password of the key store and its entries. */
     public static final String KEY_STORE_PASSWORD = "saef.keyStorePassword";
+    /**
+     * A file holding the key store password (first line), instead of {@value #KEY_STORE_PASSWORD}:
+     * a system property is visible to other local users in the process list, a mode-600 file is not.
+     */
+    public static final String KEY_STORE_PASSWORD_FILE = "saef.keyStorePasswordFile";
     /** This entity's CSE-ID or AE-ID. */
     public static final String LOCAL_ID = "saef.localId";
     /** {@code strict} or {@code lenient}. */
@@ -96,6 +101,7 @@ public final class SaefConfiguration {
     public static final String DEFAULT_KEY_STORE_TYPE = "PKCS12";
 
     private static final List<String> KNOWN = List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_TYPE, KEY_STORE_PASSWORD,
+            KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
             REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG);
 
@@ -263,11 +269,6 @@ public final class SaefConfiguration {
         if (type.isEmpty()) {
             throw new SaefConfigException(KEY_STORE_TYPE + " is empty; use PKCS12 (default) or JCEKS");
         }
-        String pw = props.getProperty(KEY_STORE_PASSWORD);
-        if (pw == null) {
-            throw new SaefConfigException(KEY_STORE_PASSWORD + " is not set; it is required with " + KEY_STORE
-                    + " (the same password protects the store and its entries)");
-        }
         String where = KEY_STORE + " " + file;
         if (Files.isDirectory(file)) {
             throw new SaefConfigException(where + " is a directory, not a key store file");
@@ -275,7 +276,7 @@ public final class SaefConfiguration {
         if (Files.exists(file)) {
             FileModes.refuse(file, where, FileModes.SHARED, "holds Kpsa keys but", "chmod 600 " + file);
         }
-        char[] password = pw.toCharArray();
+        char[] password = password(props);
         try {
             return KeyStoreKeyProvider.load(file, type, password);
         } catch (NoSuchFileException e) {
@@ -284,7 +285,8 @@ public final class SaefConfiguration {
             throw new SaefConfigException(where + " is not readable (permission denied)");
         } catch (IOException e) {
             if (e.getCause() instanceof UnrecoverableKeyException) {
-                throw new SaefConfigException(where + ": wrong " + KEY_STORE_PASSWORD + " (or the file is damaged)");
+                throw new SaefConfigException(where + ": wrong " + (props.getProperty(KEY_STORE_PASSWORD) != null
+                        ? KEY_STORE_PASSWORD : "password in " + KEY_STORE_PASSWORD_FILE) + " (or the file is damaged)");
             }
             throw new SaefConfigException(where + " cannot be read as a " + type + " key store: " + e.getMessage(), e);
         } catch (KeyStoreException e) {
@@ -386,6 +388,61 @@ public final class SaefConfiguration {
             return SaefPrincipal.checkEntityId(t);
         } catch (IllegalArgumentException e) {
             throw new SaefConfigException(LOCAL_ID + ": " + e.getMessage());
+        }
+    }
+
+    /** The key store password, from {@value #KEY_STORE_PASSWORD} or {@value #KEY_STORE_PASSWORD_FILE}; the caller zeroes it. */
+    private static char[] password(Properties props) throws SaefConfigException {
+        String pw = props.getProperty(KEY_STORE_PASSWORD);
+        Path file = path(props, KEY_STORE_PASSWORD_FILE);
+        if (pw != null && file != null) {
+            throw new SaefConfigException("both " + KEY_STORE_PASSWORD + " and " + KEY_STORE_PASSWORD_FILE
+                    + " are set; set only one");
+        }
+        if (pw != null) {
+            return pw.toCharArray();
+        }
+        if (file == null) {
+            throw new SaefConfigException(KEY_STORE_PASSWORD + " (or " + KEY_STORE_PASSWORD_FILE + ") is not set; it"
+                    + " is required with " + KEY_STORE + " (the same password protects the store and its entries)");
+        }
+        String where = KEY_STORE_PASSWORD_FILE + " " + file;
+        if (Files.isDirectory(file)) {
+            throw new SaefConfigException(where + " is a directory, not a file");
+        }
+        if (Files.exists(file)) {
+            FileModes.refuse(file, where, FileModes.SHARED, "holds the key store password but", "chmod 600 " + file);
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new SaefConfigException(where + " does not exist");
+        } catch (AccessDeniedException e) {
+            throw new SaefConfigException(where + " is not readable (permission denied)");
+        } catch (IOException e) {
+            throw new SaefConfigException(where + " cannot be read: " + e.getMessage());
+        }
+        java.nio.CharBuffer chars = null;
+        try {
+            chars = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
+            int n = 0;
+            while (n < chars.limit() && chars.get(n) != '\n' && chars.get(n) != '\r') {
+                n++; // the first line: the password ends at the first line break
+            }
+            if (n == 0) {
+                throw new SaefConfigException(where + ": the first line is empty; put the password on it");
+            }
+            char[] password = new char[n];
+            chars.get(password, 0, n);
+            return password;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new SaefConfigException(where + " is not valid UTF-8");
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+            if (chars != null && chars.hasArray()) {
+                Arrays.fill(chars.array(), '\0');
+            }
         }
     }
 

@@ -211,12 +211,49 @@ class SaefConfigurationTest {
     }
 
     @Test
+    void keyStorePasswordFromAPrivateFile() throws Exception {
+        Path t = table("b@x.com\n");
+        Path ks = store("b@x.com");
+        Path pw = dir.resolve("store-password");
+        Files.writeString(pw, STORE_PASSWORD + "\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
+        SaefConfiguration c = SaefConfiguration.from(props("saef.associations", t.toString(), "saef.keyStore",
+                ks.toString(), "saef.keyStorePasswordFile", pw.toString()));
+        assertArrayEquals(STORE_KEY, c.keys().getKey(id("b@x.com")).getEncoded());
+        c.destroy();
+
+        Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-r--r--"));
+        String readable = error(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+                "saef.keyStorePasswordFile", pw.toString()));
+        assertEquals("saef.keyStorePasswordFile " + pw + " holds the key store password but group or others may read"
+                + " or write it (permissions rw-r--r--); restrict it with: chmod 600 " + pw, readable);
+        assertFalse(readable.contains(STORE_PASSWORD));
+        Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
+
+        assertEquals("both saef.keyStorePassword and saef.keyStorePasswordFile are set; set only one",
+                error(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+                        "saef.keyStorePassword", STORE_PASSWORD, "saef.keyStorePasswordFile", pw.toString())));
+        Files.writeString(pw, "not-the-password\n", StandardCharsets.UTF_8);
+        assertEquals("saef.keyStore " + ks + ": wrong password in saef.keyStorePasswordFile (or the file is damaged)",
+                error(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+                        "saef.keyStorePasswordFile", pw.toString())));
+        Files.writeString(pw, "\nsecond line\n", StandardCharsets.UTF_8);
+        assertEquals("saef.keyStorePasswordFile " + pw + ": the first line is empty; put the password on it",
+                error(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+                        "saef.keyStorePasswordFile", pw.toString())));
+        Path missing = dir.resolve("no-password-file");
+        assertEquals("saef.keyStorePasswordFile " + missing + " does not exist",
+                error(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+                        "saef.keyStorePasswordFile", missing.toString())));
+    }
+
+    @Test
     void keyStoreErrors() throws Exception {
         Path t = table("b@x.com\n");
         Path ks = store("b@x.com");
-        assertEquals("saef.keyStorePassword is not set; it is required with saef.keyStore (the same password protects"
-                + " the store and its entries)", error(props("saef.associations", t.toString(),
-                        "saef.keyStore", ks.toString())));
+        assertEquals("saef.keyStorePassword (or saef.keyStorePasswordFile) is not set; it is required with"
+                + " saef.keyStore (the same password protects the store and its entries)",
+                error(props("saef.associations", t.toString(), "saef.keyStore", ks.toString())));
         assertEquals("saef.keyStore " + ks + ": wrong saef.keyStorePassword (or the file is damaged)",
                 error(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
                         "saef.keyStorePassword", "wrong")));
