@@ -8,8 +8,9 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
@@ -17,9 +18,22 @@ import javax.net.ssl.SSLSocket;
 /**
  * {@code saef server} and {@code saef client}: the PSK-SAEF counterparts of {@code openssl s_server}
  * and {@code s_client} with {@code -psk}, for interoperability checks by hand. The server echoes each
- * line back; the client copies stdin to the server and the server's bytes to stdout.
+ * line back until the client's close_notify; the client copies stdin to the server and the server's
+ * bytes to stdout.
+ *
+ * <p>End of stdin: TLS 1.2 has no half-close (close_notify ends the connection in both directions,
+ * and the peer may discard what it still had to send), so the client cannot announce it. It stops
+ * sending and keeps printing what the server sends until the server closes the connection, or until
+ * the server has sent nothing for {@code --wait} seconds (default {@value #DEFAULT_WAIT_SECONDS});
+ * then it sends close_notify and exits 0. A server that answers later than that loses its answer; one
+ * that never stops sending keeps the client running, as {@code openssl s_client} would.
  */
 final class EchoCommands {
+    /** Default of {@code --wait}: seconds of silence from the server, after the end of stdin, before closing. */
+    static final int DEFAULT_WAIT_SECONDS = 2;
+    /** How often the client's reader wakes up to check the {@code --wait} deadline. */
+    private static final int POLL_MILLIS = 100;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -45,6 +59,8 @@ final class EchoCommands {
                     err.println("saef server: " + SessionReport.describe(s.getSession()));
                     err.flush();
                     echo(s);
+                    err.println("saef server: connection closed by the client (close_notify)");
+                    err.flush();
                 } catch (IOException e) {
                     err.println("saef server: connection ended: " + e.getMessage());
                     err.flush();
@@ -77,22 +93,17 @@ final class EchoCommands {
         } catch (NumberFormatException e) {
             throw new UsageException("--connect needs host:port, not '" + target + "'");
         }
+        int wait = o.intValue("wait", DEFAULT_WAIT_SECONDS);
+        if (wait < 0) {
+            throw new UsageException("--wait takes a number of seconds, 0 or more");
+        }
         SaefConfiguration config = Contexts.configuration(o);
         SSLContext ctx = Contexts.context(config);
         try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(host, port)) {
             s.startHandshake();
             err.println("saef client: " + SessionReport.describe(s.getSession()));
             err.flush();
-            Thread pump = new Thread(() -> copy(System.in, s), "stdin-to-server");
-            pump.setDaemon(true);
-            pump.start();
-            InputStream in = s.getInputStream();
-            byte[] buf = new byte[8192];
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                out.write(buf, 0, n);
-                out.flush();
-            }
+            relay(s, TimeUnit.SECONDS.toNanos(wait));
         } catch (IOException e) {
             err.println("saef client: " + e.getMessage());
             return 1;
@@ -100,18 +111,76 @@ final class EchoCommands {
         return 0;
     }
 
-    private static void copy(InputStream in, Socket s) {
-        try {
-            OutputStream w = s.getOutputStream();
-            byte[] buf = new byte[8192];
+    /**
+     * Copies stdin to the server (on a second thread) and the server's bytes to stdout, until the
+     * server ends the stream or, once stdin has ended, the server has been silent for {@code waitNanos}.
+     * The caller's close then sends close_notify.
+     */
+    private void relay(SSLSocket s, long waitNanos) throws IOException {
+        InputStream in = s.getInputStream();
+        StdinPump pump = new StdinPump(System.in, s.getOutputStream());
+        Thread t = new Thread(pump, "stdin-to-server");
+        t.setDaemon(true);
+        t.start();
+        s.setSoTimeout(POLL_MILLIS);
+        byte[] buf = new byte[8192];
+        long lastData = System.nanoTime();
+        while (true) {
             int n;
-            while ((n = in.read(buf)) >= 0) {
-                w.write(buf, 0, n);
-                w.flush();
+            try {
+                n = in.read(buf);
+            } catch (SocketTimeoutException e) {
+                if (pump.silentFor(lastData) >= waitNanos) {
+                    return;
+                }
+                continue;
             }
-            s.close();
-        } catch (IOException ignored) {
-            // the connection ended
+            if (n < 0) {
+                return;
+            }
+            out.write(buf, 0, n);
+            out.flush();
+            lastData = System.nanoTime();
+        }
+    }
+
+    /** Copies stdin to the server; never closes the socket (the reader decides when the session ends). */
+    private static final class StdinPump implements Runnable {
+        private final InputStream stdin;
+        private final OutputStream toServer;
+        /** {@code System.nanoTime()} when stdin ended (or writing failed); valid once {@code ended}. */
+        private volatile long endedAt;
+        private volatile boolean ended;
+
+        StdinPump(InputStream stdin, OutputStream toServer) {
+            this.stdin = stdin;
+            this.toServer = toServer;
+        }
+
+        @Override
+        public void run() {
+            try {
+                byte[] buf = new byte[8192];
+                int n;
+                while ((n = stdin.read(buf)) >= 0) {
+                    toServer.write(buf, 0, n);
+                    toServer.flush();
+                }
+            } catch (IOException ignored) {
+                // the connection ended; the reader sees that too
+            } finally {
+                endedAt = System.nanoTime();
+                ended = true;
+            }
+        }
+
+        /** @return nanoseconds since both stdin ended and {@code lastData} arrived; 0 while stdin is open */
+        long silentFor(long lastData) {
+            if (!ended) {
+                return 0;
+            }
+            long now = System.nanoTime();
+            return Math.min(now - endedAt, now - lastData);
         }
     }
 }

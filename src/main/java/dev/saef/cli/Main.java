@@ -57,7 +57,8 @@ public final class Main {
         out.println("usage: saef <command> [options]");
         out.println("  demo                               embedded CSE + AE doing PSK-SAEF on loopback");
         out.println("  server --port N [--accept N] [table options]   echo server (Entity B)");
-        out.println("  client --connect host:port [table options]     stdin -> server -> stdout (Entity A)");
+        out.println("  client --connect host:port [--wait S] [table options]   stdin -> server -> stdout (Entity A);");
+        out.println("                                     at end of stdin: prints replies until S s of silence (default 2)");
         out.println("  check [--associations FILE]        validate a configuration, list associations");
         out.println("  keys add|list --keystore F.p12 --keystore-password-env VAR [--kpsa-id ID --key-env KVAR|--generate N]");
         out.println("table options (else the saef.* system properties are used):");

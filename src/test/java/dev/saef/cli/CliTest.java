@@ -5,20 +5,66 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code saef} command: the demo (the README's main job), check and keys. */
+/**
+ * The {@code saef} command: the demo (the README's main job), client and server (real sockets and
+ * handshakes; the client also as its own JVM with piped stdin, as {@code echo hello | java -jar ...}),
+ * check and keys.
+ */
 @Timeout(120)
 class CliTest {
 
+    private static final String KEY_HEX = "00112233445566778899aabbccddeeff";
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) ");
+
     record Run(int status, String out, String err) {
+    }
+
+    /** A {@code saef server} running in this JVM on an ephemeral port. */
+    record EchoServer(Thread thread, int[] status, ByteArrayOutputStream err, int port) {
+        static EchoServer start(Path table, int accept) throws Exception {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int[] status = {-1};
+            Thread t = new Thread(() -> {
+                try {
+                    status[0] = Main.run(new String[] {"server", "--port", "0", "--accept", Integer.toString(accept),
+                        "--associations", table.toString()}, System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+                } catch (Exception e) {
+                    e.printStackTrace(new PrintStream(err, true, StandardCharsets.UTF_8));
+                }
+            }, "saef-server");
+            t.setDaemon(true);
+            t.start();
+            for (int i = 0; i < 3000; i++) {
+                Matcher m = LISTENING.matcher(err.toString(StandardCharsets.UTF_8));
+                if (m.find()) {
+                    return new EchoServer(t, status, err, Integer.parseInt(m.group(1)));
+                }
+                assertTrue(t.isAlive(), () -> "server ended: " + err.toString(StandardCharsets.UTF_8));
+                Thread.sleep(10);
+            }
+            throw new AssertionError("server did not start: " + err.toString(StandardCharsets.UTF_8));
+        }
+
+        String log() {
+            return err.toString(StandardCharsets.UTF_8);
+        }
     }
 
     static Run run(String... args) throws Exception {
@@ -27,6 +73,34 @@ class CliTest {
         int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Runs {@code saef} in its own JVM (so stdin, stdout and the exit status are the process's). */
+    static Run runJava(Path dir, String stdin, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, "stdout", ".txt");
+        Path err = Files.createTempFile(dir, "stderr", ".txt");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("saef " + args[0] + " did not exit within 60 s; stderr: " + Files.readString(err));
+        }
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** A 600 table with one association (inline key) for a client and a server on 127.0.0.1. */
+    static Path table(Path dir) throws Exception {
+        Path t = dir.resolve("assoc");
+        Files.writeString(t, "ae42@sp.example.com peer=/id-in address=127.0.0.1 key=hex:" + KEY_HEX + "\n");
+        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-------"));
+        return t;
     }
 
     @Test
@@ -70,5 +144,26 @@ class CliTest {
         Run r = run("frobnicate");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("unknown command 'frobnicate'"), r.err());
+    }
+
+    @Test
+    void clientPrintsTheEchoAfterStdinEndsAndExitsCleanly(@TempDir Path dir) throws Exception {
+        Path t = table(dir);
+        int rounds = 5;
+        EchoServer server = EchoServer.start(t, rounds);
+        for (int i = 0; i < rounds; i++) {
+            Run r = runJava(dir, "hello\n", Map.of(), "client", "--connect", "127.0.0.1:" + server.port(),
+                    "--associations", t.toString(), "--wait", "1");
+            assertEquals(0, r.status(), "round " + i + ": " + r.err());
+            assertEquals("hello\n", r.out(), "round " + i + ": " + r.err());
+            assertTrue(r.err().contains("KpsaID ae42@sp.example.com"), r.err());
+        }
+        server.thread().join(30_000);
+        assertFalse(server.thread().isAlive(), server.log());
+        assertEquals(0, server.status()[0], server.log());
+        // every connection ended by the client's close_notify, none by an error
+        assertEquals(rounds, server.log().lines().filter(l -> l.equals(
+                "saef server: connection closed by the client (close_notify)")).count(), server.log());
+        assertFalse(server.log().contains("connection ended"), server.log());
     }
 }
