@@ -1,8 +1,11 @@
 package dev.saef.cli;
 
+import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
 import dev.saef.jsse.SaefProvider;
 import dev.saef.keys.PskKeyManagerParameters;
+import java.security.GeneralSecurityException;
+import java.security.KeyManagementException;
 import java.util.Properties;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -15,7 +18,10 @@ final class Contexts {
     private Contexts() {
     }
 
-    /** @return the configuration named by the options, else by the saef.* system properties */
+    /**
+     * @return the configuration named by the options, else by the saef.* system properties
+     * @throws SaefConfigException when a property, the association table or the key store is bad
+     */
     static SaefConfiguration configuration(Options o) throws Exception {
         Properties props = new Properties();
         props.putAll(System.getProperties());
@@ -35,11 +41,32 @@ final class Contexts {
         return SaefConfiguration.from(props);
     }
 
-    static SSLContext context(SaefConfiguration config) throws Exception {
+    /**
+     * Initialises a SAEF {@code SSLContext} with the configuration, which runs the provider's own
+     * checks of it (suite profile: {@code saef.cipherSuites} with {@code saef.enableEcdhePsk}; policy).
+     *
+     * @return the context
+     * @throws SaefConfigException with the provider's reason when it refuses the configuration
+     */
+    static SSLContext context(SaefConfiguration config) throws GeneralSecurityException {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", PROVIDER);
         kmf.init(new PskKeyManagerParameters(config));
         SSLContext ctx = SSLContext.getInstance("TLS", PROVIDER);
-        ctx.init(kmf.getKeyManagers(), null, null);
+        try {
+            ctx.init(kmf.getKeyManagers(), null, null);
+        } catch (KeyManagementException e) {
+            throw refused(e);
+        }
         return ctx;
+    }
+
+    /** @return the provider's reason, without its "SAEF configuration error: " wrapper */
+    private static SaefConfigException refused(KeyManagementException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof SaefConfigException sce) {
+            return sce;
+        }
+        return new SaefConfigException(cause != null && cause.getMessage() != null ? cause.getMessage()
+                : e.getMessage(), e);
     }
 }

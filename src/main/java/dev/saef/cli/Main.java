@@ -1,5 +1,6 @@
 package dev.saef.cli;
 
+import dev.saef.config.SaefConfigException;
 import java.io.PrintStream;
 import java.util.Arrays;
 
@@ -13,6 +14,9 @@ import java.util.Arrays;
  *   <li>{@code check}: validates a configuration and lists its associations (never keys);</li>
  *   <li>{@code keys}: stores Kpsa keys in a PKCS12 key store under their exact-case KpsaID.</li>
  * </ul>
+ * Exit status: 0 on success; 1 when the configuration is refused (one line,
+ * {@code saef <command>: <reason>}: the provider's reason, never a key) or the client's connection
+ * fails; 2 for a command-line mistake.
  */
 public final class Main {
 
@@ -50,6 +54,9 @@ public final class Main {
         } catch (UsageException e) {
             err.println("saef " + args[0] + ": " + e.getMessage());
             return 2;
+        } catch (SaefConfigException e) {
+            err.println("saef " + args[0] + ": " + e.getMessage());
+            return 1;
         }
     }
 

@@ -103,6 +103,33 @@ class CliTest {
         return t;
     }
 
+    interface Body {
+        void run() throws Exception;
+    }
+
+    static void withProperty(String name, String value, Body body) throws Exception {
+        String before = System.getProperty(name);
+        System.setProperty(name, value);
+        try {
+            body.run();
+        } finally {
+            if (before == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, before);
+            }
+        }
+    }
+
+    /** A clean configuration error: one line "saef CMD: ..." on stderr, status 1, no trace, no key. */
+    static void assertConfigError(Run r, String command, String message) {
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.err().startsWith("saef " + command + ": " + message), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+        assertFalse(r.err().contains(KEY_HEX.substring(0, 8)), r.err());
+    }
+
     @Test
     void demoRunsPskSaefEndToEnd() throws Exception {
         Run r = run("demo");
@@ -165,5 +192,34 @@ class CliTest {
         assertEquals(rounds, server.log().lines().filter(l -> l.equals(
                 "saef server: connection closed by the client (close_notify)")).count(), server.log());
         assertFalse(server.log().contains("connection ended"), server.log());
+    }
+
+    @Test
+    void clientAndServerReportConfigurationErrorsWithoutAStackTrace(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("missing");
+        assertConfigError(run("client", "--connect", "127.0.0.1:9", "--associations", missing.toString()), "client",
+                "association table " + missing + " does not exist");
+        assertConfigError(run("server", "--port", "0", "--associations", dir.toString()), "server",
+                "association table " + dir + " is a directory");
+
+        Path t = table(dir);
+        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
+        assertConfigError(run("server", "--port", "0", "--associations", t.toString()), "server",
+                "association table " + t + " contains inline keys");
+        assertConfigError(run("client", "--connect", "127.0.0.1:9", "--associations", t.toString()), "client",
+                "association table " + t + " contains inline keys");
+
+        Path bad = dir.resolve("bad");
+        Files.writeString(bad, "bad peer=/id-in key=hex:" + KEY_HEX + "\n");
+        Files.setPosixFilePermissions(bad, PosixFilePermissions.fromString("rw-------"));
+        assertConfigError(run("client", "--connect", "127.0.0.1:9", "--associations", bad.toString()), "client",
+                bad + ":1: bad KpsaID");
+
+        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-------"));
+        withProperty("saef.cipherSuites", "TLS_PSK_WITH_NULL_SHA256", () -> {
+            String why = "saef.cipherSuites: cipher suite TLS_PSK_WITH_NULL_SHA256 is insecure and not allowed by SAEF";
+            assertConfigError(run("client", "--connect", "127.0.0.1:9", "--associations", t.toString()), "client", why);
+            assertConfigError(run("server", "--port", "0", "--associations", t.toString()), "server", why);
+        });
     }
 }
