@@ -5,27 +5,32 @@ import dev.saef.config.SaefConfiguration;
 import java.io.PrintStream;
 
 /**
- * {@code saef check}: loads a configuration exactly as the provider would and lists its
+ * {@code saef check}: loads a configuration exactly as the provider would, lets the provider build an
+ * {@code SSLContext} from it (so every {@code saef.*} setting the provider refuses, such as an
+ * insecure {@code saef.cipherSuites}, is refused here with the provider's message) and lists its
  * associations (KpsaID, bound peer identity, address, where the key comes from). Keys are never
- * shown. Exit status 0 when the configuration is valid, 1 with the error otherwise.
+ * shown. Exit status 0 when the configuration is valid; otherwise {@link Main} prints
+ * {@code saef check: <reason>} and exits 1.
  */
 final class CheckCommand {
     private final PrintStream out;
-    private final PrintStream err;
 
-    CheckCommand(PrintStream out, PrintStream err) {
+    CheckCommand(PrintStream out) {
         this.out = out;
-        this.err = err;
     }
 
     int run(Options o) throws Exception {
-        SaefConfiguration config;
+        SaefConfiguration config = Contexts.configuration(o);
         try {
-            config = Contexts.configuration(o);
-        } catch (dev.saef.config.SaefConfigException e) {
-            err.println("saef check: " + e.getMessage());
-            return 1;
+            Contexts.context(config);
+            list(config);
+        } finally {
+            config.destroy();
         }
+        return 0;
+    }
+
+    private void list(SaefConfiguration config) {
         out.println("configuration: " + config.describe());
         out.printf("%-40s %-24s %-28s %s%n", "KpsaID", "peer", "address", "key");
         for (Association a : config.associations().associations()) {
@@ -33,6 +38,5 @@ final class CheckCommand {
                     a.address().map(Object::toString).orElse("-"), a.hasInlineKey() ? "inline" : "key store");
         }
         out.println(config.associations().associations().size() + " association(s), configuration OK");
-        return 0;
     }
 }

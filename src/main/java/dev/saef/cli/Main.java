@@ -45,7 +45,7 @@ public final class Main {
                 case "keys":
                     return new KeysCommand(out).run(rest);
                 case "check":
-                    return new CheckCommand(out, err).run(Options.parse(rest));
+                    return new CheckCommand(out).run(Options.parse(rest));
                 default:
                     err.println("saef: unknown command '" + args[0] + "'");
                     usage(err);

@@ -2,8 +2,10 @@ package dev.saef.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.saef.jsse.SaefProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -12,12 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyManagementException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -221,5 +225,31 @@ class CliTest {
             assertConfigError(run("client", "--connect", "127.0.0.1:9", "--associations", t.toString()), "client", why);
             assertConfigError(run("server", "--port", "0", "--associations", t.toString()), "server", why);
         });
+    }
+
+    @Test
+    void checkRefusesWhatTheProviderRefusesWithTheSameMessage(@TempDir Path dir) throws Exception {
+        Path t = table(dir);
+        for (String[] setting : new String[][] {
+            {"saef.cipherSuites", "TLS_PSK_WITH_NULL_SHA256"},
+            {"saef.cipherSuites", "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256"},
+            {"saef.cipherSuites", " , "},
+        }) {
+            withProperty(setting[0], setting[1], () -> {
+                KeyManagementException refused = assertThrows(KeyManagementException.class,
+                        () -> SSLContext.getInstance("TLS", new SaefProvider()).init(null, null, null));
+                Run r = run("check", "--associations", t.toString());
+                assertEquals(1, r.status(), r.out());
+                assertEquals("saef check: " + refused.getCause().getMessage(), r.err().strip());
+                assertFalse(r.out().contains("configuration OK"), r.out());
+            });
+        }
+        // what the provider accepts, check accepts
+        withProperty("saef.enableEcdhePsk", "true", () -> withProperty("saef.cipherSuites",
+                "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256", () -> {
+                    Run r = run("check", "--associations", t.toString());
+                    assertEquals(0, r.status(), r.err());
+                    assertTrue(r.out().contains("1 association(s), configuration OK"), r.out());
+                }));
     }
 }
