@@ -1,5 +1,6 @@
 package dev.saef.cli;
 
+import dev.saef.config.SaefConfigException;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
 import dev.saef.keys.KeyStoreKeyProvider;
@@ -12,10 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HexFormat;
 
 /**
@@ -25,7 +26,9 @@ import java.util.HexFormat;
  *   <li>{@code keys add --keystore F --keystore-password-env VAR --kpsa-id ID (--key-env KVAR |
  *       --generate N)}: the key comes from an environment variable (hex), or N random octets are
  *       generated (give the same store, or the key by another secure channel, to the peer);</li>
- *   <li>{@code keys list --keystore F --keystore-password-env VAR}: the aliases (never keys).</li>
+ *   <li>{@code keys list --keystore F --keystore-password-env VAR}: the exact-case KpsaID of each
+ *       entry, read from its KpsaID attribute as the provider does ({@link KeyStoreKeyProvider});
+ *       an entry without one shows its alias. Never keys.</li>
  * </ul>
  * Keys are never printed and never taken from the command line (which other users can see).
  */
@@ -58,15 +61,21 @@ final class KeysCommand {
         }
         switch (args[0]) {
             case "list":
-                for (String alias : Collections.list(ks.aliases())) {
-                    out.println(alias);
-                }
-                return 0;
+                return list(ks, file, password);
             case "add":
                 return add(o, ks, file, password);
             default:
                 throw new UsageException("unknown keys subcommand '" + args[0] + "' (add, list)");
         }
+    }
+
+    private int list(KeyStore ks, Path file, char[] password) throws SaefConfigException {
+        try (KeyStoreKeyProvider keys = new KeyStoreKeyProvider(ks, password)) {
+            keys.kpsaIds().forEach(out::println);
+        } catch (GeneralSecurityException e) {
+            throw new SaefConfigException("key store " + file + ": " + e.getMessage(), e);
+        }
+        return 0;
     }
 
     private int add(Options o, KeyStore ks, Path file, char[] password) throws Exception {

@@ -429,6 +429,19 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
         return resolve(kpsaId) != null;
     }
 
+    /**
+     * @return the KpsaID of every secret-key entry, sorted, from the index (no decryption): the exact
+     *     value of its KpsaID attribute, or for an entry without one its alias (which the store may have
+     *     lower-cased); an ID carried by several entries appears once per entry. Never key material.
+     */
+    public List<String> kpsaIds() {
+        List<String> ids = new ArrayList<>();
+        byAttribute.forEach((id, aliases) -> aliases.forEach(alias -> ids.add(id)));
+        byAlias.values().forEach(ids::addAll);
+        Collections.sort(ids);
+        return List.copyOf(ids);
+    }
+
     private void checkOpen() {
         if (destroyed) {
             throw new IllegalStateException("this key store key provider has been closed");

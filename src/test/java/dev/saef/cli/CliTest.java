@@ -252,4 +252,20 @@ class CliTest {
                     assertTrue(r.out().contains("1 association(s), configuration OK"), r.out());
                 }));
     }
+
+    @Test
+    void keysListPrintsTheExactCaseKpsaIds(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("kpsa.p12");
+        Map<String, String> env = Map.of("STOREPW", "store-secret", "KEYHEX", KEY_HEX);
+        Run r = runJava(dir, "", env, "keys", "add", "--keystore", store.toString(), "--keystore-password-env",
+                "STOREPW", "--kpsa-id", "AE123-LOCK@in.provider.com", "--key-env", "KEYHEX");
+        assertEquals(0, r.status(), r.err());
+        r = runJava(dir, "", env, "keys", "add", "--keystore", store.toString(), "--keystore-password-env",
+                "STOREPW", "--kpsa-id", "node7@mef.example.com", "--generate", "16");
+        assertEquals(0, r.status(), r.err());
+        r = runJava(dir, "", env, "keys", "list", "--keystore", store.toString(), "--keystore-password-env", "STOREPW");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(List.of("AE123-LOCK@in.provider.com", "node7@mef.example.com"), r.out().lines().toList());
+        assertFalse(r.out().toLowerCase(java.util.Locale.ROOT).contains(KEY_HEX.substring(0, 8)), r.out());
+    }
 }
