@@ -55,6 +55,12 @@ final class KeysCommand {
         if (Files.exists(file)) {
             try (InputStream in = Files.newInputStream(file)) {
                 ks.load(in, password);
+            } catch (java.io.IOException e) {
+                if (e.getCause() instanceof java.security.UnrecoverableKeyException) {
+                    throw new SaefConfigException("key store " + file + ": wrong password in " + pwVar
+                            + " (or the file is damaged)");
+                }
+                throw e;
             }
         } else {
             ks.load(null, null);

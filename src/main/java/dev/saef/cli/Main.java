@@ -57,7 +57,21 @@ public final class Main {
         } catch (SaefConfigException e) {
             err.println("saef " + args[0] + ": " + e.getMessage());
             return 1;
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            // e.g. a port in use, a key store with another password: the reason, not a stack trace
+            err.println("saef " + args[0] + ": " + describe(e));
+            return 1;
         }
+    }
+
+    /** @return the exception's message, with its cause's when that says more (never key material: JDK texts) */
+    private static String describe(Exception e) {
+        String m = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        Throwable c = e.getCause();
+        if (c != null && c.getMessage() != null && !m.contains(c.getMessage())) {
+            m += " (" + c.getMessage() + ")";
+        }
+        return m;
     }
 
     static void usage(PrintStream out) {

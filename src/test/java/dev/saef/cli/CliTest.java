@@ -267,5 +267,24 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         assertEquals(List.of("AE123-LOCK@in.provider.com", "node7@mef.example.com"), r.out().lines().toList());
         assertFalse(r.out().toLowerCase(java.util.Locale.ROOT).contains(KEY_HEX.substring(0, 8)), r.out());
+        // a wrong store password: one line with the reason, no stack trace
+        r = runJava(dir, "", Map.of("STOREPW", "not-the-password"), "keys", "list", "--keystore", store.toString(),
+                "--keystore-password-env", "STOREPW");
+        assertEquals(1, r.status(), r.err());
+        assertEquals(List.of("saef keys: key store " + store + ": wrong password in STOREPW (or the file is damaged)"),
+                r.err().lines().toList());
+    }
+
+    @Test
+    void serverPortInUseIsOneLine(@TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Path t = dir.resolve("t");
+            java.nio.file.Files.writeString(t, "ae42@sp.example.com peer=CAE1 key=hex:" + KEY_HEX + "\n");
+            java.nio.file.Files.setPosixFilePermissions(t, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Run r = run("server", "--port", String.valueOf(busy.getLocalPort()), "--associations", t.toString());
+            assertEquals(1, r.status(), r.err());
+            assertTrue(r.err().startsWith("saef server: Address already in use"), r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+        }
     }
 }
