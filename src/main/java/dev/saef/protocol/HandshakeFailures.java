@@ -98,6 +98,11 @@ final class HandshakeFailures {
         if (!handshaking) {
             return "TLS connection failed: sent alert " + name + because;
         }
+        if (!state.alertQueued) {
+            return "PSK-SAEF handshake failed: " + (client ? "" : "the client's first bytes are not a valid"
+                    + " ClientHello (") + name + because + (client ? "; no alert sent" : "); no alert sent: a server"
+                    + " answers nothing before a valid ClientHello");
+        }
         if (detail != null && detail.contains("Extended Master Secret")) {
             return "the " + (client ? "server" : "client") + " does not use the extended master secret (RFC 7627),"
                     + " which SAEF requires (alert " + name + "): upgrade the peer, or set"

@@ -20,6 +20,11 @@ final class HandshakeState {
     String failureDetail;
     /** Set once the handshake completed and the session is bound. */
     SessionInfo session;
+    /**
+     * Whether the alert for a local failure reached the output. Bouncy Castle sends nothing before a
+     * valid ClientHello (a server answers garbage with silence), so messages must not claim an alert.
+     */
+    boolean alertQueued = true;
     /** Whether the peer's close_notify arrived. */
     boolean closeNotifyReceived;
     /** Key bytes owned by this connection (client), zeroed when the handshake ends. */

@@ -274,11 +274,18 @@ public final class TlsConnection {
         if (failure != null) {
             throw failure;
         }
+        int pending = protocol.getAvailableOutputBytes();
         try {
             protocol.offerInput(buf, off, len);
         } catch (IOException e) {
-            throw fail(e);
+            throw failOnInput(pending, e);
         }
+    }
+
+    /** A failure while reading the peer's bytes: notes whether BC queued an alert for it (see {@link HandshakeState#alertQueued}). */
+    private SSLException failOnInput(int outputBefore, IOException e) {
+        state.alertQueued = protocol.getAvailableOutputBytes() > outputBefore;
+        return fail(e);
     }
 
     /** @return the number of bytes waiting to be sent to the peer */
@@ -333,10 +340,11 @@ public final class TlsConnection {
         if (failure != null) {
             throw failure;
         }
+        int pending = protocol.getAvailableOutputBytes();
         try {
             return protocol.previewInputRecord(header);
         } catch (IOException e) {
-            throw fail(e);
+            throw failOnInput(pending, e);
         }
     }
 

@@ -256,12 +256,20 @@ class HandshakeTamperingProperties {
                     failure = e;
                 }
                 // after a failure the engine may still want to send its alert; let it, then stop
-                drainAlert(wire);
+                int alertBytes = drainAlert(wire);
+                String m = String.valueOf(e.getMessage());
+                if (m.contains("no alert sent")) {
+                    assertEquals(0, alertBytes, "claims no alert but sent one: " + m);
+                } else if (m.contains("sent alert")) {
+                    assertTrue(alertBytes > 0, "claims an alert it never sent: " + m);
+                }
                 return false;
             }
         }
 
-        private void drainAlert(Wire wire) {
+        /** @return how many bytes the failed engine still sent (its alert, if any) */
+        private int drainAlert(Wire wire) {
+            int sent = 0;
             try {
                 for (int i = 0; i < 3 && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP; i++) {
                     ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
@@ -269,6 +277,7 @@ class HandshakeTamperingProperties {
                     out.flip();
                     byte[] bytes = new byte[out.remaining()];
                     out.get(bytes);
+                    sent += bytes.length;
                     wire.send(this, bytes);
                 }
                 wire.flush();
@@ -276,6 +285,7 @@ class HandshakeTamperingProperties {
                 // the alert is best effort
             }
             inbound = new byte[0];
+            return sent;
         }
     }
 
