@@ -85,8 +85,16 @@ final class KeysCommand {
     }
 
     private int add(Options o, KeyStore ks, Path file, char[] password) throws Exception {
-        KpsaId id = KpsaId.parse(o.require("kpsa-id"), IdentityMode.valueOf(
-                o.get("identity-mode").orElse("strict").toUpperCase(java.util.Locale.ROOT)));
+        String mode = o.get("identity-mode").orElse("strict");
+        KpsaId id;
+        try {
+            id = KpsaId.parse(o.require("kpsa-id"), IdentityMode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            // a bad --kpsa-id (the parser says why) or --identity-mode (strict or lenient)
+            throw new UsageException(e.getMessage().startsWith("No enum constant")
+                    ? "--identity-mode: '" + mode + "' is not allowed; use strict or lenient"
+                    : "--kpsa-id: " + e.getMessage());
+        }
         byte[] key;
         if (o.get("key-env").isPresent()) {
             String v = System.getenv(o.get("key-env").get());

@@ -179,7 +179,9 @@ public final class SaefConfiguration {
         int credentialIdType = credentialIdType(props);
         boolean ecdhe = bool(props, ENABLE_ECDHE_PSK, false);
         boolean ems = bool(props, REQUIRE_EXTENDED_MASTER_SECRET, true);
-        bool(props, DEBUG, false); // validated here so that "yes" is not silently "off"
+        if (!props.getProperty(DEBUG, "true").isBlank()) { // a bare -Dsaef.debug means on, as DebugLog reads it
+            bool(props, DEBUG, false); // validated here so that "yes" is not silently "off"
+        }
         boolean jdkFallback = fallback(props);
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
@@ -426,6 +428,10 @@ public final class SaefConfiguration {
         java.nio.CharBuffer chars = null;
         try {
             chars = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
+            if (chars.limit() > 0 && chars.get(0) == '\uFEFF') {
+                chars.position(1); // a byte order mark, as some editors write; the table reader skips it too
+                chars = chars.slice();
+            }
             int n = 0;
             while (n < chars.limit() && chars.get(n) != '\n' && chars.get(n) != '\r') {
                 n++; // the first line: the password ends at the first line break

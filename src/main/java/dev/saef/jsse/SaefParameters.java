@@ -141,7 +141,7 @@ final class SaefParameters {
 
     /**
      * The settings that carry over to the JDK's certificate TLS: SNI, endpoint identification, ALPN
-     * and, for a server, the SNI matchers, suite-order preference and client authentication - a
+     * and, for a server, the SNI matchers, a suite-order preference and client authentication - a
      * server that needs client certificates must not stop asking for them on a hand-off. The suites
      * and protocols stay the JDK's: ours are PSK-only and TLS 1.2-only.
      */
@@ -155,7 +155,9 @@ final class SaefParameters {
             if (sniMatchers != null) {
                 jdk.setSNIMatchers(sniMatchers);
             }
-            jdk.setUseCipherSuitesOrder(useCipherSuitesOrder);
+            if (useCipherSuitesOrder) {
+                jdk.setUseCipherSuitesOrder(true); // else keep the JDK server's own default (true)
+            }
             if (needClientAuth) {
                 jdk.setNeedClientAuth(true);
             } else if (wantClientAuth) {

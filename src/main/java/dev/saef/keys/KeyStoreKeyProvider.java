@@ -430,7 +430,8 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
     }
 
     /**
-     * @return the KpsaID of every secret-key entry, sorted, from the index (no decryption): the exact
+     * @return the KpsaID of every secret-key entry, sorted, from the index the constructor built (no
+     *     further decryption; on Java 17 building it decrypted each entry, see the class comment): the exact
      *     value of its KpsaID attribute, or for an entry without one its alias (which the store may have
      *     lower-cased); an ID carried by several entries appears once per entry. Never key material.
      */

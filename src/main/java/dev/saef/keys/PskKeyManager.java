@@ -52,8 +52,10 @@ public interface PskKeyManager extends KeyManager {
     Optional<Association> chooseServerAssociation(byte[] pskIdentity);
 
     /**
-     * @return the Kpsa of this association, or null when no key is available
-     * @throws GeneralSecurityException when the key source fails
+     * @return the Kpsa of this association as a new key object the caller owns (and destroys), or
+     *     null when no key is available (a server then answers {@code unknown_psk_identity})
+     * @throws GeneralSecurityException when the key source fails (a server then answers
+     *     {@code internal_error}); its message names identities, never keys
      */
     SecretKey getKey(Association association) throws GeneralSecurityException;
 

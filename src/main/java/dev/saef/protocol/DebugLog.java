@@ -16,11 +16,12 @@ public final class DebugLog {
     }
 
     private static boolean enabled() {
-        if ("true".equalsIgnoreCase(System.getProperty("saef.debug", "").trim())) { // as SaefConfiguration reads it
+        String d = System.getProperty("saef.debug");
+        if (d != null && (d.isBlank() || "true".equalsIgnoreCase(d.trim()))) { // as SaefConfiguration reads it
             return true;
         }
-        String d = System.getProperty("javax.net.debug", "").toLowerCase(Locale.ROOT);
-        return d.contains("ssl") || d.contains("all");
+        String j = System.getProperty("javax.net.debug", "").toLowerCase(Locale.ROOT);
+        return j.contains("ssl") || j.contains("all");
     }
 
     /** @return whether tracing is on */

@@ -116,6 +116,12 @@ final class HandshakeFailures {
                 }
                 return "the client offered KpsaID " + state.unknownIdentity + ", which is not provisioned in "
                         + keySource + "; sent alert " + name;
+            case AlertDescription.internal_error:
+                if (!client && state.keyFailure != null) {
+                    return "the client offered KpsaID " + state.unknownIdentity + " but the key manager (" + keySource
+                            + ") failed: " + state.keyFailure + "; sent alert " + name;
+                }
+                return "PSK-SAEF handshake failed: sent alert " + name + because;
             case AlertDescription.bad_record_mac:
             case AlertDescription.decrypt_error:
                 if (client) {

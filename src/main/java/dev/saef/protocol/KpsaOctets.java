@@ -1,5 +1,6 @@
 package dev.saef.protocol;
 
+import java.security.GeneralSecurityException;
 import javax.crypto.SecretKey;
 import javax.security.auth.DestroyFailedException;
 import javax.security.auth.Destroyable;
@@ -7,22 +8,33 @@ import javax.security.auth.Destroyable;
 /**
  * Takes the octets of a Kpsa handed out by a {@link dev.saef.keys.PskKeyManager} for one handshake
  * and destroys the key object at once, so that the only copy left is the array BC zeroes after
- * deriving the master secret (TS-0003 clause 8.2.2.1: Kpsa is the TLS {@code psk}).
+ * deriving the master secret (TS-0003 clause 8.2.2.1: Kpsa is the TLS {@code psk}). The key object
+ * belongs to SAEF once returned ({@link dev.saef.keys.PskKeyManager}): a key manager that hands out a
+ * cached object finds it destroyed, and gets an error that says so instead of a silent failure.
  */
 final class KpsaOctets {
+    static final String REUSED = "the key manager returned a key object that is already destroyed:"
+            + " PskKeyManager.getKey must return a new key object on each call, which SAEF destroys after use";
+
     private KpsaOctets() {
     }
 
     /**
      * @return {@code key.getEncoded()} (a fresh array the caller zeroes), or null when {@code key} is
      *     null or has no encoding; {@code key} is destroyed when it can be
+     * @throws GeneralSecurityException ({@link #REUSED}) when {@code key} was already destroyed
      */
-    static byte[] take(SecretKey key) {
+    static byte[] take(SecretKey key) throws GeneralSecurityException {
         if (key == null) {
             return null;
         }
         try {
+            if (key.isDestroyed()) {
+                throw new GeneralSecurityException(REUSED);
+            }
             return key.getEncoded();
+        } catch (IllegalStateException e) {
+            throw new GeneralSecurityException(REUSED, e); // destroyed meanwhile by another handshake
         } finally {
             destroy(key);
         }

@@ -56,33 +56,43 @@ final class SaefTlsServer extends PSKTlsServer {
 
         @Override
         public byte[] getPSK(byte[] identity) {
+            state.unknownIdentity = HandshakeState.printable(identity);
             Optional<Association> found;
             try {
                 found = policy.keyManager().chooseServerAssociation(identity);
             } catch (RuntimeException e) {
-                state.keyFailure = "the key manager failed to look up the identity: " + e.getClass().getName();
-                state.unknownIdentity = HandshakeState.printable(identity);
-                return null;
+                throw keyManagerFailed("looking up the identity failed with " + e.getClass().getName(), e);
             }
             if (found.isEmpty()) {
-                state.unknownIdentity = HandshakeState.printable(identity);
                 return null; // BC answers unknown_psk_identity
             }
             Association a = found.get();
+            byte[] key;
             try {
-                byte[] key = KpsaOctets.take(policy.keyManager().getKey(a));
-                if (key == null || key.length == 0) {
-                    state.keyFailure = "no key available for KpsaID " + a.kpsaId() + " (" + a.source() + ")";
-                    state.unknownIdentity = HandshakeState.printable(identity);
-                    return null;
-                }
-                state.association = a;
-                return key; // a fresh copy; BC zeroes it after use
-            } catch (GeneralSecurityException | RuntimeException e) {
-                state.keyFailure = "key lookup for KpsaID " + a.kpsaId() + " failed: " + e.getClass().getSimpleName();
-                state.unknownIdentity = HandshakeState.printable(identity);
-                return null;
+                key = KpsaOctets.take(policy.keyManager().getKey(a));
+            } catch (GeneralSecurityException e) {
+                // checked exceptions name identities, never keys (PskKeyProvider/PskKeyManager contract)
+                throw keyManagerFailed("reading the Kpsa for KpsaID " + a.kpsaId() + " (" + a.source() + ") failed: "
+                        + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw keyManagerFailed("reading the Kpsa for KpsaID " + a.kpsaId() + " (" + a.source()
+                        + ") failed with " + e.getClass().getName(), e);
             }
+            if (key == null || key.length == 0) {
+                state.keyFailure = "no key is available for it (" + a.source() + ")";
+                return null; // not provisioned after all: unknown_psk_identity
+            }
+            state.association = a;
+            return key; // a fresh copy; BC zeroes it after use
+        }
+
+        /**
+         * A key source that fails is the server's fault, not the client's: BC turns this unchecked
+         * exception into an internal_error alert, and the server's message names the cause.
+         */
+        private IllegalStateException keyManagerFailed(String what, Exception cause) {
+            state.keyFailure = what;
+            return new IllegalStateException("PSK key manager failure", cause);
         }
     }
 

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Vector;
-import javax.crypto.SecretKey;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIMatcher;
 import javax.net.ssl.SNIServerName;
@@ -123,9 +122,9 @@ public final class TlsConnection {
                         + a.address().map(Object::toString).orElse("no address") + ", not for " + where);
             }
         }
-        SecretKey key;
+        byte[] encoded;
         try {
-            key = policy.keyManager().getKey(a);
+            encoded = KpsaOctets.take(policy.keyManager().getKey(a));
         } catch (GeneralSecurityException e) {
             SSLHandshakeException x = new SSLHandshakeException("cannot read the Kpsa for KpsaID " + a.kpsaId()
                     + " (" + a.source() + "): " + e.getMessage());
@@ -134,7 +133,6 @@ public final class TlsConnection {
         } catch (RuntimeException e) {
             throw keyManagerFailure("could not read the Kpsa for KpsaID " + a.kpsaId() + " (" + a.source() + ")", e);
         }
-        byte[] encoded = KpsaOctets.take(key);
         if (encoded == null || encoded.length == 0) {
             throw new SSLHandshakeException("no Kpsa available for KpsaID " + a.kpsaId() + " (" + a.source()
                     + "): put key=hex:... on its line or the key in saef.keyStore");
@@ -149,8 +147,10 @@ public final class TlsConnection {
      * that engines and sockets close cleanly instead of leaking a RuntimeException to the application.
      */
     private SSLHandshakeException keyManagerFailure(String what, RuntimeException e) {
+        // the class only: an unchecked exception's text is not under the key manager contract and might
+        // quote what it was parsing; the cause (with its text) stays attached for the stack trace
         SSLHandshakeException x = new SSLHandshakeException(what + ": the key manager (" + policy.keyManager().describe()
-                + ") failed with " + e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+                + ") failed with " + e.getClass().getName() + " (see the cause)");
         x.initCause(e);
         return x;
     }

@@ -184,7 +184,7 @@ class CliTest {
         EchoServer server = EchoServer.start(t, rounds);
         for (int i = 0; i < rounds; i++) {
             Run r = runJava(dir, "hello\n", Map.of(), "client", "--connect", "127.0.0.1:" + server.port(),
-                    "--associations", t.toString(), "--wait", "1");
+                    "--associations", t.toString(), "--wait", "2");
             assertEquals(0, r.status(), "round " + i + ": " + r.err());
             assertEquals("hello\n", r.out(), "round " + i + ": " + r.err());
             assertTrue(r.err().contains("KpsaID ae42@sp.example.com"), r.err());
@@ -267,6 +267,15 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         assertEquals(List.of("AE123-LOCK@in.provider.com", "node7@mef.example.com"), r.out().lines().toList());
         assertFalse(r.out().toLowerCase(java.util.Locale.ROOT).contains(KEY_HEX.substring(0, 8)), r.out());
+        // command-line mistakes: exit 2 with the reason
+        r = runJava(dir, "", env, "keys", "add", "--keystore", store.toString(), "--keystore-password-env", "STOREPW",
+                "--kpsa-id", "no-at-sign", "--generate", "16");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().startsWith("saef keys: --kpsa-id: "), r.err());
+        r = runJava(dir, "", env, "keys", "add", "--keystore", store.toString(), "--keystore-password-env", "STOREPW",
+                "--kpsa-id", "a@b.example", "--identity-mode", "loose", "--generate", "16");
+        assertEquals(2, r.status(), r.err());
+        assertEquals("saef keys: --identity-mode: 'loose' is not allowed; use strict or lenient", r.err().strip());
         // a wrong store password: one line with the reason, no stack trace
         r = runJava(dir, "", Map.of("STOREPW", "not-the-password"), "keys", "list", "--keystore", store.toString(),
                 "--keystore-password-env", "STOREPW");

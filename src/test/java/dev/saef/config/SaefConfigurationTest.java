@@ -123,7 +123,7 @@ class SaefConfigurationTest {
     }
 
     @Test
-    void badValuesNameThePropertyAndTheAllowedValues() {
+    void badValuesNameThePropertyAndTheAllowedValues() throws Exception {
         assertEquals("saef.identityMode: 'loose' is not allowed; use strict (TS-0003 clause 10.5 KpsaIDs, default) or"
                 + " lenient (any printable US-ASCII, e.g. GBA B-TIDs)", error(props("saef.identityMode", "loose")));
         assertEquals("saef.credentialIdType: 'abc' is not allowed; use a non-negative integer: 12 (TS-0003 clause"
@@ -151,6 +151,7 @@ class SaefConfigurationTest {
                 + " case-sensitive)", error(props("SAEF.Associations", "/x")));
         assertEquals("saef.debug: 'yes' is not allowed; use true or false (default false)",
                 error(props("saef.debug", "yes")));
+        SaefConfiguration.from(props("saef.debug", "")).destroy(); // a bare -Dsaef.debug means on
         assertEquals("unknown property saef.DEBUG: did you mean saef.debug? (property names are case-sensitive)",
                 error(props("saef.DEBUG", "true")));
     }
@@ -221,6 +222,11 @@ class SaefConfigurationTest {
                 ks.toString(), "saef.keyStorePasswordFile", pw.toString()));
         assertArrayEquals(STORE_KEY, c.keys().getKey(id("b@x.com")).getEncoded());
         c.destroy();
+
+        // as some editors save it: a byte order mark and CRLF
+        Files.writeString(pw, "\uFEFF" + STORE_PASSWORD + "\r\n", StandardCharsets.UTF_8);
+        SaefConfiguration.from(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+                "saef.keyStorePasswordFile", pw.toString())).destroy();
 
         Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-r--r--"));
         String readable = error(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),

@@ -1,7 +1,7 @@
 package dev.saef.jsse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +41,8 @@ class CustomKeyManagerTest {
         final Association association;
         final List<PskSecretKey> handedOut = new CopyOnWriteArrayList<>();
         RuntimeException failWith;
+        RuntimeException failLookupWith;
+        PskSecretKey cached;
 
         OneAssociation(String peer, String address) {
             association = Association.of(KPSA, peer, address == null ? null : HostPort.parse(address), "app-store");
@@ -53,6 +55,9 @@ class CustomKeyManagerTest {
 
         @Override
         public Optional<Association> chooseServerAssociation(byte[] pskIdentity) {
+            if (failLookupWith != null) {
+                throw failLookupWith;
+            }
             return KPSA.toString().equals(new String(pskIdentity, StandardCharsets.UTF_8))
                     ? Optional.of(association) : Optional.empty();
         }
@@ -61,6 +66,9 @@ class CustomKeyManagerTest {
         public SecretKey getKey(Association a) throws GeneralSecurityException {
             if (failWith != null) {
                 throw failWith;
+            }
+            if (cached != null) {
+                return cached; // against the contract: a cached key object
             }
             PskSecretKey k = new PskSecretKey(KEY);
             handedOut.add(k);
@@ -110,20 +118,91 @@ class CustomKeyManagerTest {
                 () -> p.client.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(p.client.getSession()
                         .getPacketBufferSize())));
         assertEquals("could not read the Kpsa for KpsaID Meter-7@sp.example.com (app-store): the key manager"
-                + " (the application's key store) failed with java.lang.IllegalStateException: key store closed",
+                + " (the application's key store) failed with java.lang.IllegalStateException (see the cause)",
                 e.getMessage());
+        assertEquals("key store closed", e.getCause().getMessage());
         assertTrue(p.client.isOutboundDone() && p.client.isInboundDone(), "the failed engine stays open");
         assertEquals(HandshakeStatus.NOT_HANDSHAKING, p.client.getHandshakeStatus());
     }
 
+    /** A failing key source is the server's fault: internal_error, and the server's message names it. */
     @Test
-    void serverKeyManagerThatThrowsRefusesTheIdentity() throws Exception {
-        OneAssociation server = new OneAssociation("CMeter7", null);
-        server.failWith = new IllegalStateException("key store closed");
-        EnginePair p = pair(new OneAssociation("/id-in", "cse.example.net:443"), server);
-        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, p::handshake);
-        assertTrue(e.getMessage().contains("unknown_psk_identity"), e.getMessage());
-        assertTrue(p.server.isInboundDone());
-        assertFalse(server.handedOut.stream().anyMatch(k -> !k.isDestroyed()));
+    void serverKeyManagerThatThrowsFailsWithInternalError() throws Exception {
+        for (boolean inLookup : new boolean[] {false, true}) {
+            OneAssociation server = new OneAssociation("CMeter7", null);
+            if (inLookup) {
+                server.failLookupWith = new IllegalStateException("index closed");
+            } else {
+                server.failWith = new IllegalStateException("key store closed");
+            }
+            EnginePair p = pair(new OneAssociation("/id-in", "cse.example.net:443"), server);
+            Outcome o = handshake(p);
+            assertEquals("the client offered KpsaID 'Meter-7@sp.example.com' but the key manager (the application's"
+                    + " key store) failed: " + (inLookup ? "looking up the identity failed with"
+                            : "reading the Kpsa for KpsaID Meter-7@sp.example.com (app-store) failed with")
+                    + " java.lang.IllegalStateException; sent alert internal_error", o.server.getMessage());
+            assertTrue(o.client.getMessage().contains("internal_error"), o.client.getMessage());
+            assertTrue(p.server.isInboundDone());
+        }
+    }
+
+    /** A key manager that hands out one cached key object: the second handshake says what is wrong. */
+    @Test
+    void aCachedKeyObjectIsReportedNotSilentlyBroken() throws Exception {
+        OneAssociation client = new OneAssociation("/id-in", "cse.example.net:443");
+        client.cached = new PskSecretKey(KEY);
+        pair(client, new OneAssociation("CMeter7", null)).handshake();
+        assertTrue(client.cached.isDestroyed());
+        EnginePair second = pair(client, new OneAssociation("CMeter7", null));
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, second::handshake);
+        assertEquals("cannot read the Kpsa for KpsaID Meter-7@sp.example.com (app-store): the key manager returned a"
+                + " key object that is already destroyed: PskKeyManager.getKey must return a new key object on each"
+                + " call, which SAEF destroys after use", e.getMessage());
+    }
+
+    private record Outcome(SSLHandshakeException client, SSLHandshakeException server) {
+    }
+
+    /** Runs the handshake until both sides have failed; returns each side's exception. */
+    private static Outcome handshake(EnginePair p) throws Exception {
+        SSLHandshakeException client = null;
+        SSLHandshakeException server = null;
+        ByteBuffer c2s = ByteBuffer.allocate(p.client.getSession().getPacketBufferSize());
+        ByteBuffer s2c = ByteBuffer.allocate(p.server.getSession().getPacketBufferSize());
+        ByteBuffer sink = ByteBuffer.allocate(p.client.getSession().getApplicationBufferSize());
+        p.client.beginHandshake();
+        p.server.beginHandshake();
+        for (int i = 0; i < 50 && (client == null || server == null); i++) {
+            try {
+                while (p.client.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
+                    p.client.wrap(ByteBuffer.allocate(0), c2s);
+                }
+                s2c.flip();
+                while (s2c.hasRemaining() && p.client.unwrap(s2c, sink).bytesConsumed() > 0) {
+                    sink.clear();
+                }
+                s2c.compact();
+            } catch (SSLHandshakeException e) {
+                client = client == null ? e : client;
+            }
+            try {
+                c2s.flip();
+                while (c2s.hasRemaining() && p.server.unwrap(c2s, sink).bytesConsumed() > 0) {
+                    sink.clear();
+                }
+                c2s.compact();
+                while (p.server.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
+                    p.server.wrap(ByteBuffer.allocate(0), s2c);
+                }
+            } catch (SSLHandshakeException e) {
+                server = server == null ? e : server;
+                while (p.server.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
+                    p.server.wrap(ByteBuffer.allocate(0), s2c); // the alert
+                }
+            }
+        }
+        assertNotNull(client, "the client did not fail");
+        assertNotNull(server, "the server did not fail");
+        return new Outcome(client, server);
     }
 }
