@@ -111,14 +111,14 @@ final class HandshakeFailures {
         switch (alert) {
             case AlertDescription.unknown_psk_identity:
                 if (state.keyFailure != null) {
-                    return "the client offered KpsaID " + state.unknownIdentity + " but " + state.keyFailure
+                    return "the client offered KpsaID " + state.offeredIdentity + " but " + state.keyFailure
                             + "; sent alert " + name;
                 }
-                return "the client offered KpsaID " + state.unknownIdentity + ", which is not provisioned in "
+                return "the client offered KpsaID " + state.offeredIdentity + ", which is not provisioned in "
                         + keySource + "; sent alert " + name;
             case AlertDescription.internal_error:
                 if (!client && state.keyFailure != null) {
-                    return "the client offered KpsaID " + state.unknownIdentity + " but the key manager (" + keySource
+                    return "the client offered KpsaID " + state.offeredIdentity + " but the key manager (" + keySource
                             + ") failed: " + state.keyFailure + "; sent alert " + name;
                 }
                 return "PSK-SAEF handshake failed: sent alert " + name + because;

@@ -10,8 +10,8 @@ import java.util.Arrays;
 final class HandshakeState {
     /** The association in use (client: chosen before the handshake; server: from the identity). */
     Association association;
-    /** Server: a psk_identity the key manager did not know, printable form. */
-    String unknownIdentity;
+    /** Server: the psk_identity the client offered, printable form (for messages). */
+    String offeredIdentity;
     /** Server: the suites the client offered. */
     int[] offeredSuites;
     /** Server: why a known identity could not be given a key (no key, key source failure). */

@@ -56,7 +56,7 @@ final class SaefTlsServer extends PSKTlsServer {
 
         @Override
         public byte[] getPSK(byte[] identity) {
-            state.unknownIdentity = HandshakeState.printable(identity);
+            state.offeredIdentity = HandshakeState.printable(identity);
             Optional<Association> found;
             try {
                 found = policy.keyManager().chooseServerAssociation(identity);
