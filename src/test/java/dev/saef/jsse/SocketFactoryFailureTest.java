@@ -36,6 +36,7 @@ class SocketFactoryFailureTest {
                     InetAddress.getLoopbackAddress(), 0));
         }
         long after = openDescriptors();
-        assertTrue(after - before < 10, "descriptors grew from " + before + " to " + after);
+        // a leak costs one descriptor per failed connect (150+); the margin absorbs other threads' files
+        assertTrue(after - before < 50, "descriptors grew from " + before + " to " + after);
     }
 }
