@@ -150,6 +150,18 @@ public final class SaefPrincipal implements Principal, Serializable {
                 : Optional.of(CredentialId.parse(credentialId, IdentityMode.LENIENT));
     }
 
+    /**
+     * The indication TS-0003 clause 8.2.1 pairs with the bound identity: whether the peer is a CSE or
+     * an AE, read from the identifier's form ({@link EntityType#of}). Empty for a Credential-ID
+     * ({@link #isDerivedFromCredentialId()}: the application determines the CSE-ID or AE-ID, and so
+     * the type, from it) and for identifiers whose form does not say.
+     *
+     * @return CSE or AE, or empty
+     */
+    public Optional<EntityType> entityType() {
+        return kind == Kind.DERIVED ? Optional.empty() : EntityType.of(name);
+    }
+
     /** @return true for a configured or local identity, false for one derived from a Credential-ID */
     public boolean isConfigured() {
         return kind != Kind.DERIVED;

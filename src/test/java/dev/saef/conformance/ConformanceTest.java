@@ -20,6 +20,7 @@ import dev.saef.config.AssociationTable;
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
 import dev.saef.identity.CredentialId;
+import dev.saef.identity.EntityType;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
 import dev.saef.identity.OriginatorCheck;
@@ -576,6 +577,28 @@ class ConformanceTest {
         assertEquals("//sp.example.com/id-mn1", serverBound(cse).getName());
         assertEquals("//sp.example.com/CAE01", serverBound(ae).getName());
         assertTrue(serverBound(cse).isConfigured() && serverBound(ae).isConfigured());
+    }
+
+    @Test
+    @DisplayName("SAEF-8.2.1-08 ... together with an indication whether Entity A is a CSE or an AE")
+    void saef_8_2_1_08_entityTypeIndication() throws Exception {
+        String table = Saef.serverLine(MN_KPSA, "//sp.example.com/id-mn1", KEY_HEX)
+                + Saef.serverLine(KPSA, "//sp.example.com/id-mn1/CAE01", KEY_HEX);
+        SSLContext server = Saef.context(table);
+        Link cse = Link.of(Saef.clientEngine(Saef.context(Saef.clientLine(MN_KPSA, CSE_ID, HOST, KEY_HEX)), HOST, PORT),
+                Saef.serverEngine(server)).handshake();
+        Link ae = Link.of(Saef.clientEngine(Saef.context(Saef.clientLine(KPSA, CSE_ID, HOST, KEY_HEX)), HOST, PORT),
+                Saef.serverEngine(server)).handshake();
+        assertDone(cse);
+        assertDone(ae);
+        assertEquals(java.util.Optional.of(EntityType.CSE), serverBound(cse).entityType());
+        assertEquals(java.util.Optional.of(EntityType.AE), serverBound(ae).entityType());
+        // Entity A's IdB, the CSE-ID of Entity B
+        assertEquals(java.util.Optional.of(EntityType.CSE), clientBound(ae).entityType());
+        // bound to the Credential-ID: the application resolves the identity, and with it the type
+        Link derived = saefPair(null);
+        assertDone(derived);
+        assertEquals(java.util.Optional.empty(), serverBound(derived).entityType());
     }
 
     @Test
