@@ -18,7 +18,8 @@ final class SessionReport {
             if (p instanceof SaefPrincipal sp) {
                 sb.append(", KpsaID ").append(sp.kpsaId().map(Object::toString).orElse("?"));
                 sb.append(", peer bound to ").append(sp.getName());
-                sb.append(sp.isDerivedFromCredentialId() ? " (Credential-ID, clause 10.4)" : " (configured)");
+                sb.append(sp.isDerivedFromCredentialId() ? " (Credential-ID, clause 10.4)"
+                        : sp.entityType().map(t -> " (configured, " + t + ")").orElse(" (configured)"));
             } else {
                 sb.append(", peer ").append(p.getName());
             }

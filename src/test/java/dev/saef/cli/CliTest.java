@@ -139,7 +139,7 @@ class CliTest {
         Run r = run("demo");
         assertEquals(0, r.status(), r.err());
         String o = r.out();
-        assertTrue(o.contains("KpsaID ae-demo@in.example.com, peer bound to CAEdemo (configured)"), o);
+        assertTrue(o.contains("KpsaID ae-demo@in.example.com, peer bound to CAEdemo (configured, AE)"), o);
         assertTrue(o.contains("peer bound to 12-ae-new@in.example.com (Credential-ID, clause 10.4)"), o);
         assertTrue(o.contains("server bound to /id-in (IdB)"), o);
         assertTrue(o.contains("From=CAEother -> ORIGINATOR_NOT_AUTHENTICATED (4106)"), o);
