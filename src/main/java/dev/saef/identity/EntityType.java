@@ -10,7 +10,7 @@ import java.util.Optional;
  * <table>
  *   <caption>Identifier forms</caption>
  *   <tr><th>form</th><th>example</th><th>type</th></tr>
- *   <tr><td>SP-relative CSE-ID {@code /CSE-ID}</td><td>{@code /id-mn1}</td><td>CSE</td></tr>
+ *   <tr><td>SP-relative CSE-ID {@code /CSE-ID} (name not starting with C or S)</td><td>{@code /id-mn1}</td><td>CSE</td></tr>
  *   <tr><td>absolute CSE-ID {@code //SP-ID/CSE-ID}</td><td>{@code //sp.example.com/id-mn1}</td><td>CSE</td></tr>
  *   <tr><td>AE-ID-Stem or S-type SP-relative AE-ID ({@code C...}, {@code S...})</td><td>{@code CAE01}</td><td>AE</td></tr>
  *   <tr><td>C-type SP-relative AE-ID {@code /CSE-ID/C...}</td><td>{@code /id-mn1/CAE01}</td><td>AE</td></tr>
@@ -18,9 +18,11 @@ import java.util.Optional;
  * </table>
  *
  * <p>Anything else has no type: a bare name that starts with neither {@code C} nor {@code S}, a path
- * that is not an entity identifier, and {@code //SP-ID/S...}, which is an S-type absolute AE-ID or
- * the absolute CSE-ID of a CSE whose name starts with {@code S}. An identifier with no type is left
- * to the application rather than guessed, since the type decides what the entity may do.
+ * that is not an entity identifier, and a CSE-ID form whose name starts with {@code C} or {@code S}
+ * ({@code /CSE178}, {@code //SP-ID/CAE01}, {@code //SP-ID/S...}), which is the prefix of AE-ID stems:
+ * {@code //SP-ID/S...} is the absolute form of an S-type AE-ID, and the others are as likely an
+ * AE-ID written without its registrar. An identifier with no type is left to the application rather
+ * than guessed, since the type decides what the entity may do.
  */
 public enum EntityType {
     /** A Common Services Entity: Entity A registers as a CSE (an MN-CSE or ASN-CSE). */
@@ -41,20 +43,27 @@ public enum EntityType {
             if (slash <= 2) {
                 return Optional.empty(); // no SP-ID
             }
-            String[] segments = segments(entityId.substring(slash));
-            if (segments.length == 1) {
-                return segments[0].startsWith("S") ? Optional.empty() : Optional.of(CSE);
-            }
-            return cseThenAe(segments);
+            return spRelative(segments(entityId.substring(slash)));
         }
         if (entityId.startsWith("/")) {
-            String[] segments = segments(entityId);
-            return segments.length == 1 ? Optional.of(CSE) : cseThenAe(segments);
+            return spRelative(segments(entityId));
         }
-        if (entityId.indexOf('/') < 0 && (entityId.startsWith("C") || entityId.startsWith("S"))) {
+        if (entityId.indexOf('/') < 0 && looksLikeAeStem(entityId)) {
             return Optional.of(AE);
         }
         return Optional.empty();
+    }
+
+    /** {@code /CSE-ID} (unless the name looks like an AE-ID stem) or {@code /CSE-ID/C...}. */
+    private static Optional<EntityType> spRelative(String[] segments) {
+        if (segments.length == 1) {
+            return looksLikeAeStem(segments[0]) ? Optional.empty() : Optional.of(CSE);
+        }
+        return cseThenAe(segments);
+    }
+
+    private static boolean looksLikeAeStem(String name) {
+        return name.startsWith("C") || name.startsWith("S");
     }
 
     /** {@code /CSE-ID/C...}: two segments, the second a C-type AE-ID-Stem. */

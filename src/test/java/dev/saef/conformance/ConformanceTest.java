@@ -562,35 +562,39 @@ class ConformanceTest {
         assertEquals(CSE_ID, s.clientEvent().getPeerPrincipal().getName());
     }
 
-    @Test
-    @DisplayName("SAEF-8.2.1-07 Entity B associates the security context with a single absolute CSE-ID or AE-ID")
-    void saef_8_2_1_07_entityBBindsOneAbsoluteId() throws Exception {
-        String table = Saef.serverLine(MN_KPSA, "//sp.example.com/id-mn1", KEY_HEX)
-                + Saef.serverLine(KPSA, "//sp.example.com/CAE01", KEY_HEX);
-        SSLContext server = Saef.context(table);
+    /**
+     * One server with two associations - MN_KPSA bound to {@code csePeer}, KPSA to {@code aePeer} - and
+     * a completed handshake from each of their clients: {MN-CSE link, AE link}.
+     */
+    private static Link[] mnCseAndAe(String csePeer, String aePeer) throws Exception {
+        SSLContext server = Saef.context(Saef.serverLine(MN_KPSA, csePeer, KEY_HEX) + Saef.serverLine(KPSA, aePeer,
+                KEY_HEX));
         Link cse = Link.of(Saef.clientEngine(Saef.context(Saef.clientLine(MN_KPSA, CSE_ID, HOST, KEY_HEX)), HOST, PORT),
                 Saef.serverEngine(server)).handshake();
         Link ae = Link.of(Saef.clientEngine(Saef.context(Saef.clientLine(KPSA, CSE_ID, HOST, KEY_HEX)), HOST, PORT),
                 Saef.serverEngine(server)).handshake();
         assertDone(cse);
         assertDone(ae);
+        return new Link[] {cse, ae};
+    }
+
+    @Test
+    @DisplayName("SAEF-8.2.1-07 Entity B associates the security context with a single absolute CSE-ID or AE-ID")
+    void saef_8_2_1_07_entityBBindsOneAbsoluteId() throws Exception {
+        Link[] links = mnCseAndAe("//sp.example.com/id-mn1", "//sp.example.com/id-mn1/CAE01");
+        Link cse = links[0];
+        Link ae = links[1];
         assertEquals("//sp.example.com/id-mn1", serverBound(cse).getName());
-        assertEquals("//sp.example.com/CAE01", serverBound(ae).getName());
+        assertEquals("//sp.example.com/id-mn1/CAE01", serverBound(ae).getName());
         assertTrue(serverBound(cse).isConfigured() && serverBound(ae).isConfigured());
     }
 
     @Test
     @DisplayName("SAEF-8.2.1-08 ... together with an indication whether Entity A is a CSE or an AE")
     void saef_8_2_1_08_entityTypeIndication() throws Exception {
-        String table = Saef.serverLine(MN_KPSA, "//sp.example.com/id-mn1", KEY_HEX)
-                + Saef.serverLine(KPSA, "//sp.example.com/id-mn1/CAE01", KEY_HEX);
-        SSLContext server = Saef.context(table);
-        Link cse = Link.of(Saef.clientEngine(Saef.context(Saef.clientLine(MN_KPSA, CSE_ID, HOST, KEY_HEX)), HOST, PORT),
-                Saef.serverEngine(server)).handshake();
-        Link ae = Link.of(Saef.clientEngine(Saef.context(Saef.clientLine(KPSA, CSE_ID, HOST, KEY_HEX)), HOST, PORT),
-                Saef.serverEngine(server)).handshake();
-        assertDone(cse);
-        assertDone(ae);
+        Link[] links = mnCseAndAe("//sp.example.com/id-mn1", "//sp.example.com/id-mn1/CAE01");
+        Link cse = links[0];
+        Link ae = links[1];
         assertEquals(java.util.Optional.of(EntityType.CSE), serverBound(cse).entityType());
         assertEquals(java.util.Optional.of(EntityType.AE), serverBound(ae).entityType());
         // Entity A's IdB, the CSE-ID of Entity B
