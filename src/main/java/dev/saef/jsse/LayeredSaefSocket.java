@@ -90,16 +90,6 @@ final class LayeredSaefSocket extends SaefSSLSocket {
     }
 
     @Override
-    public void shutdownInput() throws IOException {
-        throw new UnsupportedOperationException("half-close is not supported on TLS sockets; use close()");
-    }
-
-    @Override
-    public void shutdownOutput() throws IOException {
-        throw new UnsupportedOperationException("half-close is not supported on TLS sockets; use close()");
-    }
-
-    @Override
     public InetAddress getInetAddress() {
         return under.getInetAddress();
     }

@@ -437,6 +437,36 @@ class SaefSSLSocket extends SSLSocket {
         }
     }
 
+    /** Why {@link #shutdownOutput()} and {@link #shutdownInput()} are refused. */
+    static final String NO_HALF_CLOSE = "half-close is not supported on PSK-SAEF sockets: TLS 1.2 close_notify"
+            + " ends both directions, and a bare TCP FIN would look like a truncation to the peer; use close()";
+
+    /**
+     * Refused with {@link UnsupportedOperationException}, as SSLSockets did before Java 11: a TLS 1.2
+     * close_notify ends both directions (Bouncy Castle cannot send it and go on reading), and a TCP
+     * FIN without it makes the peer report a truncation. Frameworks such as Apache HttpCore catch this
+     * exception and then {@link #close()}, which sends close_notify. A connection handed to the JDK's
+     * TLS half-closes as the JDK does.
+     */
+    @Override
+    public void shutdownOutput() throws IOException {
+        SSLSocket j = jdk;
+        if (j == null) {
+            throw new UnsupportedOperationException(NO_HALF_CLOSE);
+        }
+        j.shutdownOutput();
+    }
+
+    /** Refused like {@link #shutdownOutput()}, for the same reason. */
+    @Override
+    public void shutdownInput() throws IOException {
+        SSLSocket j = jdk;
+        if (j == null) {
+            throw new UnsupportedOperationException(NO_HALF_CLOSE);
+        }
+        j.shutdownInput();
+    }
+
     @Override
     public void close() throws IOException {
         if (closing) {

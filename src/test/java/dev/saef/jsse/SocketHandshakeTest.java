@@ -156,4 +156,38 @@ class SocketHandshakeTest {
             assertEquals("CAE01", seen.get(30, TimeUnit.SECONDS).session().getPeerPrincipal().getName());
         }
     }
+
+    /**
+     * No half-close on either socket kind: the call is refused (as Apache HttpCore's close path
+     * expects, catching UnsupportedOperationException), the connection stays usable, and close()
+     * then ends it with close_notify - the server reads a clean end of stream, not a truncation.
+     */
+    @Test
+    void halfCloseIsRefusedAndCloseStillSendsCloseNotify() throws Exception {
+        SSLContext server = Peers.context(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX));
+        try (SSLServerSocket ss = (SSLServerSocket) server.getServerSocketFactory()
+                .createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            int port = ss.getLocalPort();
+            SSLContext client = Peers.context(Peers.clientTable(KPSA, "127.0.0.1:" + port, Peers.KEY_HEX));
+            for (boolean layered : new boolean[] {false, true}) {
+                CompletableFuture<ServerView> seen = serveOnce(ss, 6);
+                java.net.Socket plain = layered ? new java.net.Socket("127.0.0.1", port) : null;
+                SSLSocket s = layered
+                        ? (SSLSocket) client.getSocketFactory().createSocket(plain, "127.0.0.1", port, true)
+                        : (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", port);
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write("abc".getBytes());
+                UnsupportedOperationException out = assertThrows(UnsupportedOperationException.class,
+                        s::shutdownOutput);
+                assertEquals(SaefSSLSocket.NO_HALF_CLOSE, out.getMessage());
+                assertThrows(UnsupportedOperationException.class, s::shutdownInput);
+                assertFalse(s.isOutputShutdown() || s.isInputShutdown());
+                s.getOutputStream().write("def".getBytes()); // still usable
+                assertEquals("abcdef", new String(s.getInputStream().readNBytes(6)));
+                s.close();
+                // serveOnce reads -1 only after a close_notify; a bare FIN would be an SSLException
+                assertEquals("abcdef", new String(seen.get(30, TimeUnit.SECONDS).received()), "layered=" + layered);
+            }
+        }
+    }
 }
