@@ -53,11 +53,13 @@ import org.bouncycastle.tls.crypto.impl.TlsAEADCipherImpl;
  * <h2>Security properties</h2>
  * <ul>
  * <li>On decryption no plaintext is released unless the tag verifies: a tag mismatch throws
- * {@link TlsFatalAlert} with {@link AlertDescription#bad_record_mac} and leaves the output (and,
- * in place, the ciphertext) untouched. SunJCE computes and checks the tag over the whole
- * ciphertext before it decrypts a single octet, so with SunJCE the record is decrypted directly
- * into the caller's buffer; with any other provider the plaintext goes to a private scratch
- * buffer first and is copied out only after {@code doFinal} returned successfully.</li>
+ * {@link TlsFatalAlert} with {@link AlertDescription#bad_record_mac}, and the output range then
+ * holds either what it held before or zeros. With SunJCE the record is decrypted directly into
+ * the caller's buffer: up to Java 21 SunJCE checks the tag before it decrypts a single octet; on
+ * Java 25 it decrypts in place first and leaves the unauthenticated plaintext behind on a tag
+ * mismatch, so this class zeroes the output range whenever the tag does not verify. With any
+ * other provider the plaintext goes to a private scratch buffer first and is copied out only
+ * after {@code doFinal} returned successfully.</li>
  * <li>Input and output may be the same array at the same offset, as in Bouncy Castle's in-place
  * record encryption and decryption (the JCE {@code doFinal} contract is copy-safe for
  * overlapping buffers).</li>
@@ -228,6 +230,7 @@ public final class AesGcm implements TlsAEADCipherImpl
         this.ready = false;
 
         int staged = 0;
+        int released = 0; // bytes of output the JCE may have written (decryption only)
         try
         {
             if (input == null || inputOffset < 0 || inputLength < 0 || inputOffset > input.length - inputLength)
@@ -263,6 +266,7 @@ public final class AesGcm implements TlsAEADCipherImpl
                 cipher.updateAAD(additionalData);
             }
 
+            released = encrypting ? 0 : outputLength;
             if (encrypting || directDecrypt)
             {
                 return checkLength(cipher.doFinal(input, inputOffset, inputLength, output, outputOffset),
@@ -279,6 +283,12 @@ public final class AesGcm implements TlsAEADCipherImpl
         }
         catch (AEADBadTagException e)
         {
+            // SunJCE on Java 25 decrypting in place leaves the unauthenticated plaintext in the
+            // buffer when the tag does not match (Java 17 leaves the ciphertext): never let it stay.
+            if (released > 0 && directDecrypt)
+            {
+                Arrays.fill(output, outputOffset, outputOffset + released, (byte)0);
+            }
             throw new TlsFatalAlert(AlertDescription.bad_record_mac);
         }
         catch (GeneralSecurityException e)

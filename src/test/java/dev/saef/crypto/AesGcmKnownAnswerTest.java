@@ -142,6 +142,6 @@ class AesGcmKnownAnswerTest
         TlsFatalAlert e = assertThrows(TlsFatalAlert.class,
             () -> dec.doFinal(v.aad(), sealed, 0, sealed.length, out, 0));
         assertEquals(AlertDescription.bad_record_mac, e.getAlertDescription());
-        assertArrayEquals(expectedOut, out, "output released on failure");
+        GcmTestSupport.assertNoPlaintextReleased(expectedOut, out, 0, sealed.length - 16, "output released on failure");
     }
 }

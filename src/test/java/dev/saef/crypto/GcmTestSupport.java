@@ -52,6 +52,33 @@ final class GcmTestSupport
         }
     }
 
+    /**
+     * After a rejected decryption, no plaintext may have been released: the {@code len} bytes at
+     * {@code off} (where the plaintext would have gone) hold either exactly what they held before,
+     * or zeros (SunJCE from Java 25 on clears the output of a failed GCM decryption; earlier JDKs
+     * leave it untouched), and every other byte is unchanged.
+     */
+    static void assertNoPlaintextReleased(byte[] before, byte[] after, int off, int len, String what)
+    {
+        org.junit.jupiter.api.Assertions.assertEquals(before.length, after.length, what);
+        boolean untouched = true;
+        boolean zeroed = true;
+        for (int i = 0; i < after.length; i++)
+        {
+            boolean inRange = i >= off && i < off + len;
+            if (!inRange)
+            {
+                org.junit.jupiter.api.Assertions.assertEquals(before[i], after[i], what + ": byte " + i
+                    + " outside the plaintext range changed");
+                continue;
+            }
+            untouched &= after[i] == before[i];
+            zeroed &= after[i] == 0;
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(untouched || zeroed, what
+            + ": the plaintext range holds neither its old bytes nor zeros");
+    }
+
     /** AesGcm seal into a fresh array: returns ciphertext || tag. */
     static byte[] seal(byte[] key, byte[] nonce, byte[] aad, byte[] plaintext) throws IOException
     {
