@@ -23,8 +23,8 @@ import javax.net.ssl.SSLSocket;
  *
  * <p>Time limits: the server drops a connection whose handshake has not completed within
  * {@code --handshake-timeout} seconds or that stays idle for {@code --idle-timeout} seconds; the
- * client gives up when its connection and handshake take longer than {@code --handshake-timeout}
- * (defaults {@value EchoServer#DEFAULT_HANDSHAKE_TIMEOUT_SECONDS} and
+ * client gives up when the TCP connection, or then the handshake, takes longer than
+ * {@code --handshake-timeout} seconds (defaults {@value EchoServer#DEFAULT_HANDSHAKE_TIMEOUT_SECONDS} and
  * {@value EchoServer#DEFAULT_IDLE_TIMEOUT_SECONDS}; {@link ConnectionWatchdog}).
  *
  * <p>End of stdin: TLS 1.2 has no half-close (close_notify ends the connection in both directions,

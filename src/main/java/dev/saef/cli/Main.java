@@ -78,7 +78,7 @@ public final class Main {
         out.println("usage: saef <command> [options]");
         out.println("  demo                               embedded CSE + AE doing PSK-SAEF on loopback");
         out.println("  server --port N [--accept N] [server limits] [table options]   echo server (Entity B),");
-        out.println("                                     serving connections concurrently; --accept: exit after N");
+        out.println("                                     serving connections concurrently; --accept N: exit after N");
         out.println("  client --connect host:port [--wait S] [--handshake-timeout S] [table options]");
         out.println("                                     stdin -> server -> stdout (Entity A); at end of stdin:");
         out.println("                                     prints replies until S s of silence (--wait, default "
@@ -96,7 +96,7 @@ public final class Main {
                 + "); further clients wait");
         out.println("  --handshake-timeout S drop a connection whose handshake is not complete after S s (default "
                 + EchoServer.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS + ";");
-        out.println("                        the client gives up after S s too)");
+        out.println("                        the client gives up when connecting, or its handshake, takes S s)");
         out.println("  --idle-timeout S      drop a connection idle for S s after its handshake (default "
                 + EchoServer.DEFAULT_IDLE_TIMEOUT_SECONDS + ")");
     }
