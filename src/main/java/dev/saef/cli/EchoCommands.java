@@ -1,25 +1,31 @@
 package dev.saef.cli;
 
 import dev.saef.config.SaefConfiguration;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
+import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 
 /**
  * {@code saef server} and {@code saef client}: the PSK-SAEF counterparts of {@code openssl s_server}
- * and {@code s_client} with {@code -psk}, for interoperability checks by hand. The server echoes each
- * line back until the client's close_notify; the client copies stdin to the server and the server's
- * bytes to stdout.
+ * and {@code s_client} with {@code -psk}, for interoperability checks by hand. The server
+ * ({@link EchoServer}) serves connections concurrently and echoes what it receives until the client's
+ * close_notify; the client copies stdin to the server and the server's bytes to stdout.
+ *
+ * <p>Time limits: the server drops a connection whose handshake has not completed within
+ * {@code --handshake-timeout} seconds or that stays idle for {@code --idle-timeout} seconds; the
+ * client gives up when the TCP connection, or then the handshake, takes longer than
+ * {@code --handshake-timeout} seconds (defaults {@value EchoServer#DEFAULT_HANDSHAKE_TIMEOUT_SECONDS} and
+ * {@value EchoServer#DEFAULT_IDLE_TIMEOUT_SECONDS}; {@link ConnectionWatchdog}).
  *
  * <p>End of stdin: TLS 1.2 has no half-close (close_notify ends the connection in both directions,
  * and the peer may discard what it still had to send), so the client cannot announce it. It stops
@@ -33,6 +39,10 @@ final class EchoCommands {
     static final int DEFAULT_WAIT_SECONDS = 2;
     /** How often the client's reader wakes up to check the {@code --wait} deadline. */
     private static final int POLL_MILLIS = 100;
+    /** Upper bound of the timeout options, seconds (one day: the limits are for stuck peers). */
+    static final int MAX_TIMEOUT_SECONDS = 86_400;
+    /** Upper bound of {@code --max-connections}: one thread each. */
+    static final int MAX_CONNECTIONS_LIMIT = 10_000;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -43,41 +53,25 @@ final class EchoCommands {
     }
 
     int server(Options o) throws Exception {
-        int port = o.intValue("port", 4433);
-        int accept = o.intValue("accept", Integer.MAX_VALUE);
+        int port = Options.port("--port", o.get("port").orElse("4433"), 0);
+        int accept = o.intValue("accept", Integer.MAX_VALUE, 1, Integer.MAX_VALUE, "a number of connections");
+        int max = o.intValue("max-connections", EchoServer.DEFAULT_MAX_CONNECTIONS, 1, MAX_CONNECTIONS_LIMIT,
+                "a number of connections");
+        int handshake = o.intValue("handshake-timeout", EchoServer.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, 1,
+                MAX_TIMEOUT_SECONDS, "seconds");
+        int idle = o.intValue("idle-timeout", EchoServer.DEFAULT_IDLE_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS,
+                "seconds");
         SaefConfiguration config = Contexts.configuration(o);
         SSLContext ctx = Contexts.context(config);
         String bind = o.get("bind").orElse("127.0.0.1");
-        try (SSLServerSocket ss = (SSLServerSocket) ctx.getServerSocketFactory()
-                .createServerSocket(port, 50, InetAddress.getByName(bind))) {
+        try (ServerSocket ss = new ServerSocket(port, 50, InetAddress.getByName(bind))) {
             err.println("saef server: listening on " + bind + ":" + ss.getLocalPort() + " ("
-                    + config.associations().associations().size() + " associations)");
+                    + config.associations().associations().size() + " associations; up to " + max
+                    + " connections at once, handshake within " + handshake + " s, idle limit " + idle + " s)");
             err.flush();
-            for (int i = 0; i < accept; i++) {
-                try (SSLSocket s = (SSLSocket) ss.accept()) {
-                    s.startHandshake();
-                    err.println("saef server: " + SessionReport.describe(s.getSession()));
-                    err.flush();
-                    echo(s);
-                    err.println("saef server: connection closed by the client (close_notify)");
-                    err.flush();
-                } catch (IOException e) {
-                    err.println("saef server: connection ended: " + e.getMessage());
-                    err.flush();
-                }
-            }
+            new EchoServer(ctx, err, max, handshake, idle).serve(ss, accept);
         }
         return 0;
-    }
-
-    private void echo(SSLSocket s) throws IOException {
-        BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-        OutputStream w = s.getOutputStream();
-        String line;
-        while ((line = r.readLine()) != null) {
-            w.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            w.flush();
-        }
     }
 
     int client(Options o) throws Exception {
@@ -87,26 +81,39 @@ final class EchoCommands {
             throw new UsageException("--connect needs host:port, not '" + target + "'");
         }
         String host = target.substring(0, colon);
-        int port;
-        try {
-            port = Integer.parseInt(target.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new UsageException("--connect needs host:port, not '" + target + "'");
-        }
+        int port = Options.port("--connect " + target, target.substring(colon + 1), 1);
         int wait = o.intValue("wait", DEFAULT_WAIT_SECONDS);
         if (wait < 0) {
             throw new UsageException("--wait takes a number of seconds, 0 or more");
         }
+        int handshake = o.intValue("handshake-timeout", EchoServer.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, 1,
+                MAX_TIMEOUT_SECONDS, "seconds");
         SaefConfiguration config = Contexts.configuration(o);
         SSLContext ctx = Contexts.context(config);
-        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(host, port)) {
-            s.startHandshake();
-            err.println("saef client: " + SessionReport.describe(s.getSession()));
-            err.flush();
-            relay(s, TimeUnit.SECONDS.toNanos(wait));
-        } catch (IOException e) {
-            err.println("saef client: " + e.getMessage());
-            return 1;
+        Socket tcp = new Socket();
+        try (ConnectionWatchdog watchdog = new ConnectionWatchdog()) {
+            ConnectionWatchdog.Guard guard = null;
+            try {
+                InetSocketAddress address = new InetSocketAddress(host, port);
+                if (address.isUnresolved()) {
+                    throw new UnknownHostException("unknown host " + host);
+                }
+                tcp.connect(address, (int) TimeUnit.SECONDS.toMillis(handshake));
+                guard = watchdog.watch(tcp, handshake, 0);
+                try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(tcp, host, port, true)) {
+                    s.startHandshake();
+                    guard.close();
+                    err.println("saef client: " + SessionReport.describe(s.getSession()));
+                    err.flush();
+                    relay(s, TimeUnit.SECONDS.toNanos(wait));
+                }
+            } catch (IOException e) {
+                String dropped = guard != null ? guard.dropReason() : null;
+                err.println("saef client: " + (dropped != null ? dropped : e.getMessage()));
+                return 1;
+            } finally {
+                tcp.close();
+            }
         }
         return 0;
     }

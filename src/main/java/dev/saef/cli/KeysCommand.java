@@ -1,5 +1,6 @@
 package dev.saef.cli;
 
+import dev.saef.config.AssociationTable;
 import dev.saef.config.SaefConfigException;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
@@ -25,7 +26,8 @@ import java.util.HexFormat;
  * <ul>
  *   <li>{@code keys add --keystore F --keystore-password-env VAR --kpsa-id ID (--key-env KVAR |
  *       --generate N)}: the key comes from an environment variable (hex), or N random octets are
- *       generated (give the same store, or the key by another secure channel, to the peer);</li>
+ *       generated (give the same store, or the key by another secure channel, to the peer); either
+ *       way {@value #MIN_KEY_OCTETS} octets at least ({@link #MIN_KEY_OCTETS} says why);</li>
  *   <li>{@code keys list --keystore F --keystore-password-env VAR}: the exact-case KpsaID of each
  *       entry, read from its KpsaID attribute as the provider does ({@link KeyStoreKeyProvider});
  *       an entry without one shows its alias. Never keys.</li>
@@ -33,6 +35,19 @@ import java.util.HexFormat;
  * Keys are never printed and never taken from the command line (which other users can see).
  */
 final class KeysCommand {
+    /**
+     * The shortest Kpsa {@code keys add} provisions, octets, however it is given: 128 bits, the
+     * strength of the AES-128 suites of the clause 10.2.2 profile. A PSK handshake lets anyone who
+     * recorded it test guesses of the key offline (against the Finished message), so a shorter key
+     * would be the weakest part of the connection. (The provider still accepts shorter keys that are
+     * already deployed; this command only refuses to create new ones.)
+     */
+    static final int MIN_KEY_OCTETS = 16;
+    /** The longest Kpsa, octets: the longest the provider accepts (as association tables do). */
+    static final int MAX_KEY_OCTETS = AssociationTable.MAX_KEY_OCTETS;
+    private static final String WHY_MIN = MIN_KEY_OCTETS * 8 + " bits, the strength of the profile's AES-128"
+            + " suites: a recorded PSK handshake lets an attacker test key guesses offline";
+
     private final PrintStream out;
 
     KeysCommand(PrintStream out) {
@@ -97,19 +112,34 @@ final class KeysCommand {
         }
         byte[] key;
         if (o.get("key-env").isPresent()) {
-            String v = System.getenv(o.get("key-env").get());
+            String var = o.get("key-env").get();
+            String v = System.getenv(var);
             if (v == null) {
-                throw new UsageException("environment variable " + o.get("key-env").get() + " is not set");
+                throw new UsageException("environment variable " + var + " (--key-env) is not set");
+            }
+            String hex = v.strip();
+            if (hex.isEmpty()) {
+                throw new UsageException("environment variable " + var + " (--key-env) is empty; it must hold the"
+                        + " key in hex, " + MIN_KEY_OCTETS + ".." + MAX_KEY_OCTETS + " octets");
             }
             try {
-                key = HexFormat.of().parseHex(v.trim());
+                key = HexFormat.of().parseHex(hex);
             } catch (IllegalArgumentException e) {
-                throw new UsageException("--key-env: the variable must hold the key in hex");
+                // not the JDK's message: it quotes the text, which is the key
+                throw new UsageException("--key-env: " + var + " must hold the key in hex (an even number of"
+                        + " digits 0-9, a-f), " + MIN_KEY_OCTETS + ".." + MAX_KEY_OCTETS + " octets");
+            }
+            if (key.length < MIN_KEY_OCTETS || key.length > MAX_KEY_OCTETS) {
+                int n = key.length;
+                Arrays.fill(key, (byte) 0);
+                throw new UsageException("--key-env: the key in " + var + " has " + n + " octets; a Kpsa needs "
+                        + MIN_KEY_OCTETS + ".." + MAX_KEY_OCTETS + " (" + WHY_MIN + ")");
             }
         } else if (o.get("generate").isPresent()) {
-            int n = o.intValue("generate", 16);
-            if (n < 16 || n > 64) {
-                throw new UsageException("--generate takes 16..64 octets");
+            int n = o.intValue("generate", MIN_KEY_OCTETS);
+            if (n < MIN_KEY_OCTETS || n > MAX_KEY_OCTETS) {
+                throw new UsageException("--generate takes " + MIN_KEY_OCTETS + ".." + MAX_KEY_OCTETS + " octets, not "
+                        + n + " (" + WHY_MIN + ")");
             }
             key = new byte[n];
             new SecureRandom().nextBytes(key);

@@ -77,14 +77,27 @@ public final class Main {
     static void usage(PrintStream out) {
         out.println("usage: saef <command> [options]");
         out.println("  demo                               embedded CSE + AE doing PSK-SAEF on loopback");
-        out.println("  server --port N [--accept N] [table options]   echo server (Entity B)");
-        out.println("  client --connect host:port [--wait S] [table options]   stdin -> server -> stdout (Entity A);");
-        out.println("                                     at end of stdin: prints replies until S s of silence (default 2)");
+        out.println("  server --port N [--accept N] [server limits] [table options]   echo server (Entity B),");
+        out.println("                                     serving connections concurrently; --accept N: exit after N");
+        out.println("  client --connect host:port [--wait S] [--handshake-timeout S] [table options]");
+        out.println("                                     stdin -> server -> stdout (Entity A); at end of stdin:");
+        out.println("                                     prints replies until S s of silence (--wait, default "
+                + EchoCommands.DEFAULT_WAIT_SECONDS + ")");
         out.println("  check [--associations FILE]        validate a configuration, list associations");
         out.println("  keys add|list --keystore F.p12 --keystore-password-env VAR [--kpsa-id ID --key-env KVAR|--generate N]");
+        out.println("                                     a key has " + KeysCommand.MIN_KEY_OCTETS + ".."
+                + KeysCommand.MAX_KEY_OCTETS + " octets (KVAR: hex)");
         out.println("table options (else the saef.* system properties are used):");
         out.println("  --associations FILE   association table (see README)");
         out.println("  --keystore FILE --keystore-type PKCS12 --keystore-password-env VAR");
         out.println("  --suites S1,S2        restrict the cipher suites");
+        out.println("server limits (a stuck or slow client never blocks the others):");
+        out.println("  --max-connections N   connections served at once (default " + EchoServer.DEFAULT_MAX_CONNECTIONS
+                + "); further clients wait");
+        out.println("  --handshake-timeout S drop a connection whose handshake is not complete after S s (default "
+                + EchoServer.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS + ";");
+        out.println("                        the client gives up when connecting, or its handshake, takes S s)");
+        out.println("  --idle-timeout S      drop a connection idle for S s after its handshake (default "
+                + EchoServer.DEFAULT_IDLE_TIMEOUT_SECONDS + ")");
     }
 }

@@ -54,4 +54,37 @@ final class Options {
             throw new UsageException("--" + name + " must be a number, not '" + v + "'");
         }
     }
+
+    /**
+     * @return the option's value, {@code dflt} when absent
+     * @throws UsageException when it is not a whole number from {@code min} to {@code max}; the message
+     *     names the option, the accepted range and {@code what} the number counts
+     */
+    int intValue(String name, int dflt, int min, int max, String what) throws UsageException {
+        int v = intValue(name, dflt);
+        if (v < min || v > max) {
+            throw new UsageException("--" + name + " takes " + what + " from " + min + " to " + max + ", not " + v);
+        }
+        return v;
+    }
+
+    /**
+     * @param text a TCP port number as given on the command line
+     * @param min 0 where "any free port" makes sense (a listening port), else 1
+     * @return the port
+     * @throws UsageException when it is not a number from {@code min} to 65535 (instead of the JDK's
+     *     {@code IllegalArgumentException} stack trace later)
+     */
+    static int port(String option, String text, int min) throws UsageException {
+        int p;
+        try {
+            p = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            p = -1;
+        }
+        if (p < min || p > 65535) {
+            throw new UsageException(option + ": the port must be a number from " + min + " to 65535, not '" + text + "'");
+        }
+        return p;
+    }
 }

@@ -8,6 +8,7 @@ import java.util.Vector;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.StandardConstants;
+import org.bouncycastle.tls.CertificateStatusRequest;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.PSKTlsClient;
 import org.bouncycastle.tls.ProtocolName;
@@ -15,12 +16,15 @@ import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsPSKIdentity;
+import org.bouncycastle.tls.TlsUtils;
 
 /**
  * Entity A's side of the PSK-SAEF handshake (TS-0003 clause 8.2.2.1): offers the enabled clause
  * 10.2.2 suites over TLS 1.2 only, sends {@code psk_identity} = KpsaID and uses {@code psk} = Kpsa,
  * sends SNI (clause 10.2.1), and requires the extended master secret (RFC 7627) unless configured
- * otherwise. Renegotiation requests from the server are refused (BC's default policy).
+ * otherwise. Renegotiation requests from the server are refused (BC's default policy). The
+ * ClientHello carries no extension that only certificate TLS uses (no status_request, no
+ * signature_algorithms) and supported groups only for the DHE_PSK/ECDHE_PSK suites offered.
  */
 @SuppressWarnings("rawtypes") // Bouncy Castle's TlsClient API uses raw Vector/Hashtable
 final class SaefTlsClient extends PSKTlsClient {
@@ -76,6 +80,44 @@ final class SaefTlsClient extends PSKTlsClient {
     @Override
     protected int[] getSupportedCipherSuites() {
         return spec.suiteCodes();
+    }
+
+    /*
+     * ClientHello extensions: only those that do something in a PSK handshake (bytes matter on
+     * constrained links). Bouncy Castle's defaults are made for certificate TLS; no certificate is
+     * ever exchanged in PSK-SAEF, so:
+     *  - no status_request (RFC 6066 section 8: OCSP stapling of the server's certificate);
+     *  - no signature_algorithms (RFC 5246 section 7.4.1.4.1: signatures in certificates and
+     *    ServerKeyExchange; PSK, DHE_PSK and ECDHE_PSK ServerKeyExchange messages are not signed);
+     *  - supported_groups lists only the groups of the key exchanges offered: FFDHE groups when
+     *    DHE_PSK suites are enabled (RFC 7919 section 3: lets the server pick a named group of at
+     *    least 2048 bits), EC groups when ECDHE_PSK suites are (RFC 8422 section 5.1.1); none with
+     *    plain PSK only. ec_point_formats goes with the EC groups (RFC 8422 section 5.1.2).
+     * SNI, ALPN, extended_master_secret and encrypt_then_mac are added as before.
+     */
+
+    @Override
+    protected CertificateStatusRequest getCertificateStatusRequest() {
+        return null;
+    }
+
+    @Override
+    protected Vector getSupportedSignatureAlgorithms() {
+        return null;
+    }
+
+    @Override
+    protected Vector getSupportedSignatureAlgorithmsCert() {
+        return null;
+    }
+
+    /**
+     * @return the named-group roles of the offered key exchanges only (BC adds the ECDSA role when no
+     *     signature algorithms are given, which would bring EC groups back for plain PSK)
+     */
+    @Override
+    protected Vector getNamedGroupRoles() {
+        return TlsUtils.getNamedGroupRoles(getCipherSuites());
     }
 
     @Override

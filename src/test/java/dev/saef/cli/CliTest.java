@@ -42,13 +42,16 @@ class CliTest {
 
     /** A {@code saef server} running in this JVM on an ephemeral port. */
     record EchoServer(Thread thread, int[] status, ByteArrayOutputStream err, int port) {
-        static EchoServer start(Path table, int accept) throws Exception {
+        static EchoServer start(Path table, int accept, String... more) throws Exception {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int[] status = {-1};
+            List<String> args = new ArrayList<>(List.of("server", "--port", "0", "--accept", Integer.toString(accept),
+                    "--associations", table.toString()));
+            args.addAll(List.of(more));
             Thread t = new Thread(() -> {
                 try {
-                    status[0] = Main.run(new String[] {"server", "--port", "0", "--accept", Integer.toString(accept),
-                        "--associations", table.toString()}, System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+                    status[0] = Main.run(args.toArray(new String[0]), System.out,
+                            new PrintStream(err, true, StandardCharsets.UTF_8));
                 } catch (Exception e) {
                     e.printStackTrace(new PrintStream(err, true, StandardCharsets.UTF_8));
                 }
@@ -193,8 +196,9 @@ class CliTest {
         assertFalse(server.thread().isAlive(), server.log());
         assertEquals(0, server.status()[0], server.log());
         // every connection ended by the client's close_notify, none by an error
-        assertEquals(rounds, server.log().lines().filter(l -> l.equals(
-                "saef server: connection closed by the client (close_notify)")).count(), server.log());
+        assertEquals(rounds, server.log().lines().filter(l -> l.matches(
+                "saef server: #\\d+ 127\\.0\\.0\\.1:\\d+: connection closed by the client \\(close_notify\\)"))
+                .count(), server.log());
         assertFalse(server.log().contains("connection ended"), server.log());
     }
 
@@ -295,5 +299,205 @@ class CliTest {
             assertTrue(r.err().startsWith("saef server: Address already in use"), r.err());
             assertFalse(r.err().contains("\tat "), r.err());
         }
+    }
+
+    // ------------------------------------------------------------------ issue 7 item 9: server limits
+
+    /** A SAEF client (the CLI's own configuration path) that echoes one line through the server. */
+    static String echoOnce(Path table, int port, String line) throws Exception {
+        SSLContext ctx = Contexts.context(Contexts.configuration(Options.parse(new String[] {"--associations",
+            table.toString()})));
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            byte[] buf = new byte[line.length() + 1];
+            int n = 0;
+            while (n < buf.length) {
+                int r = s.getInputStream().read(buf, n, buf.length - n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+            }
+            return new String(buf, 0, n, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A certificate client's real ClientHello (SunJSSE), for a client that drips it. */
+    static byte[] jdkClientHello() throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS", "SunJSSE");
+        ctx.init(null, null, null);
+        javax.net.ssl.SSLEngine e = ctx.createSSLEngine("example.org", 443);
+        e.setUseClientMode(true);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(e.getSession().getPacketBufferSize());
+        e.wrap(java.nio.ByteBuffer.allocate(0), out);
+        return java.util.Arrays.copyOf(out.array(), out.position());
+    }
+
+    /** @return milliseconds until the peer ends the connection (EOF or reset), reading and discarding */
+    static long millisUntilClosed(java.net.Socket s, long since) throws Exception {
+        s.setSoTimeout(60_000);
+        try {
+            while (s.getInputStream().read() >= 0) {
+                // discard
+            }
+        } catch (java.net.SocketException reset) {
+            // the server closed while we were still sending: a reset is an end too
+        }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+    }
+
+    @Test
+    void idleAndDrippingClientsDoNotBlockOthersAndAreDroppedAtTheHandshakeTimeout(@TempDir Path dir) throws Exception {
+        Path t = table(dir);
+        int handshakeTimeout = 10;
+        EchoServer server = EchoServer.start(t, 1000, "--handshake-timeout", Integer.toString(handshakeTimeout),
+                "--idle-timeout", "3");
+        long start = System.nanoTime();
+        byte[] hello = jdkClientHello();
+        try (java.net.Socket idle = new java.net.Socket("127.0.0.1", server.port());
+                java.net.Socket drip = new java.net.Socket("127.0.0.1", server.port())) {
+            Thread dripper = new Thread(() -> {
+                try {
+                    for (byte b : hello) { // one byte every 100 ms: the whole hello would take a minute
+                        drip.getOutputStream().write(b);
+                        drip.getOutputStream().flush();
+                        Thread.sleep(100);
+                    }
+                } catch (Exception stopped) {
+                    // the server dropped us
+                }
+            }, "dripper");
+            dripper.setDaemon(true);
+            dripper.start();
+            Thread.sleep(300); // both are being served (or block the server) before the real client comes
+
+            // real clients are served while the idle and the dripping connection hang
+            assertEquals("hello\n", echoOnce(t, server.port(), "hello"), server.log());
+            assertEquals("again\n", echoOnce(t, server.port(), "again"), server.log());
+            assertFalse(server.log().contains("dropped"), "the real clients were served only after the drops: "
+                    + server.log());
+
+            // ... and the two that never complete a handshake are dropped at the handshake timeout
+            long idleMs = millisUntilClosed(idle, start);
+            long dripMs = millisUntilClosed(drip, start);
+            for (long ms : new long[] {idleMs, dripMs}) {
+                assertTrue(ms >= handshakeTimeout * 1000L - 500 && ms < handshakeTimeout * 1000L + 10_000,
+                        ms + " ms; " + server.log());
+            }
+            dripper.join(10_000);
+        }
+        assertEquals(2, server.log().lines().filter(l -> l.endsWith(
+                ": dropped: no complete TLS handshake within 10 s (--handshake-timeout)")).count(), server.log());
+        assertTrue(server.log().contains("#1 127.0.0.1:"), server.log());
+    }
+
+    @Test
+    void aSilentClientIsDroppedAfterTheIdleTimeout(@TempDir Path dir) throws Exception {
+        Path t = table(dir);
+        EchoServer server = EchoServer.start(t, 1000, "--idle-timeout", "2");
+        SSLContext ctx = Contexts.context(Contexts.configuration(Options.parse(new String[] {"--associations",
+            t.toString()})));
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1",
+                server.port())) {
+            s.startHandshake();
+            long handshaken = System.nanoTime();
+            s.setSoTimeout(30_000);
+            try {
+                assertEquals(-1, s.getInputStream().read(), server.log());
+            } catch (javax.net.ssl.SSLException | java.net.SocketException dropped) {
+                // no close_notify from a dropped connection: the TLS socket says the stream was truncated
+            }
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - handshaken);
+            assertTrue(ms >= 1500 && ms < 15_000, ms + " ms; " + server.log());
+        }
+        assertTrue(server.log().contains(": dropped: idle for 2 s: no data received, no write completed"
+                + " (--idle-timeout)"), server.log());
+    }
+
+    @Test
+    void atTheConnectionLimitNewClientsWaitForAFreeSlotWithALogLine(@TempDir Path dir) throws Exception {
+        Path t = table(dir);
+        EchoServer server = EchoServer.start(t, 1000, "--max-connections", "1", "--handshake-timeout", "3");
+        try (java.net.Socket idle = new java.net.Socket("127.0.0.1", server.port())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 500 && !server.log().contains("--max-connections limit"); i++) {
+                Thread.sleep(10);
+            }
+            assertTrue(server.log().contains("saef server: 1 connection(s) open, the --max-connections limit: new"
+                    + " clients wait until one ends"), server.log());
+            // the real client waits in the backlog until the idle connection is dropped, then is served
+            assertEquals("hello\n", echoOnce(t, server.port(), "hello"), server.log());
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(ms >= 2500, ms + " ms: served before the slot was free? " + server.log());
+            assertTrue(server.log().contains("#1 127.0.0.1:"), server.log());
+        }
+    }
+
+    @Test
+    void clientGivesUpOnAServerThatNeverAnswers(@TempDir Path dir) throws Exception {
+        Path t = table(dir);
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            long start = System.nanoTime();
+            Run r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                    () -> run("client", "--connect", "127.0.0.1:" + silent.getLocalPort(), "--handshake-timeout", "2",
+                            "--associations", t.toString()));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(1, r.status(), r.err());
+            assertEquals("saef client: no complete TLS handshake within 2 s (--handshake-timeout)", r.err().strip());
+            assertTrue(ms >= 1500, ms + " ms");
+        }
+    }
+
+    // ------------------------------------------------------------------ issue 7 item 10: CLI mistakes
+
+    /** A usage error: exit 2, one line {@code saef CMD: message}, no stack trace. */
+    static void assertUsageError(Run r, String line) {
+        assertEquals(2, r.status(), r.err());
+        assertEquals(List.of(line), r.err().lines().toList());
+    }
+
+    @Test
+    void portsOutOfRangeAreUsageErrors(@TempDir Path dir) throws Exception {
+        Path t = table(dir);
+        assertUsageError(run("server", "--port", "70000", "--associations", t.toString()),
+                "saef server: --port: the port must be a number from 0 to 65535, not '70000'");
+        assertUsageError(run("server", "--port", "-1", "--associations", t.toString()),
+                "saef server: --port: the port must be a number from 0 to 65535, not '-1'");
+        assertUsageError(run("client", "--connect", "127.0.0.1:65536", "--associations", t.toString()),
+                "saef client: --connect 127.0.0.1:65536: the port must be a number from 1 to 65535, not '65536'");
+        assertUsageError(run("client", "--connect", "127.0.0.1:0", "--associations", t.toString()),
+                "saef client: --connect 127.0.0.1:0: the port must be a number from 1 to 65535, not '0'");
+        assertUsageError(run("server", "--port", "0", "--handshake-timeout", "0", "--associations", t.toString()),
+                "saef server: --handshake-timeout takes seconds from 1 to 86400, not 0");
+        assertUsageError(run("server", "--port", "0", "--max-connections", "0", "--associations", t.toString()),
+                "saef server: --max-connections takes a number of connections from 1 to 10000, not 0");
+    }
+
+    @Test
+    void keysAddRefusesEmptyShortAndNonHexKeysWithOneLine(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("kpsa.p12");
+        String why = "128 bits, the strength of the profile's AES-128 suites: a recorded PSK handshake lets an"
+                + " attacker test key guesses offline";
+        String[] add = {"keys", "add", "--keystore", store.toString(), "--keystore-password-env", "STOREPW",
+            "--kpsa-id", "ae42@sp.example.com", "--key-env", "KEYHEX"};
+        Run r = runJava(dir, "", Map.of("STOREPW", "pw", "KEYHEX", ""), add);
+        assertUsageError(r, "saef keys: environment variable KEYHEX (--key-env) is empty; it must hold the key in hex,"
+                + " 16..512 octets");
+        r = runJava(dir, "", Map.of("STOREPW", "pw", "KEYHEX", "0f"), add);
+        assertUsageError(r, "saef keys: --key-env: the key in KEYHEX has 1 octets; a Kpsa needs 16..512 (" + why + ")");
+        r = runJava(dir, "", Map.of("STOREPW", "pw", "KEYHEX", KEY_HEX.substring(2)), add);
+        assertUsageError(r, "saef keys: --key-env: the key in KEYHEX has 15 octets; a Kpsa needs 16..512 (" + why + ")");
+        r = runJava(dir, "", Map.of("STOREPW", "pw", "KEYHEX", "zz" + KEY_HEX), add);
+        assertUsageError(r, "saef keys: --key-env: KEYHEX must hold the key in hex (an even number of digits 0-9, a-f),"
+                + " 16..512 octets");
+        r = runJava(dir, "", Map.of("STOREPW", "pw"), "keys", "add", "--keystore", store.toString(),
+                "--keystore-password-env", "STOREPW", "--kpsa-id", "ae42@sp.example.com", "--generate", "8");
+        assertUsageError(r, "saef keys: --generate takes 16..512 octets, not 8 (" + why + ")");
+        assertFalse(Files.exists(store), "nothing stored");
+        // 16 octets: accepted, as --generate 16 is
+        r = runJava(dir, "", Map.of("STOREPW", "pw", "KEYHEX", KEY_HEX), add);
+        assertEquals(0, r.status(), r.err());
     }
 }
