@@ -1,6 +1,6 @@
 package dev.saef.protocol;
 
-import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,7 +31,7 @@ final class ReflectionGuard {
     private final long maxAgeNanos;
     private final LongSupplier clock;
     /** random -> time recorded, in insertion order (oldest first). Guarded by {@code this}. */
-    private final LinkedHashMap<ByteBuffer, Long> randoms = new LinkedHashMap<>();
+    private final LinkedHashMap<Random, Long> randoms = new LinkedHashMap<>();
 
     ReflectionGuard() {
         this(DEFAULT_CAPACITY, DEFAULT_MAX_AGE_NANOS, System::nanoTime);
@@ -75,7 +75,7 @@ final class ReflectionGuard {
     }
 
     private void expire(long now) {
-        Iterator<Map.Entry<ByteBuffer, Long>> it = randoms.entrySet().iterator();
+        Iterator<Map.Entry<Random, Long>> it = randoms.entrySet().iterator();
         while (it.hasNext()) {
             if (now - it.next().getValue() < maxAgeNanos) {
                 return; // insertion order: the rest are younger
@@ -84,7 +84,25 @@ final class ReflectionGuard {
         }
     }
 
-    private static ByteBuffer key(byte[] random) {
-        return ByteBuffer.wrap(random.clone()).asReadOnlyBuffer();
+    private static Random key(byte[] random) {
+        return new Random(random.clone());
+    }
+
+    /** A client random as a map key, compared by value (a private copy, never changed). */
+    private record Random(byte[] octets) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Random r && Arrays.equals(octets, r.octets);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(octets);
+        }
+
+        @Override
+        public String toString() {
+            return "Random[" + octets.length + " octets]";
+        }
     }
 }
