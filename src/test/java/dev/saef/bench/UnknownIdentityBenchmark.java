@@ -33,6 +33,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>With {@code hide} (the default) both probes should cost the same; {@code reveal} shows the
  * difference the old behaviour leaked (an unknown KpsaID is refused before any key derivation or
  * Diffie-Hellman computation). The trial set-up checks that each probe ends in the expected alert.
+ *
+ * <p>On a busy machine separate JMH trials drift with the load; {@link #main} measures the two
+ * probes interleaved instead (pairs in alternating order, same JVM, same moment) and prints
+ * quartiles: {@code java -cp <test classpath> dev.saef.bench.UnknownIdentityBenchmark <suite> <pairs>
+ * [hide|reveal]}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -111,6 +116,43 @@ public class UnknownIdentityBenchmark {
         SSLEngine s = serverEngine();
         exchange(s, clientHello);
         return exchange(s, clientSecondFlight);
+    }
+
+    /** Paired, interleaved timing of both probes (see the class comment); prints quartiles in microseconds. */
+    public static void main(String[] args) throws Exception {
+        String suite = args.length > 0 ? args[0] : "TLS_PSK_WITH_AES_128_CBC_SHA256";
+        int n = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+        String mode = args.length > 2 ? args[2] : "hide";
+        UnknownIdentityBenchmark wrong = new UnknownIdentityBenchmark();
+        UnknownIdentityBenchmark unknown = new UnknownIdentityBenchmark();
+        for (UnknownIdentityBenchmark b : new UnknownIdentityBenchmark[] {wrong, unknown}) {
+            b.suite = suite;
+            b.unknownIdentity = mode;
+            b.probe = b == wrong ? "WRONG_KEY" : "UNKNOWN_IDENTITY";
+            b.setUp();
+        }
+        for (int i = 0; i < n; i++) { // warm-up
+            wrong.serverRejects();
+            unknown.serverRejects();
+        }
+        long[] tw = new long[n];
+        long[] tu = new long[n];
+        for (int i = 0; i < n; i++) {
+            UnknownIdentityBenchmark first = (i & 1) == 0 ? wrong : unknown;
+            UnknownIdentityBenchmark second = first == wrong ? unknown : wrong;
+            long t0 = System.nanoTime();
+            first.serverRejects();
+            long t1 = System.nanoTime();
+            second.serverRejects();
+            long t2 = System.nanoTime();
+            (first == wrong ? tw : tu)[i] = t1 - t0;
+            (first == wrong ? tu : tw)[i] = t2 - t1;
+        }
+        java.util.Arrays.sort(tw);
+        java.util.Arrays.sort(tu);
+        System.out.printf("%s %s, %d pairs: wrong key p25/median/p75 %.1f/%.1f/%.1f us; unknown KpsaID %.1f/%.1f/%.1f us%n",
+                suite, mode, n, tw[n / 4] / 1e3, tw[n / 2] / 1e3, tw[3 * n / 4] / 1e3, tu[n / 4] / 1e3, tu[n / 2] / 1e3,
+                tu[3 * n / 4] / 1e3);
     }
 
     /**
