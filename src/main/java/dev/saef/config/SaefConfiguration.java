@@ -53,6 +53,13 @@ import java.util.Properties;
  *   <tr><td>{@value #FALLBACK}</td><td>{@code jdk}: a client connecting to a peer with no association uses
  *       the JDK's own TLS (SunJSSE, default key and trust stores); {@code none}: it fails</td>
  *       <td>{@code jdk}</td></tr>
+ *   <tr><td>{@value #UNKNOWN_IDENTITY}</td><td>{@code hide}: a server answers a KpsaID it does not know exactly
+ *       as a wrong Kpsa (RFC 4279 section 5: it continues with a random key, so the alert and the work are
+ *       those of a wrong key and clients cannot list the provisioned KpsaIDs); {@code reveal}: it answers
+ *       {@code unknown_psk_identity} at once</td><td>{@code hide}</td></tr>
+ *   <tr><td>{@value #REFLECTION_CHECK}</td><td>{@code true}/{@code false}: a server refuses a ClientHello whose
+ *       random its own {@code SSLContext} sent as a client (a connection reflected back to its sender);
+ *       {@code false} only for one JVM talking to itself through one context</td><td>{@code true}</td></tr>
  * </table>
  *
  * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
@@ -94,6 +101,11 @@ public final class SaefConfiguration {
     /** Property: what a client does for a peer with no association: {@code jdk} (default) or {@code none}. */
     public static final String FALLBACK = "saef.fallback";
 
+    /** How a server answers an unknown KpsaID: {@code hide} (default) or {@code reveal}. */
+    public static final String UNKNOWN_IDENTITY = "saef.unknownIdentity";
+    /** Whether a server refuses its own context's ClientHello reflected back to it ({@code true}/{@code false}). */
+    public static final String REFLECTION_CHECK = "saef.reflectionCheck";
+
     /** Handshake tracing to standard error ({@code true}/{@code false}); read by the protocol's debug log. */
     public static final String DEBUG = "saef.debug";
 
@@ -103,7 +115,7 @@ public final class SaefConfiguration {
     private static final List<String> KNOWN = List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_TYPE, KEY_STORE_PASSWORD,
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
-            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG);
+            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK);
 
     private final AssociationTable associations;
     private final PskKeyProvider keys;
@@ -118,11 +130,13 @@ public final class SaefConfiguration {
     private final boolean ecdhePskEnabled;
     private final boolean requireExtendedMasterSecret;
     private final boolean jdkFallback;
+    private final boolean hideUnknownIdentities;
+    private final boolean reflectionCheck;
 
     private SaefConfiguration(AssociationTable associations, PskKeyProvider keys, KeyStoreKeyProvider ownedStore,
             String keyDescription, Path associationsFile, String localId, IdentityMode identityMode,
             int credentialIdType, String cipherSuites, boolean ecdhePskEnabled, boolean requireExtendedMasterSecret,
-            boolean jdkFallback) {
+            boolean jdkFallback, boolean hideUnknownIdentities, boolean reflectionCheck) {
         this.associations = associations;
         this.keys = keys;
         this.ownedStore = ownedStore;
@@ -135,6 +149,8 @@ public final class SaefConfiguration {
         this.ecdhePskEnabled = ecdhePskEnabled;
         this.requireExtendedMasterSecret = requireExtendedMasterSecret;
         this.jdkFallback = jdkFallback;
+        this.hideUnknownIdentities = hideUnknownIdentities;
+        this.reflectionCheck = reflectionCheck;
     }
 
     /**
@@ -183,6 +199,8 @@ public final class SaefConfiguration {
             bool(props, DEBUG, false); // validated here so that "yes" is not silently "off"
         }
         boolean jdkFallback = fallback(props);
+        boolean hideUnknown = hideUnknownIdentities(props);
+        boolean reflection = bool(props, REFLECTION_CHECK, true);
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
 
@@ -207,7 +225,7 @@ public final class SaefConfiguration {
             }
             PskKeyProvider keys = store == null ? table.inlineKeys() : CompositeKeyProvider.of(table.inlineKeys(), store);
             SaefConfiguration config = new SaefConfiguration(table, keys, owned, keyDescription, tableFile, localId, mode,
-                    credentialIdType, suites, ecdhe, ems, jdkFallback);
+                    credentialIdType, suites, ecdhe, ems, jdkFallback, hideUnknown, reflection);
             config.checkKeys(store == null ? null : (owned != null ? KEY_STORE + " (" + props.getProperty(KEY_STORE).trim()
                     + ")" : "the key store"));
             return config;
@@ -223,7 +241,7 @@ public final class SaefConfiguration {
     /**
      * A configuration built in code, with defaults for everything else: no local id, the table's
      * identity mode, Credential-ID type 12, default suites, no ECDHE_PSK, extended master secret
-     * required. Keys are not checked here; call {@link #validate()} for that.
+     * required, unknown identities hidden, reflection check on. Keys are not checked here; call {@link #validate()} for that.
      *
      * @param table the associations
      * @param keys where their keys come from (e.g. {@code table.inlineKeys()})
@@ -233,7 +251,7 @@ public final class SaefConfiguration {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(keys, "keys");
         return new SaefConfiguration(table, keys, null, "keys from " + keys, null, null, table.identityMode(),
-                CredentialId.SAEF_SYMMETRIC_KEY, null, false, true, true);
+                CredentialId.SAEF_SYMMETRIC_KEY, null, false, true, true, true, true);
     }
 
     /**
@@ -348,6 +366,19 @@ public final class SaefConfiguration {
                     + " the 00- prefix of TS-0013");
         }
         return Integer.parseInt(t);
+    }
+
+    private static boolean hideUnknownIdentities(Properties props) throws SaefConfigException {
+        String v = props.getProperty(UNKNOWN_IDENTITY);
+        if (v == null || v.trim().equalsIgnoreCase("hide")) {
+            return true;
+        }
+        if (v.trim().equalsIgnoreCase("reveal")) {
+            return false;
+        }
+        throw new SaefConfigException(UNKNOWN_IDENTITY + ": " + QuotedText.quote(v) + " is not allowed; use hide (an"
+                + " unknown KpsaID fails exactly like a wrong Kpsa, RFC 4279 section 5, the default) or reveal (it is"
+                + " answered with the unknown_psk_identity alert)");
     }
 
     private static boolean fallback(Properties props) throws SaefConfigException {
@@ -521,7 +552,8 @@ public final class SaefConfiguration {
     public SaefConfiguration withLocalId(String id) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile,
                 id == null ? null : SaefPrincipal.checkEntityId(id), identityMode, credentialIdType, cipherSuites,
-                ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback);
+                ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
+                hideUnknownIdentities, reflectionCheck);
     }
 
     /**
@@ -533,7 +565,8 @@ public final class SaefConfiguration {
             throw new IllegalArgumentException("Credential-ID type-ID " + typeId + " is negative");
         }
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, typeId, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback);
+                identityMode, typeId, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
+                hideUnknownIdentities, reflectionCheck);
     }
 
     /**
@@ -542,7 +575,8 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withCipherSuites(String suites) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, suites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback);
+                identityMode, credentialIdType, suites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
+                hideUnknownIdentities, reflectionCheck);
     }
 
     /**
@@ -551,7 +585,8 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withEcdhePskEnabled(boolean enabled) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, cipherSuites, enabled, requireExtendedMasterSecret, jdkFallback);
+                identityMode, credentialIdType, cipherSuites, enabled, requireExtendedMasterSecret, jdkFallback,
+                hideUnknownIdentities, reflectionCheck);
     }
 
     /** @return whether a client hands peers without an association to the JDK's own TLS ({@value #FALLBACK}) */
@@ -565,7 +600,41 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withJdkFallback(boolean enabled) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, enabled);
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, enabled,
+                hideUnknownIdentities, reflectionCheck);
+    }
+
+    /**
+     * @return whether a server hides unknown KpsaIDs, failing them exactly like a wrong Kpsa
+     *     ({@value #UNKNOWN_IDENTITY}{@code =hide}, RFC 4279 section 5)
+     */
+    public boolean hideUnknownIdentities() {
+        return hideUnknownIdentities;
+    }
+
+    /**
+     * @param hide true: an unknown KpsaID fails like a wrong Kpsa; false: {@code unknown_psk_identity}
+     * @return a copy with that setting
+     */
+    public SaefConfiguration withHideUnknownIdentities(boolean hide) {
+        return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
+                hide, reflectionCheck);
+    }
+
+    /** @return whether a server refuses a ClientHello its own context sent as a client ({@value #REFLECTION_CHECK}) */
+    public boolean reflectionCheck() {
+        return reflectionCheck;
+    }
+
+    /**
+     * @param enabled whether a server refuses a ClientHello its own context sent as a client
+     * @return a copy with that setting
+     */
+    public SaefConfiguration withReflectionCheck(boolean enabled) {
+        return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
+                hideUnknownIdentities, enabled);
     }
 
     /**
@@ -574,7 +643,8 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withRequireExtendedMasterSecret(boolean required) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, required, jdkFallback);
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, required, jdkFallback,
+                hideUnknownIdentities, reflectionCheck);
     }
 
     /**
@@ -601,7 +671,9 @@ public final class SaefConfiguration {
                 + (localId != null ? ", local id " + localId : "")
                 + (cipherSuites != null ? ", suites " + cipherSuites : "")
                 + (ecdhePskEnabled ? ", ECDHE_PSK enabled" : "")
-                + (requireExtendedMasterSecret ? "" : ", extended master secret not required");
+                + (requireExtendedMasterSecret ? "" : ", extended master secret not required")
+                + (hideUnknownIdentities ? "" : ", unknown KpsaIDs revealed")
+                + (reflectionCheck ? "" : ", reflection check off");
     }
 
     /** @return {@link #describe()} */

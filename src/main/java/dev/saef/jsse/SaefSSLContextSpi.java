@@ -85,6 +85,8 @@ public class SaefSSLContextSpi extends SSLContextSpi {
                     .localId(config.localId().orElse(null))
                     .random(random)
                     .jdkFallback(config.jdkFallback())
+                    .hideUnknownIdentities(config.hideUnknownIdentities())
+                    .reflectionCheck(config.reflectionCheck())
                     .build();
             return new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
         } catch (SaefConfigException e) {

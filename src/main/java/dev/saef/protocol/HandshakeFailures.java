@@ -84,6 +84,13 @@ final class HandshakeFailures {
                         + " we offered " + names(spec.suiteCodes());
             case AlertDescription.protocol_version:
                 return peer + " does not accept TLS 1.2 (alert " + name + "); TS-0003 clause 10.2.1 requires TLS 1.2";
+            case AlertDescription.illegal_parameter:
+                if (!client) {
+                    return peer + " sent fatal alert " + name;
+                }
+                return peer + " refused a field of our handshake (alert " + name + "); a SAEF server also sends this"
+                        + " when it receives a ClientHello its own SSLContext sent, i.e. when this connection was"
+                        + " reflected back to us (saef.reflectionCheck)";
             case AlertDescription.close_notify:
                 return peer + " closed the connection during the handshake";
             default:
@@ -124,6 +131,14 @@ final class HandshakeFailures {
                 return "PSK-SAEF handshake failed: sent alert " + name + because;
             case AlertDescription.bad_record_mac:
             case AlertDescription.decrypt_error:
+                if (!client && state.unknownIdentity) {
+                    // saef.unknownIdentity=hide: the client saw a wrong-key failure; our own message says why
+                    return "the client offered KpsaID " + state.offeredIdentity + ", which "
+                            + (state.keyFailure != null ? "is known but " + state.keyFailure
+                                    : "is not provisioned in " + keySource)
+                            + "; answered as for a wrong Kpsa (alert " + name + ") so that clients cannot tell"
+                            + " unknown KpsaIDs from known ones (saef.unknownIdentity=hide, RFC 4279 section 5)";
+                }
                 if (client) {
                     return "the server's Finished message failed verification (alert " + name + "): the Kpsa for "
                             + kpsa(state) + " differs between the two sides";

@@ -14,6 +14,13 @@ final class HandshakeState {
     String offeredIdentity;
     /** Server: the suites the client offered. */
     int[] offeredSuites;
+    /**
+     * Server: the offered identity has no key here (not provisioned, or no key available); hidden
+     * from the client unless {@code saef.unknownIdentity=reveal}.
+     */
+    boolean unknownIdentity;
+    /** Client: the random of the ClientHello sent, while recorded for the reflection check. */
+    byte[] clientRandom;
     /** Server: why a known identity could not be given a key (no key, key source failure). */
     String keyFailure;
     /** A local failure's explanation, when a peer callback knew better than the alert code. */

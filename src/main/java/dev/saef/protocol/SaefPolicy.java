@@ -16,7 +16,10 @@ import org.bouncycastle.tls.crypto.TlsCrypto;
  * The handshake policy shared by every connection of one {@code SSLContext}: the suite profile
  * (TS-0003 clause 10.2.2), where associations and keys come from (clause 8.2.2.1), the Credential-ID
  * type used for binding (clauses 10.4, 12.3.2.1), and the TLS extensions SAEF insists on (extended
- * master secret, RFC 7627). Immutable and thread-safe.
+ * master secret, RFC 7627), how a server answers an unknown KpsaID (hidden as a wrong key, RFC 4279
+ * section 5, or revealed with {@code unknown_psk_identity}), and the reflection check: the client
+ * randoms this context has in flight, which its servers refuse to accept back. Thread-safe; all
+ * settings are immutable.
  */
 public final class SaefPolicy {
 
@@ -29,6 +32,9 @@ public final class SaefPolicy {
     private final String localId;
     private final SecureRandom random;
     private final boolean jdkFallback;
+    private final boolean hideUnknownIdentities;
+    /** The client randoms in flight, or null when the reflection check is off. */
+    private final ReflectionGuard reflectionGuard;
 
     private SaefPolicy(Builder b) {
         this.crypto = Objects.requireNonNull(b.crypto, "crypto");
@@ -40,6 +46,8 @@ public final class SaefPolicy {
         this.localId = b.localId;
         this.random = b.random != null ? b.random : new SecureRandom();
         this.jdkFallback = b.jdkFallback;
+        this.hideUnknownIdentities = b.hideUnknownIdentities;
+        this.reflectionGuard = b.reflectionCheck ? new ReflectionGuard() : null;
         List<String> missing = new ArrayList<>();
         for (CipherSuiteInfo s : profile.supported()) {
             if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {s.code()}).length == 0) {
@@ -99,6 +107,24 @@ public final class SaefPolicy {
         return jdkFallback;
     }
 
+    /**
+     * @return whether a server hides an unknown KpsaID: it continues with a random key, so that the
+     *     handshake fails exactly as with a wrong Kpsa (RFC 4279 section 5; {@code saef.unknownIdentity=hide})
+     */
+    public boolean hideUnknownIdentities() {
+        return hideUnknownIdentities;
+    }
+
+    /** @return whether servers refuse a ClientHello this context sent as a client ({@code saef.reflectionCheck}) */
+    public boolean reflectionCheck() {
+        return reflectionGuard != null;
+    }
+
+    /** @return the client randoms in flight, or null when the reflection check is off */
+    ReflectionGuard reflectionGuard() {
+        return reflectionGuard;
+    }
+
     /** @return the randomness source */
     public SecureRandom random() {
         return random;
@@ -115,6 +141,8 @@ public final class SaefPolicy {
         private String localId;
         private SecureRandom random;
         private boolean jdkFallback;
+        private boolean hideUnknownIdentities = true;
+        private boolean reflectionCheck = true;
 
         private Builder() {
         }
@@ -161,6 +189,18 @@ public final class SaefPolicy {
 
         public Builder jdkFallback(boolean v) {
             this.jdkFallback = v;
+            return this;
+        }
+
+        /** @param v true (default): an unknown KpsaID fails like a wrong Kpsa; false: {@code unknown_psk_identity} */
+        public Builder hideUnknownIdentities(boolean v) {
+            this.hideUnknownIdentities = v;
+            return this;
+        }
+
+        /** @param v true (default): servers refuse ClientHellos this context sent as a client */
+        public Builder reflectionCheck(boolean v) {
+            this.reflectionCheck = v;
             return this;
         }
 

@@ -15,13 +15,21 @@ import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsExtensionsUtils;
+import org.bouncycastle.tls.TlsKeyExchangeFactory;
 import org.bouncycastle.tls.TlsPSKIdentityManager;
 
 /**
  * Entity B's side of the PSK-SAEF handshake (TS-0003 clause 8.2.2.1): accepts only TLS 1.2 and the
- * enabled clause 10.2.2 suites, looks the client's {@code psk_identity} up as an exact KpsaID,
- * refuses unknown identities with {@code unknown_psk_identity} (RFC 4279 section 5.1), acknowledges
- * SNI (clause 10.2.1), and requires the extended master secret unless configured otherwise.
+ * enabled clause 10.2.2 suites, refuses a ClientHello its own context sent as a client (a reflected
+ * connection), checks the ClientKeyExchange's structure ({@link ServerPskKeyExchange}), looks the
+ * client's {@code psk_identity} up as an exact KpsaID, acknowledges SNI (clause 10.2.1), and requires
+ * the extended master secret unless configured otherwise.
+ *
+ * <p>Unknown identities (RFC 4279 section 5): by default the server continues as if the identity
+ * were known, with a random key of {@value #DECOY_KEY_OCTETS} octets, so that the client's Finished
+ * fails exactly as with a wrong Kpsa (same alert, same computations, DHE included); with
+ * {@code saef.unknownIdentity=reveal} it answers {@code unknown_psk_identity} at once. Either way
+ * the server's own exception names the unknown KpsaID.
  */
 @SuppressWarnings("rawtypes") // Bouncy Castle's TlsServer API uses raw Vector/Hashtable
 final class SaefTlsServer extends PSKTlsServer {
@@ -30,6 +38,9 @@ final class SaefTlsServer extends PSKTlsServer {
     private final ConnectionSpec spec;
     private final HandshakeState state;
     private final Runnable onComplete;
+
+    /** Length of the random key an unknown identity gets: the length of a 256-bit Kpsa. */
+    static final int DECOY_KEY_OCTETS = 32;
 
     SaefTlsServer(SaefPolicy policy, ConnectionSpec spec, HandshakeState state, Runnable onComplete) {
         super(policy.crypto(), new IdentityManager(policy, state));
@@ -64,7 +75,7 @@ final class SaefTlsServer extends PSKTlsServer {
                 throw keyManagerFailed("looking up the identity failed with " + e.getClass().getName(), e);
             }
             if (found.isEmpty()) {
-                return null; // BC answers unknown_psk_identity
+                return unknown();
             }
             Association a = found.get();
             byte[] key;
@@ -80,10 +91,25 @@ final class SaefTlsServer extends PSKTlsServer {
             }
             if (key == null || key.length == 0) {
                 state.keyFailure = "no key is available for it (" + a.source() + ")";
-                return null; // not provisioned after all: unknown_psk_identity
+                return unknown(); // not provisioned after all
             }
             state.association = a;
             return key; // a fresh copy; BC zeroes it after use
+        }
+
+        /**
+         * An identity with no key: null (BC answers {@code unknown_psk_identity}) when revealing, else
+         * a random key, so that the handshake goes on and fails at the client's Finished exactly as
+         * for a wrong Kpsa (RFC 4279 section 5). BC zeroes the array after use.
+         */
+        private byte[] unknown() {
+            state.unknownIdentity = true;
+            if (!policy.hideUnknownIdentities()) {
+                return null;
+            }
+            byte[] decoy = new byte[DECOY_KEY_OCTETS];
+            policy.random().nextBytes(decoy);
+            return decoy;
         }
 
         /**
@@ -94,6 +120,18 @@ final class SaefTlsServer extends PSKTlsServer {
             state.keyFailure = what;
             return new IllegalStateException("PSK key manager failure", cause);
         }
+    }
+
+    /** The ClientKeyExchange is checked before the identity is looked up ({@link ServerPskKeyExchange}). */
+    @Override
+    public TlsKeyExchangeFactory getKeyExchangeFactory() {
+        return new ServerPskKeyExchange.Factory();
+    }
+
+    /** In step with the limit {@link SaefServerProtocol} enforces with a proper alert. */
+    @Override
+    public int getMaxHandshakeMessageSize() {
+        return SaefServerProtocol.MAX_HANDSHAKE_MESSAGE;
     }
 
     @Override
@@ -203,10 +241,22 @@ final class SaefTlsServer extends PSKTlsServer {
         }
     }
 
+    /**
+     * Called by BC right after it read the ClientHello's random; refuses the ClientHello when this
+     * context sent it as a client and still waits on that handshake: a reflected connection.
+     */
     @Override
     public void notifyOfferedCipherSuites(int[] offeredCipherSuites) throws IOException {
         super.notifyOfferedCipherSuites(offeredCipherSuites);
         state.offeredSuites = offeredCipherSuites.clone();
+        ReflectionGuard guard = policy.reflectionGuard();
+        if (guard != null && guard.isOwnClientHello(context.getSecurityParametersHandshake().getClientRandom())) {
+            state.failureDetail = "the ClientHello is one this SSLContext sent itself as a client: the connection was"
+                    + " reflected back to its sender (an on-path attacker, or a client connecting to its own server"
+                    + " through one context); set saef.reflectionCheck=false only where one JVM talks to itself"
+                    + " through one SSLContext";
+            throw new TlsFatalAlert(AlertDescription.illegal_parameter, state.failureDetail);
+        }
     }
 
     @Override

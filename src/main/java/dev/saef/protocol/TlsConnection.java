@@ -24,7 +24,6 @@ import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsClientProtocol;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsProtocol;
-import org.bouncycastle.tls.TlsServerProtocol;
 
 /**
  * The protocol core: one PSK-SAEF TLS 1.2 connection over Bouncy Castle's non-blocking
@@ -46,7 +45,7 @@ public final class TlsConnection {
     private TlsConnection(SaefPolicy policy, ConnectionSpec spec) {
         this.policy = policy;
         this.spec = spec;
-        this.protocol = spec.clientMode() ? new TlsClientProtocol() : new TlsServerProtocol();
+        this.protocol = spec.clientMode() ? new TlsClientProtocol() : new SaefServerProtocol();
     }
 
     /**
@@ -80,13 +79,33 @@ public final class TlsConnection {
                 SaefTlsClient client = new SaefTlsClient(policy, spec, state, this::bind);
                 ((TlsClientProtocol) protocol).connect(client);
                 this.context = client.getContextForConnection();
+                recordClientRandom();
             } else {
                 SaefTlsServer server = new SaefTlsServer(policy, spec, state, this::bind);
-                ((TlsServerProtocol) protocol).accept(server);
+                ((SaefServerProtocol) protocol).accept(server);
                 this.context = server.getContextForConnection();
             }
         } catch (IOException e) {
             throw fail(e);
+        }
+    }
+
+    /** Reflection check: this context's servers refuse our ClientHello until our handshake ends. */
+    private void recordClientRandom() {
+        ReflectionGuard guard = policy.reflectionGuard();
+        SecurityParameters sp = context == null ? null : context.getSecurityParametersHandshake();
+        if (guard != null && sp != null && sp.getClientRandom() != null) {
+            state.clientRandom = sp.getClientRandom().clone();
+            guard.clientHelloSent(state.clientRandom);
+        }
+    }
+
+    /** The client handshake ended (completed, failed or closed): it can no longer be reflected. */
+    private void forgetClientRandom() {
+        byte[] r = state.clientRandom;
+        if (r != null) {
+            state.clientRandom = null;
+            policy.reflectionGuard().clientHandshakeEnded(r);
         }
     }
 
@@ -158,6 +177,11 @@ public final class TlsConnection {
     /** Called by the peer when BC reports the handshake complete: bind the session (clause 8.2.2.1). */
     private void bind() {
         state.zeroKey();
+        forgetClientRandom();
+        if (state.unknownIdentity) {
+            // Unreachable unless the client guessed the random key: never bind an unknown identity.
+            throw new IllegalStateException("handshake completed with an unknown PSK identity");
+        }
         SecurityParameters sp = context.getSecurityParametersConnection();
         Association a = state.association;
         if (a == null) {
@@ -256,6 +280,7 @@ public final class TlsConnection {
 
     private SSLException fail(IOException e) {
         state.zeroKey();
+        forgetClientRandom();
         SSLException x = HandshakeFailures.translate(e, spec.clientMode(), state.session == null, state, spec,
                 policy.keyManager().describe());
         if (failure == null) {
@@ -400,6 +425,7 @@ public final class TlsConnection {
     /** Sends close_notify (queued as output) and closes the connection; idempotent. */
     public void close() {
         state.zeroKey();
+        forgetClientRandom();
         if (!protocol.isClosed()) {
             try {
                 protocol.close();

@@ -150,9 +150,14 @@ final class BenchSupport {
     }
 
     static SSLContext saefContext(String table) throws Exception {
+        return saefContext(table, java.util.function.UnaryOperator.identity());
+    }
+
+    static SSLContext saefContext(String table, java.util.function.UnaryOperator<SaefConfiguration> tweak)
+            throws Exception {
         SaefProvider provider = new SaefProvider();
         AssociationTable t = AssociationTable.parse("bench-table", new StringReader(table), IdentityMode.STRICT, true);
-        SaefConfiguration config = SaefConfiguration.of(t, t.inlineKeys());
+        SaefConfiguration config = tweak.apply(SaefConfiguration.of(t, t.inlineKeys()));
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", provider);
         kmf.init(new PskKeyManagerParameters(config));
         SSLContext ctx = SSLContext.getInstance("TLS", provider);

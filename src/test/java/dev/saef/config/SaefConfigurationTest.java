@@ -332,6 +332,35 @@ class SaefConfigurationTest {
     }
 
     @Test
+    void unknownIdentityAndReflectionCheckSettings() throws Exception {
+        SaefConfiguration d = SaefConfiguration.from(new Properties());
+        assertTrue(d.hideUnknownIdentities(), "unknown KpsaIDs hidden by default");
+        assertTrue(d.reflectionCheck(), "reflection check on by default");
+        SaefConfiguration c = SaefConfiguration.from(props("saef.unknownIdentity", " Reveal ",
+                "saef.reflectionCheck", "FALSE"));
+        assertFalse(c.hideUnknownIdentities());
+        assertFalse(c.reflectionCheck());
+        assertEquals("associations (no association table) (0, 0 with inline keys), no key store, identity mode strict,"
+                + " Credential-ID type 12, unknown KpsaIDs revealed, reflection check off", c.describe());
+        assertTrue(SaefConfiguration.from(props("saef.unknownIdentity", "hide")).hideUnknownIdentities());
+        assertEquals("saef.unknownIdentity: 'hidden' is not allowed; use hide (an unknown KpsaID fails exactly like a"
+                + " wrong Kpsa, RFC 4279 section 5, the default) or reveal (it is answered with the unknown_psk_identity"
+                + " alert)", error(props("saef.unknownIdentity", "hidden")));
+        assertEquals("saef.reflectionCheck: 'off' is not allowed; use true or false (default true)",
+                error(props("saef.reflectionCheck", "off")));
+        assertEquals("unknown property saef.reflectioncheck: did you mean saef.reflectionCheck? (property names are"
+                + " case-sensitive)", error(props("saef.reflectioncheck", "false")));
+        // programmatic copies keep and change them
+        SaefConfiguration p = d.withHideUnknownIdentities(false).withReflectionCheck(false).withLocalId("/id-mn1")
+                .withCipherSuites(null).withEcdhePskEnabled(false).withJdkFallback(true).withCredentialIdType(12)
+                .withRequireExtendedMasterSecret(true);
+        assertFalse(p.hideUnknownIdentities());
+        assertFalse(p.reflectionCheck());
+        assertTrue(p.withHideUnknownIdentities(true).hideUnknownIdentities());
+        assertTrue(p.withReflectionCheck(true).reflectionCheck());
+    }
+
+    @Test
     void fromSystemPropertiesReadsTheSameProperties() throws Exception {
         String before = System.getProperty("saef.credentialIdType");
         System.setProperty("saef.credentialIdType", "13");

@@ -197,6 +197,23 @@ class ConformanceTest {
         return Wire.alerts(stream).stream().anyMatch(a -> a.fatal() && a.description() == description);
     }
 
+    /**
+     * The SAEF server (knowing KPSA) does not know the identity {@code client} offers: by default it
+     * fails as for a wrong Kpsa (saef.unknownIdentity=hide, RFC 4279 section 5), with reveal it answers
+     * unknown_psk_identity; its own message says the KpsaID is not provisioned either way.
+     */
+    static void assertRefusedAsUnknown(java.util.function.Supplier<BcPeer> client, String what) throws Exception {
+        Link hidden = vsSaefServer(client.get());
+        assertFalse(hidden.server.handshakeDone(), what);
+        assertTrue(hasFatalAlert(hidden.s2c(), AlertDescription.bad_record_mac), what);
+        assertTrue(hidden.server.failure().getMessage().contains("which is not provisioned in"),
+                hidden.server.failure().getMessage());
+        Link revealed = vsSaefServer(client.get(), c -> c.withHideUnknownIdentities(false));
+        assertFalse(revealed.server.handshakeDone(), what);
+        assertInstanceOf(SSLHandshakeException.class, revealed.server.failure());
+        assertTrue(hasFatalAlert(revealed.s2c(), AlertDescription.unknown_psk_identity), what);
+    }
+
     /** A ClientHello as SAEF's client sends it, for crafting variants. */
     static Wire.ClientHello saefClientHello() throws Exception {
         SSLEngine c = Saef.clientEngine(KEY_HEX);
@@ -879,9 +896,7 @@ class ConformanceTest {
         assertArrayEquals(KPSA.getBytes(StandardCharsets.UTF_8), server.identitySeen);
         // server role: the KpsaID is matched exactly, octet for octet
         assertDone(vsSaefServer(BcPeer.client(KPSA, KEY_HEX).build()));
-        Link upper = vsSaefServer(BcPeer.client(KPSA.toUpperCase(Locale.ROOT), KEY_HEX).build());
-        assertFalse(upper.server.handshakeDone());
-        assertTrue(hasFatalAlert(upper.s2c(), AlertDescription.unknown_psk_identity));
+        assertRefusedAsUnknown(() -> BcPeer.client(KPSA.toUpperCase(Locale.ROOT), KEY_HEX).build(), "upper case");
     }
 
     @Test
@@ -1210,10 +1225,8 @@ class ConformanceTest {
         KpsaId id = KpsaId.parse(KPSA, IdentityMode.STRICT);
         assertEquals("ae42", id.relativeId().orElseThrow());
         assertEquals("sp.example.com", id.issuerFqdn().orElseThrow());
-        // a psk_identity that is not a KpsaID matches no association: unknown_psk_identity
-        Link l = vsSaefServer(BcPeer.client("no-at-sign", KEY_HEX).build());
-        assertFalse(l.server.handshakeDone());
-        assertTrue(hasFatalAlert(l.s2c(), AlertDescription.unknown_psk_identity));
+        // a psk_identity that is not a KpsaID matches no association: refused as an unknown identity
+        assertRefusedAsUnknown(() -> BcPeer.client("no-at-sign", KEY_HEX).build(), "no-at-sign");
     }
 
     @Test
@@ -1277,10 +1290,22 @@ class ConformanceTest {
     }
 
     @Test
-    @DisplayName("SAEF-RFC4279-2-02 an unknown PSK identity is answered with unknown_psk_identity, both roles")
+    @DisplayName("SAEF-RFC4279-2-02 an unknown PSK identity fails as a wrong key (default) or gets unknown_psk_identity"
+            + " (saef.unknownIdentity=reveal), both roles")
     void saef_rfc4279_2_02_unknownPskIdentityAlert() throws Exception {
+        // default: RFC 4279 section 5's alternative, continue as if known and fail like a wrong key
+        BcPeer hiddenClient = BcPeer.client("stranger@evil.example.org", KEY_HEX).build();
+        Link h = vsSaefServer(hiddenClient);
+        assertFalse(h.server.handshakeDone());
+        assertEquals(List.of(new Wire.Alert(2, AlertDescription.bad_record_mac)), Wire.alerts(h.s2c()));
+        assertTrue(hiddenClient.receivedFatal(AlertDescription.bad_record_mac));
+        assertEquals("the client offered KpsaID 'stranger@evil.example.org', which is not provisioned in association"
+                + " table conformance-table; answered as for a wrong Kpsa (alert bad_record_mac) so that clients cannot"
+                + " tell unknown KpsaIDs from known ones (saef.unknownIdentity=hide, RFC 4279 section 5)",
+                h.server.failure().getMessage());
+        // saef.unknownIdentity=reveal: the unknown_psk_identity alert
         BcPeer client = BcPeer.client("stranger@evil.example.org", KEY_HEX).build();
-        Link l = vsSaefServer(client);
+        Link l = vsSaefServer(client, c -> c.withHideUnknownIdentities(false));
         assertFalse(l.server.handshakeDone());
         assertTrue(hasFatalAlert(l.s2c(), AlertDescription.unknown_psk_identity));
         assertTrue(client.receivedFatal(AlertDescription.unknown_psk_identity));
@@ -1340,7 +1365,7 @@ class ConformanceTest {
         assertDone(l);
         byte[] wire = Wire.pskIdentity(l.c2s());
         assertEquals(KPSA, StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(wire)).toString());
-        // malformed identities: not UTF-8, or UTF-8 that is not a KpsaID; each refused with unknown_psk_identity
+        // malformed identities: not UTF-8, or UTF-8 that is not a KpsaID; each refused as an unknown identity
         List<byte[]> malformed = List.of(
                 new byte[] {(byte) 0xC0, (byte) 0xAF, 'a', '@', 'b'}, // overlong encoding
                 new byte[] {'a', 'e', (byte) 0xFF, '@', 'x', '.', 'c', 'o', 'm'}, // invalid octet
@@ -1349,11 +1374,7 @@ class ConformanceTest {
                 new byte[] {'a', 'e', '4', '2', 0, '@', 's', 'p'}, // NUL
                 (KPSA + " ").getBytes(StandardCharsets.UTF_8)); // trailing space
         for (byte[] id : malformed) {
-            BcPeer client = BcPeer.client("x@y", KEY_HEX).identity(id).build();
-            Link m = vsSaefServer(client);
-            assertFalse(m.server.handshakeDone(), Saef.hex(id));
-            assertInstanceOf(SSLHandshakeException.class, m.server.failure());
-            assertTrue(hasFatalAlert(m.s2c(), AlertDescription.unknown_psk_identity), Saef.hex(id));
+            assertRefusedAsUnknown(() -> BcPeer.client("x@y", KEY_HEX).identity(id).build(), Saef.hex(id));
         }
         // the server's message shows non-text octets as hex, never raw
         Link hex = vsSaefServer(BcPeer.client("x@y", KEY_HEX).identity(malformed.get(0)).build());
@@ -1406,14 +1427,16 @@ class ConformanceTest {
         assertDone(Link.of(Saef.clientEngine(client, HOST, PORT), bcServer).handshake());
         assertArrayEquals(id.getBytes(StandardCharsets.UTF_8), bcServer.identitySeen);
         assertDone(vsSaefServer(BcPeer.client(id, k).build(), server));
-        // oversized identities from a client are refused cleanly
+        // oversized identities from a client are refused cleanly: no KpsaID is that long, so illegal_parameter
+        // (RFC 5246 section 7.2.2) at once, whatever saef.unknownIdentity says (nothing about the table is revealed)
         for (int n : new int[] {129, 300, 2000}) {
             byte[] big = new byte[n];
             Arrays.fill(big, (byte) 'a');
             big[n - 5] = '@';
             Link o = vsSaefServer(BcPeer.client("x@y", k).identity(big).build(), server);
             assertFalse(o.server.handshakeDone());
-            assertTrue(hasFatalAlert(o.s2c(), AlertDescription.unknown_psk_identity), "identity of " + n);
+            assertEquals(List.of(new Wire.Alert(2, AlertDescription.illegal_parameter)), Wire.alerts(o.s2c()),
+                    "identity of " + n);
         }
     }
 

@@ -436,7 +436,24 @@ class GnuTlsInteropTest {
     @Test
     @Timeout(30)
     void unknownIdentityRejectedBySaefServer() throws Exception {
-        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
+        // default (saef.unknownIdentity=hide): gnutls-cli sees what a wrong key gives; our message names the KpsaID
+        SSLContext hiding = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
+        SaefEchoServer hidden = track(SaefEchoServer.start(hiding, ss -> { }));
+        PeerProcess hcli = gnutlsCli(hidden.port(), GnuTlsSuites.priority("TLS_PSK_AES_128_CBC_SHA256"), STRANGER, KEY);
+        hcli.closeStdin();
+        int hrc = hcli.awaitExit(WAIT);
+        Throwable he = hidden.outcome(WAIT).handshakeFailure();
+        String hwhy = hcli.describe();
+        assertNotNull(he, hwhy);
+        assertTrue(he instanceof SSLHandshakeException, he.toString());
+        assertTrue(he.getMessage().startsWith("the client offered KpsaID '" + STRANGER + "', which is not provisioned in "),
+                he.getMessage());
+        assertTrue(he.getMessage().endsWith("(saef.unknownIdentity=hide, RFC 4279 section 5)"), he.getMessage());
+        assertNoKeyMaterial(he);
+        assertTrue(hcli.stdout().contains("*** Received alert [20]: Bad record MAC"), hwhy);
+        assertEquals(1, hrc, hwhy);
+        // saef.unknownIdentity=reveal: unknown_psk_identity
+        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), c -> c.withHideUnknownIdentities(false));
         SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
         PeerProcess cli = gnutlsCli(echo.port(), GnuTlsSuites.priority("TLS_PSK_AES_128_CBC_SHA256"), STRANGER, KEY);
         cli.closeStdin();

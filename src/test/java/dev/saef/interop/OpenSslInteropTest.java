@@ -701,6 +701,7 @@ class OpenSslInteropTest {
     @Timeout(30)
     void unknownIdentityRejectedBySaefServer() throws Exception {
         String stranger = "stranger@sp.example.com";
+        // default (saef.unknownIdentity=hide): OpenSSL sees what a wrong key gives; our message names the KpsaID
         SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
         SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
         ClientRun run = sClientFailing(echo, "PSK-AES128-CBC-SHA256", KEY, stranger);
@@ -709,9 +710,21 @@ class OpenSslInteropTest {
         assertTrue(e instanceof SSLHandshakeException, e.toString());
         String msg = e.getMessage();
         assertTrue(msg.startsWith("the client offered KpsaID '" + stranger + "', which is not provisioned in "), msg);
-        assertTrue(msg.endsWith("; sent alert unknown_psk_identity"), msg);
+        assertTrue(msg.endsWith("; answered as for a wrong Kpsa (alert bad_record_mac) so that clients cannot tell"
+                + " unknown KpsaIDs from known ones (saef.unknownIdentity=hide, RFC 4279 section 5)"), msg);
         assertNoKeyMaterial(e);
-        assertTrue(run.process().stderr().contains("alert unknown psk identity"), run.process().describe());
+        assertTrue(run.process().stderr().contains("alert bad record mac"), run.process().describe());
+        // saef.unknownIdentity=reveal: unknown_psk_identity
+        SSLContext revealing = context(serverTable(KPSA, "CAE01", KEY), c -> c.withHideUnknownIdentities(false));
+        SaefEchoServer echo2 = track(SaefEchoServer.start(revealing, ss -> { }));
+        ClientRun run2 = sClientFailing(echo2, "PSK-AES128-CBC-SHA256", KEY, stranger);
+        Throwable e2 = run2.outcome().handshakeFailure();
+        assertNotNull(e2, run2.process().describe());
+        String msg2 = e2.getMessage();
+        assertTrue(msg2.startsWith("the client offered KpsaID '" + stranger + "', which is not provisioned in "), msg2);
+        assertTrue(msg2.endsWith("; sent alert unknown_psk_identity"), msg2);
+        assertNoKeyMaterial(e2);
+        assertTrue(run2.process().stderr().contains("alert unknown psk identity"), run2.process().describe());
     }
 
     /** OpenSSL offers only an ECDHE_PSK suite; ECDHE_PSK is off by default (outside RFC 4279). */

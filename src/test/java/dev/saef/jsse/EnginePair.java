@@ -28,21 +28,41 @@ final class EnginePair {
 
     /** Runs the handshake to completion; returns the FINISHED statuses seen (client, server). */
     boolean[] handshake() throws SSLException {
-        client.beginHandshake();
-        server.beginHandshake();
-        boolean clientFinished = false;
-        boolean serverFinished = false;
-        ByteBuffer empty = ByteBuffer.allocate(0);
-        ByteBuffer sink = ByteBuffer.allocate(client.getSession().getApplicationBufferSize());
-        while (!(clientFinished && serverFinished)) {
-            if (++steps > 200) {
+        begin();
+        while (!round()) {
+            if (steps > 200) {
                 throw new IllegalStateException("handshake does not converge: client " + client.getHandshakeStatus()
                         + ", server " + server.getHandshakeStatus());
             }
-            clientFinished |= step(client, empty, toServer, toClient, sink);
-            serverFinished |= step(server, empty, toClient, toServer, sink);
         }
         return new boolean[] {clientFinished, serverFinished};
+    }
+
+    private boolean clientFinished;
+    private boolean serverFinished;
+    private final ByteBuffer empty = ByteBuffer.allocate(0);
+    private ByteBuffer sink;
+
+    /** Begins both handshakes (the client queues its ClientHello) without moving any bytes. */
+    void begin() throws SSLException {
+        client.beginHandshake();
+        server.beginHandshake();
+    }
+
+    /**
+     * One step of {@link #handshake()}: the client, then the server, moves once. Several pairs can be
+     * interleaved round by round, so that their handshakes are in flight at the same time.
+     *
+     * @return true once both sides reported FINISHED
+     */
+    boolean round() throws SSLException {
+        if (sink == null) {
+            sink = ByteBuffer.allocate(client.getSession().getApplicationBufferSize());
+        }
+        steps++;
+        clientFinished |= step(client, empty, toServer, toClient, sink);
+        serverFinished |= step(server, empty, toClient, toServer, sink);
+        return clientFinished && serverFinished;
     }
 
     private static boolean step(SSLEngine e, ByteBuffer empty, ByteBuffer out, ByteBuffer in, ByteBuffer sink)

@@ -32,7 +32,13 @@ class FailureTest {
 
     static Outcome run(String serverTable, String clientKpsa, String clientKey, String[] clientSuites,
             String[] serverSuites) throws Exception {
-        SSLContext server = Peers.context(serverTable);
+        return run(serverTable, java.util.function.UnaryOperator.identity(), clientKpsa, clientKey, clientSuites,
+                serverSuites);
+    }
+
+    static Outcome run(String serverTable, java.util.function.UnaryOperator<dev.saef.config.SaefConfiguration> serverTweak,
+            String clientKpsa, String clientKey, String[] clientSuites, String[] serverSuites) throws Exception {
+        SSLContext server = Peers.context(serverTable, serverTweak);
         try (SSLServerSocket ss = (SSLServerSocket) server.getServerSocketFactory()
                 .createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             if (serverSuites != null) {
@@ -85,10 +91,27 @@ class FailureTest {
         assertNoKeyIn(o);
     }
 
+    /** Default (saef.unknownIdentity=hide): the client sees a wrong key; the server's message says what happened. */
     @Test
     void unknownIdentity() throws Exception {
         Outcome o = run(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX), "stranger@evil.example.org",
                 Peers.KEY_HEX, null, null);
+        assertInstanceOf(SSLHandshakeException.class, o.server());
+        assertEquals("the client offered KpsaID 'stranger@evil.example.org', which is not provisioned in"
+                + " association table test-table; answered as for a wrong Kpsa (alert bad_record_mac) so that clients"
+                + " cannot tell unknown KpsaIDs from known ones (saef.unknownIdentity=hide, RFC 4279 section 5)",
+                o.server().getMessage());
+        assertEquals("the server could not verify our Finished message (alert bad_record_mac): it does not hold our Kpsa"
+                + " for KpsaID stranger@evil.example.org: either the Kpsa differs between the two sides, or the server"
+                + " does not know this KpsaID and hides that (as GnuTLS does); provision the same KpsaID and Kpsa on both"
+                + " sides (TS-0003 clause 8.2.2.1)", o.client().getMessage());
+        assertNoKeyIn(o);
+    }
+
+    @Test
+    void unknownIdentityRevealed() throws Exception {
+        Outcome o = run(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX), c -> c.withHideUnknownIdentities(false),
+                "stranger@evil.example.org", Peers.KEY_HEX, null, null);
         assertEquals("the client offered KpsaID 'stranger@evil.example.org', which is not provisioned in"
                 + " association table test-table; sent alert unknown_psk_identity", o.server().getMessage());
         assertEquals("the server does not know KpsaID stranger@evil.example.org (alert unknown_psk_identity):"
