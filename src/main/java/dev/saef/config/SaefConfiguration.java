@@ -53,6 +53,13 @@ import java.util.Properties;
  *   <tr><td>{@value #FALLBACK}</td><td>{@code jdk}: a client connecting to a peer with no association uses
  *       the JDK's own TLS (SunJSSE, default key and trust stores); {@code none}: it fails</td>
  *       <td>{@code jdk}</td></tr>
+ *   <tr><td>{@value #HANDSHAKE_TIMEOUT}</td><td>how long a whole handshake on an SAEF socket may take
+ *       (client and server, direct and layered): a number with a unit {@code ms}, {@code s} or
+ *       {@code min} ({@code 90s}, {@code 2min}; a bare number is milliseconds) or an ISO-8601 duration
+ *       ({@code PT90S}); {@code 0} means no limit. Nonzero values under 100 ms and over
+ *       {@code Integer.MAX_VALUE} ms are refused. A peer that sends nothing or dribbles its bytes
+ *       fails with an {@code SSLHandshakeException} naming this property.</td>
+ *       <td>{@code 60s} (a constrained device on NB-IoT, with round trips of seconds, still meets it)</td></tr>
  * </table>
  *
  * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
@@ -94,6 +101,13 @@ public final class SaefConfiguration {
     /** Property: what a client does for a peer with no association: {@code jdk} (default) or {@code none}. */
     public static final String FALLBACK = "saef.fallback";
 
+    /** Property: the time limit of a whole socket handshake (a duration; 0 = none). */
+    public static final String HANDSHAKE_TIMEOUT = "saef.handshakeTimeout";
+    /** Default of {@value #HANDSHAKE_TIMEOUT}: 60 s. */
+    public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 60_000;
+    /** Smallest nonzero {@value #HANDSHAKE_TIMEOUT}: shorter is a mistake (a bare number is milliseconds). */
+    static final long MIN_HANDSHAKE_TIMEOUT_MILLIS = 100;
+
     /** Handshake tracing to standard error ({@code true}/{@code false}); read by the protocol's debug log. */
     public static final String DEBUG = "saef.debug";
 
@@ -103,7 +117,7 @@ public final class SaefConfiguration {
     private static final List<String> KNOWN = List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_TYPE, KEY_STORE_PASSWORD,
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
-            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG);
+            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, HANDSHAKE_TIMEOUT);
 
     private final AssociationTable associations;
     private final PskKeyProvider keys;
@@ -118,11 +132,12 @@ public final class SaefConfiguration {
     private final boolean ecdhePskEnabled;
     private final boolean requireExtendedMasterSecret;
     private final boolean jdkFallback;
+    private final long handshakeTimeoutMillis;
 
     private SaefConfiguration(AssociationTable associations, PskKeyProvider keys, KeyStoreKeyProvider ownedStore,
             String keyDescription, Path associationsFile, String localId, IdentityMode identityMode,
             int credentialIdType, String cipherSuites, boolean ecdhePskEnabled, boolean requireExtendedMasterSecret,
-            boolean jdkFallback) {
+            boolean jdkFallback, long handshakeTimeoutMillis) {
         this.associations = associations;
         this.keys = keys;
         this.ownedStore = ownedStore;
@@ -135,6 +150,7 @@ public final class SaefConfiguration {
         this.ecdhePskEnabled = ecdhePskEnabled;
         this.requireExtendedMasterSecret = requireExtendedMasterSecret;
         this.jdkFallback = jdkFallback;
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
     /**
@@ -183,6 +199,7 @@ public final class SaefConfiguration {
             bool(props, DEBUG, false); // validated here so that "yes" is not silently "off"
         }
         boolean jdkFallback = fallback(props);
+        long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
 
@@ -207,7 +224,7 @@ public final class SaefConfiguration {
             }
             PskKeyProvider keys = store == null ? table.inlineKeys() : CompositeKeyProvider.of(table.inlineKeys(), store);
             SaefConfiguration config = new SaefConfiguration(table, keys, owned, keyDescription, tableFile, localId, mode,
-                    credentialIdType, suites, ecdhe, ems, jdkFallback);
+                    credentialIdType, suites, ecdhe, ems, jdkFallback, handshakeTimeout);
             config.checkKeys(store == null ? null : (owned != null ? KEY_STORE + " (" + props.getProperty(KEY_STORE).trim()
                     + ")" : "the key store"));
             return config;
@@ -233,7 +250,7 @@ public final class SaefConfiguration {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(keys, "keys");
         return new SaefConfiguration(table, keys, null, "keys from " + keys, null, null, table.identityMode(),
-                CredentialId.SAEF_SYMMETRIC_KEY, null, false, true, true);
+                CredentialId.SAEF_SYMMETRIC_KEY, null, false, true, true, DEFAULT_HANDSHAKE_TIMEOUT_MILLIS);
     }
 
     /**
@@ -360,6 +377,53 @@ public final class SaefConfiguration {
         }
         throw new SaefConfigException(FALLBACK + ": " + QuotedText.quote(v) + " is not allowed; use jdk (peers without"
                 + " an association get the JDK's certificate TLS, the default) or none (they fail)");
+    }
+
+    /**
+     * Parses {@value #HANDSHAKE_TIMEOUT}: {@code <digits>[ms|s|min]} (a bare number is milliseconds)
+     * or an ISO-8601 duration such as {@code PT90S}; 0 means no limit.
+     *
+     * @param v the value, or null for the default (60 s)
+     * @return the limit in milliseconds, 0 for none
+     * @throws SaefConfigException naming the property and the accepted forms
+     */
+    static long handshakeTimeout(String v) throws SaefConfigException {
+        if (v == null) {
+            return DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        }
+        String t = v.trim().toLowerCase(Locale.ROOT);
+        long ms = -1;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,12})\\s*(ms|s|min)?").matcher(t);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "ms" : m.group(2);
+            ms = switch (unit) {
+                case "s" -> n * 1000;
+                case "min" -> n * 60_000;
+                default -> n;
+            };
+        } else if (t.startsWith("p")) {
+            try {
+                java.time.Duration d = java.time.Duration.parse(t.toUpperCase(Locale.ROOT));
+                ms = d.isNegative() ? -1 : d.toMillis();
+            } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
+                ms = -1;
+            }
+        }
+        String forms = "; use a duration such as 60s (default), 90000ms, 2min or PT90S (a bare number is"
+                + " milliseconds), or 0 for no limit";
+        if (ms < 0) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is not a duration" + forms);
+        }
+        if (ms > 0 && ms < MIN_HANDSHAKE_TIMEOUT_MILLIS) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is " + ms + " ms, shorter"
+                    + " than any handshake can take (the least is " + MIN_HANDSHAKE_TIMEOUT_MILLIS + " ms)" + forms);
+        }
+        if (ms > Integer.MAX_VALUE) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is longer than "
+                    + Integer.MAX_VALUE + " ms (about 24 days)" + forms);
+        }
+        return ms;
     }
 
     private static boolean bool(Properties props, String name, boolean defaultValue) throws SaefConfigException {
@@ -521,7 +585,8 @@ public final class SaefConfiguration {
     public SaefConfiguration withLocalId(String id) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile,
                 id == null ? null : SaefPrincipal.checkEntityId(id), identityMode, credentialIdType, cipherSuites,
-                ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback);
+                ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
+                handshakeTimeoutMillis);
     }
 
     /**
@@ -533,7 +598,8 @@ public final class SaefConfiguration {
             throw new IllegalArgumentException("Credential-ID type-ID " + typeId + " is negative");
         }
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, typeId, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback);
+                identityMode, typeId, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
+                handshakeTimeoutMillis);
     }
 
     /**
@@ -542,7 +608,8 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withCipherSuites(String suites) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, suites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback);
+                identityMode, credentialIdType, suites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
+                handshakeTimeoutMillis);
     }
 
     /**
@@ -551,7 +618,8 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withEcdhePskEnabled(boolean enabled) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, cipherSuites, enabled, requireExtendedMasterSecret, jdkFallback);
+                identityMode, credentialIdType, cipherSuites, enabled, requireExtendedMasterSecret, jdkFallback,
+                handshakeTimeoutMillis);
     }
 
     /** @return whether a client hands peers without an association to the JDK's own TLS ({@value #FALLBACK}) */
@@ -565,7 +633,8 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withJdkFallback(boolean enabled) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, enabled);
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, enabled,
+                handshakeTimeoutMillis);
     }
 
     /**
@@ -574,7 +643,28 @@ public final class SaefConfiguration {
      */
     public SaefConfiguration withRequireExtendedMasterSecret(boolean required) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
-                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, required, jdkFallback);
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, required, jdkFallback,
+                handshakeTimeoutMillis);
+    }
+
+    /** @return the time limit of a whole socket handshake in milliseconds, 0 for none ({@value #HANDSHAKE_TIMEOUT}) */
+    public long handshakeTimeoutMillis() {
+        return handshakeTimeoutMillis;
+    }
+
+    /**
+     * @param timeout the time limit of a whole socket handshake; zero for none
+     * @return a copy with that limit
+     * @throws IllegalArgumentException when negative or longer than {@code Integer.MAX_VALUE} ms
+     */
+    public SaefConfiguration withHandshakeTimeout(java.time.Duration timeout) {
+        long ms = timeout.toMillis();
+        if (timeout.isNegative() || ms > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("handshake timeout " + timeout + " is negative or too long");
+        }
+        return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
+                ms);
     }
 
     /**
@@ -601,7 +691,9 @@ public final class SaefConfiguration {
                 + (localId != null ? ", local id " + localId : "")
                 + (cipherSuites != null ? ", suites " + cipherSuites : "")
                 + (ecdhePskEnabled ? ", ECDHE_PSK enabled" : "")
-                + (requireExtendedMasterSecret ? "" : ", extended master secret not required");
+                + (requireExtendedMasterSecret ? "" : ", extended master secret not required")
+                + (handshakeTimeoutMillis == DEFAULT_HANDSHAKE_TIMEOUT_MILLIS ? ""
+                        : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"));
     }
 
     /** @return {@link #describe()} */

@@ -85,6 +85,7 @@ public class SaefSSLContextSpi extends SSLContextSpi {
                     .localId(config.localId().orElse(null))
                     .random(random)
                     .jdkFallback(config.jdkFallback())
+                    .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
                     .build();
             return new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
         } catch (SaefConfigException e) {
