@@ -304,7 +304,7 @@ class SaefSSLSocket extends SSLSocket {
     private SSLHandshakeException handshakeTimedOut(SocketTimeoutException cause) {
         long ms = context.policy().handshakeTimeoutMillis();
         SSLHandshakeException e = new SSLHandshakeException("the " + (params.clientMode ? "client" : "server")
-                + " handshake with " + peerHost + ":" + peerPort + " did not complete within " + ms + " ms ("
+                + " handshake with " + peerHostForHandshake() + ":" + peerPort + " did not complete within " + ms + " ms ("
                 + dev.saef.protocol.SaefPolicy.HANDSHAKE_TIMEOUT_PROPERTY + "): the peer sent nothing or too little in"
                 + " time; for slow links raise " + dev.saef.protocol.SaefPolicy.HANDSHAKE_TIMEOUT_PROPERTY
                 + " (e.g. 120s; 0 = no limit)");
