@@ -60,6 +60,13 @@ import java.util.Properties;
  *   <tr><td>{@value #REFLECTION_CHECK}</td><td>{@code true}/{@code false}: a server refuses a ClientHello whose
  *       random its own {@code SSLContext} sent as a client (a connection reflected back to its sender);
  *       {@code false} only for one JVM talking to itself through one context</td><td>{@code true}</td></tr>
+ *   <tr><td>{@value #HANDSHAKE_TIMEOUT}</td><td>how long a whole handshake on an SAEF socket may take
+ *       (client and server, direct and layered): a number with a unit {@code ms}, {@code s} or
+ *       {@code min} ({@code 90s}, {@code 2min}; a bare number is milliseconds) or an ISO-8601 duration
+ *       ({@code PT90S}); {@code 0} means no limit. Nonzero values under 100 ms and over
+ *       {@code Integer.MAX_VALUE} ms are refused. A peer that sends nothing or dribbles its bytes
+ *       fails with an {@code SSLHandshakeException} naming this property.</td>
+ *       <td>{@code 60s} (a constrained device on NB-IoT, with round trips of seconds, still meets it)</td></tr>
  * </table>
  *
  * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
@@ -105,6 +112,12 @@ public final class SaefConfiguration {
     public static final String UNKNOWN_IDENTITY = "saef.unknownIdentity";
     /** Whether a server refuses its own context's ClientHello reflected back to it ({@code true}/{@code false}). */
     public static final String REFLECTION_CHECK = "saef.reflectionCheck";
+    /** Property: the time limit of a whole socket handshake (a duration; 0 = none). */
+    public static final String HANDSHAKE_TIMEOUT = "saef.handshakeTimeout";
+    /** Default of {@value #HANDSHAKE_TIMEOUT}: 60 s. */
+    public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 60_000;
+    /** Smallest nonzero {@value #HANDSHAKE_TIMEOUT}: shorter is a mistake (a bare number is milliseconds). */
+    static final long MIN_HANDSHAKE_TIMEOUT_MILLIS = 100;
 
     /** Handshake tracing to standard error ({@code true}/{@code false}); read by the protocol's debug log. */
     public static final String DEBUG = "saef.debug";
@@ -115,7 +128,7 @@ public final class SaefConfiguration {
     private static final List<String> KNOWN = List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_TYPE, KEY_STORE_PASSWORD,
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
-            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK);
+            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT);
 
     private final AssociationTable associations;
     private final PskKeyProvider keys;
@@ -132,11 +145,12 @@ public final class SaefConfiguration {
     private final boolean jdkFallback;
     private final boolean hideUnknownIdentities;
     private final boolean reflectionCheck;
+    private final long handshakeTimeoutMillis;
 
     private SaefConfiguration(AssociationTable associations, PskKeyProvider keys, KeyStoreKeyProvider ownedStore,
             String keyDescription, Path associationsFile, String localId, IdentityMode identityMode,
             int credentialIdType, String cipherSuites, boolean ecdhePskEnabled, boolean requireExtendedMasterSecret,
-            boolean jdkFallback, boolean hideUnknownIdentities, boolean reflectionCheck) {
+            boolean jdkFallback, boolean hideUnknownIdentities, boolean reflectionCheck, long handshakeTimeoutMillis) {
         this.associations = associations;
         this.keys = keys;
         this.ownedStore = ownedStore;
@@ -151,6 +165,7 @@ public final class SaefConfiguration {
         this.jdkFallback = jdkFallback;
         this.hideUnknownIdentities = hideUnknownIdentities;
         this.reflectionCheck = reflectionCheck;
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
     /**
@@ -201,6 +216,7 @@ public final class SaefConfiguration {
         boolean jdkFallback = fallback(props);
         boolean hideUnknown = hideUnknownIdentities(props);
         boolean reflection = bool(props, REFLECTION_CHECK, true);
+        long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
 
@@ -225,7 +241,7 @@ public final class SaefConfiguration {
             }
             PskKeyProvider keys = store == null ? table.inlineKeys() : CompositeKeyProvider.of(table.inlineKeys(), store);
             SaefConfiguration config = new SaefConfiguration(table, keys, owned, keyDescription, tableFile, localId, mode,
-                    credentialIdType, suites, ecdhe, ems, jdkFallback, hideUnknown, reflection);
+                    credentialIdType, suites, ecdhe, ems, jdkFallback, hideUnknown, reflection, handshakeTimeout);
             config.checkKeys(store == null ? null : (owned != null ? KEY_STORE + " (" + props.getProperty(KEY_STORE).trim()
                     + ")" : "the key store"));
             return config;
@@ -251,7 +267,7 @@ public final class SaefConfiguration {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(keys, "keys");
         return new SaefConfiguration(table, keys, null, "keys from " + keys, null, null, table.identityMode(),
-                CredentialId.SAEF_SYMMETRIC_KEY, null, false, true, true, true, true);
+                CredentialId.SAEF_SYMMETRIC_KEY, null, false, true, true, true, true, DEFAULT_HANDSHAKE_TIMEOUT_MILLIS);
     }
 
     /**
@@ -391,6 +407,53 @@ public final class SaefConfiguration {
         }
         throw new SaefConfigException(FALLBACK + ": " + QuotedText.quote(v) + " is not allowed; use jdk (peers without"
                 + " an association get the JDK's certificate TLS, the default) or none (they fail)");
+    }
+
+    /**
+     * Parses {@value #HANDSHAKE_TIMEOUT}: {@code <digits>[ms|s|min]} (a bare number is milliseconds)
+     * or an ISO-8601 duration such as {@code PT90S}; 0 means no limit.
+     *
+     * @param v the value, or null for the default (60 s)
+     * @return the limit in milliseconds, 0 for none
+     * @throws SaefConfigException naming the property and the accepted forms
+     */
+    static long handshakeTimeout(String v) throws SaefConfigException {
+        if (v == null) {
+            return DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        }
+        String t = v.trim().toLowerCase(Locale.ROOT);
+        long ms = -1;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,12})\\s*(ms|s|min)?").matcher(t);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "ms" : m.group(2);
+            ms = switch (unit) {
+                case "s" -> n * 1000;
+                case "min" -> n * 60_000;
+                default -> n;
+            };
+        } else if (t.startsWith("p")) {
+            try {
+                java.time.Duration d = java.time.Duration.parse(t.toUpperCase(Locale.ROOT));
+                ms = d.isNegative() ? -1 : d.toMillis();
+            } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
+                ms = -1;
+            }
+        }
+        String forms = "; use a duration such as 60s (default), 90000ms, 2min or PT90S (a bare number is"
+                + " milliseconds), or 0 for no limit";
+        if (ms < 0) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is not a duration" + forms);
+        }
+        if (ms > 0 && ms < MIN_HANDSHAKE_TIMEOUT_MILLIS) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is " + ms + " ms, shorter"
+                    + " than any handshake can take (the least is " + MIN_HANDSHAKE_TIMEOUT_MILLIS + " ms)" + forms);
+        }
+        if (ms > Integer.MAX_VALUE) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is longer than "
+                    + Integer.MAX_VALUE + " ms (about 24 days)" + forms);
+        }
+        return ms;
     }
 
     private static boolean bool(Properties props, String name, boolean defaultValue) throws SaefConfigException {
@@ -553,7 +616,7 @@ public final class SaefConfiguration {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile,
                 id == null ? null : SaefPrincipal.checkEntityId(id), identityMode, credentialIdType, cipherSuites,
                 ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
-                hideUnknownIdentities, reflectionCheck);
+                hideUnknownIdentities, reflectionCheck, handshakeTimeoutMillis);
     }
 
     /**
@@ -566,7 +629,7 @@ public final class SaefConfiguration {
         }
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
                 identityMode, typeId, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
-                hideUnknownIdentities, reflectionCheck);
+                hideUnknownIdentities, reflectionCheck, handshakeTimeoutMillis);
     }
 
     /**
@@ -576,7 +639,7 @@ public final class SaefConfiguration {
     public SaefConfiguration withCipherSuites(String suites) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
                 identityMode, credentialIdType, suites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
-                hideUnknownIdentities, reflectionCheck);
+                hideUnknownIdentities, reflectionCheck, handshakeTimeoutMillis);
     }
 
     /**
@@ -586,7 +649,7 @@ public final class SaefConfiguration {
     public SaefConfiguration withEcdhePskEnabled(boolean enabled) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
                 identityMode, credentialIdType, cipherSuites, enabled, requireExtendedMasterSecret, jdkFallback,
-                hideUnknownIdentities, reflectionCheck);
+                hideUnknownIdentities, reflectionCheck, handshakeTimeoutMillis);
     }
 
     /** @return whether a client hands peers without an association to the JDK's own TLS ({@value #FALLBACK}) */
@@ -601,7 +664,7 @@ public final class SaefConfiguration {
     public SaefConfiguration withJdkFallback(boolean enabled) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
                 identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, enabled,
-                hideUnknownIdentities, reflectionCheck);
+                hideUnknownIdentities, reflectionCheck, handshakeTimeoutMillis);
     }
 
     /**
@@ -619,7 +682,7 @@ public final class SaefConfiguration {
     public SaefConfiguration withHideUnknownIdentities(boolean hide) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
                 identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
-                hide, reflectionCheck);
+                hide, reflectionCheck, handshakeTimeoutMillis);
     }
 
     /** @return whether a server refuses a ClientHello its own context sent as a client ({@value #REFLECTION_CHECK}) */
@@ -634,7 +697,7 @@ public final class SaefConfiguration {
     public SaefConfiguration withReflectionCheck(boolean enabled) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
                 identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
-                hideUnknownIdentities, enabled);
+                hideUnknownIdentities, enabled, handshakeTimeoutMillis);
     }
 
     /**
@@ -644,7 +707,27 @@ public final class SaefConfiguration {
     public SaefConfiguration withRequireExtendedMasterSecret(boolean required) {
         return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
                 identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, required, jdkFallback,
-                hideUnknownIdentities, reflectionCheck);
+                hideUnknownIdentities, reflectionCheck, handshakeTimeoutMillis);
+    }
+
+    /** @return the time limit of a whole socket handshake in milliseconds, 0 for none ({@value #HANDSHAKE_TIMEOUT}) */
+    public long handshakeTimeoutMillis() {
+        return handshakeTimeoutMillis;
+    }
+
+    /**
+     * @param timeout the time limit of a whole socket handshake; zero for none
+     * @return a copy with that limit
+     * @throws IllegalArgumentException when negative or longer than {@code Integer.MAX_VALUE} ms
+     */
+    public SaefConfiguration withHandshakeTimeout(java.time.Duration timeout) {
+        long ms = timeout.toMillis();
+        if (timeout.isNegative() || ms > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("handshake timeout " + timeout + " is negative or too long");
+        }
+        return new SaefConfiguration(associations, keys, ownedStore, keyDescription, associationsFile, localId,
+                identityMode, credentialIdType, cipherSuites, ecdhePskEnabled, requireExtendedMasterSecret, jdkFallback,
+                hideUnknownIdentities, reflectionCheck, ms);
     }
 
     /**
@@ -673,7 +756,9 @@ public final class SaefConfiguration {
                 + (ecdhePskEnabled ? ", ECDHE_PSK enabled" : "")
                 + (requireExtendedMasterSecret ? "" : ", extended master secret not required")
                 + (hideUnknownIdentities ? "" : ", unknown KpsaIDs revealed")
-                + (reflectionCheck ? "" : ", reflection check off");
+                + (reflectionCheck ? "" : ", reflection check off")
+                + (handshakeTimeoutMillis == DEFAULT_HANDSHAKE_TIMEOUT_MILLIS ? ""
+                        : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"));
     }
 
     /** @return {@link #describe()} */

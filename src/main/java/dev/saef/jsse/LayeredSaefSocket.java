@@ -47,6 +47,22 @@ final class LayeredSaefSocket extends SaefSSLSocket {
     }
 
     @Override
+    void transportShutdownInput() throws IOException {
+        under.shutdownInput();
+    }
+
+    @Override
+    void transportShutdownOutput() throws IOException {
+        under.shutdownOutput();
+    }
+
+    /** The TCP connection is ours to close (and to linger on after a fatal alert) only with autoClose. */
+    @Override
+    boolean closesTransport() {
+        return autoClose;
+    }
+
+    @Override
     void closeTransport() throws IOException {
         closed = true;
         if (autoClose) {

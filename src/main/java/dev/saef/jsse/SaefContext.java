@@ -2,7 +2,6 @@ package dev.saef.jsse;
 
 import dev.saef.protocol.ConnectionSpec;
 import dev.saef.protocol.SaefPolicy;
-import dev.saef.protocol.SessionInfo;
 import dev.saef.protocol.TlsConnection;
 import javax.net.ssl.SSLException;
 
@@ -142,7 +141,8 @@ final class SaefContext {
         return TlsConnection.start(policy, spec);
     }
 
-    SaefSSLSession session(SessionInfo info, String host, int port, boolean client) {
-        return new SaefSSLSession(info, host, port, client ? clientSessions : serverSessions);
+    /** The application's view of the session negotiated on {@code c}; it turns invalid when {@code c} fails. */
+    SaefSSLSession session(TlsConnection c, String host, int port, boolean client) {
+        return new SaefSSLSession(c.session(), host, port, client ? clientSessions : serverSessions, c);
     }
 }

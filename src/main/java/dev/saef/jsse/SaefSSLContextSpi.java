@@ -87,6 +87,7 @@ public class SaefSSLContextSpi extends SSLContextSpi {
                     .jdkFallback(config.jdkFallback())
                     .hideUnknownIdentities(config.hideUnknownIdentities())
                     .reflectionCheck(config.reflectionCheck())
+                    .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
                     .build();
             return new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
         } catch (SaefConfigException e) {

@@ -239,7 +239,7 @@ final class SaefSSLEngine extends SSLEngine {
         HandshakeStatus hs = getHandshakeStatus();
         if (conn != null && conn.isHandshakeComplete() && !finishedReported && conn.availableOutput() == 0) {
             finishedReported = true;
-            session = context.session(conn.session(), getPeerHost(), getPeerPort(), params.clientMode);
+            session = context.session(conn, getPeerHost(), getPeerPort(), params.clientMode);
             hs = HandshakeStatus.FINISHED;
         }
         return new SSLEngineResult(status, hs, consumed, produced);

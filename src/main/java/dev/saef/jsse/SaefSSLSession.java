@@ -1,6 +1,7 @@
 package dev.saef.jsse;
 
 import dev.saef.protocol.SessionInfo;
+import dev.saef.protocol.TlsConnection;
 import java.security.Principal;
 import java.security.cert.Certificate;
 import java.util.List;
@@ -19,6 +20,10 @@ import javax.net.ssl.SSLSessionContext;
  * CSE-ID/AE-ID configured for the KpsaID, else the Credential-ID {@code 12-<KpsaID>} (clause 10.4).
  * It is a {@link dev.saef.identity.SaefPrincipal}. There are no certificates:
  * {@link #getPeerCertificates()} throws {@link SSLPeerUnverifiedException}.
+ *
+ * <p>{@link #isValid()} turns false when the session is invalidated and as soon as its connection
+ * ended with a fatal alert, sent or received (RFC 5246 section 7.2.2: such a session must not be
+ * used again).
  */
 public final class SaefSSLSession extends ExtendedSSLSession {
 
@@ -31,17 +36,21 @@ public final class SaefSSLSession extends ExtendedSSLSession {
     private final String peerHost;
     private final int peerPort;
     private final SSLSessionContext context;
+    /** The connection this session was negotiated on (null for the null and handshake sessions). */
+    private final TlsConnection connection;
     private final Map<String, Object> values = new ConcurrentHashMap<>();
     private volatile long lastAccessed;
     private volatile boolean valid;
 
-    SaefSSLSession(SessionInfo info, String peerHost, int peerPort, SSLSessionContext context) {
-        this(info, peerHost, peerPort, context, null);
+    SaefSSLSession(SessionInfo info, String peerHost, int peerPort, SSLSessionContext context,
+            TlsConnection connection) {
+        this(info, peerHost, peerPort, context, null, connection);
     }
 
     private SaefSSLSession(SessionInfo info, String peerHost, int peerPort, SSLSessionContext context,
-            String handshakeSuite) {
+            String handshakeSuite, TlsConnection connection) {
         this.handshakeSuite = handshakeSuite;
+        this.connection = connection;
         this.info = info;
         this.peerHost = peerHost;
         this.peerPort = peerPort;
@@ -51,12 +60,12 @@ public final class SaefSSLSession extends ExtendedSSLSession {
     }
 
     static SaefSSLSession nullSession(String peerHost, int peerPort) {
-        return new SaefSSLSession(null, peerHost, peerPort, null);
+        return new SaefSSLSession(null, peerHost, peerPort, null, null);
     }
 
     /** The session under construction: TLSv1.2 and the suite once chosen; no peer yet. */
     static SaefSSLSession handshakeSession(String peerHost, int peerPort, String suiteSoFar) {
-        return new SaefSSLSession(null, peerHost, peerPort, null, suiteSoFar);
+        return new SaefSSLSession(null, peerHost, peerPort, null, suiteSoFar, null);
     }
 
     /** @return the protocol-level facts of this session, or null for the null session */
@@ -93,9 +102,10 @@ public final class SaefSSLSession extends ExtendedSSLSession {
         valid = false;
     }
 
+    /** @return false once invalidated, or once the connection ended with a fatal alert (sent or received) */
     @Override
     public boolean isValid() {
-        return valid;
+        return valid && (connection == null || connection.failure() == null);
     }
 
     @Override

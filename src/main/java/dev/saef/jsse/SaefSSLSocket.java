@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,7 +28,23 @@ import javax.net.ssl.SSLSocket;
  * The blocking PSK-SAEF transport: an {@link SSLSocket} over the protocol core
  * ({@link TlsConnection}). It moves bytes between the TCP streams and the core and writes each
  * handshake flight with a single {@code write} (so Nagle's algorithm and delayed ACKs cost nothing).
- * Reads and writes may run concurrently on two threads (full duplex).
+ *
+ * <p>Reads and writes may run concurrently on two threads (full duplex). A reader never waits for
+ * the write lock: a writer may hold it for as long as the peer's receive window stays closed, and
+ * the peer may itself be waiting for us to read. Output a reader produces (an alert, the
+ * close_notify answering the peer's) is written by the reader when the lock is free, else by the
+ * lock's holder as it releases it ({@link #unlockWrite()}), so it is never stranded. A reader
+ * therefore honours {@code SO_TIMEOUT} whatever the writer does.
+ *
+ * <p>The whole handshake is bounded by {@code saef.handshakeTimeout} (see
+ * {@link dev.saef.protocol.SaefPolicy#handshakeTimeoutMillis()}): each read of the handshake waits
+ * at most for what is left of it (or the socket's own {@code SO_TIMEOUT}, when shorter, which is
+ * restored afterwards).
+ *
+ * <p>After this side sent a fatal alert, the connection is not closed at once: output is
+ * half-closed and what the peer still sends is read and discarded, for at most
+ * {@link #LINGER_MILLIS} ms and {@link #LINGER_MAX_BYTES} bytes, so that closing with unread data
+ * does not answer the peer with a TCP reset, which can make it lose the alert (issue 7 item 10).
  *
  * <p>This class is the direct socket (it is the TCP connection); {@link LayeredSaefSocket} runs the
  * same machinery over an existing socket.
@@ -41,8 +58,11 @@ class SaefSSLSocket extends SSLSocket {
 
     private final Object handshakeLock = new Object();
     private final Object protocolLock = new Object();
-    private final Object readLock = new Object();
+    private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** {@code System.nanoTime()} by which the handshake must be complete; guarded by handshakeLock. */
+    private long handshakeDeadline;
+    private boolean handshakeDeadlineSet;
     private final List<HandshakeCompletedListener> listeners = new CopyOnWriteArrayList<>();
     private volatile TlsConnection conn;
     /** Client peers without an association: the JDK's own socket, layered over our TCP, does all the work. */
@@ -115,7 +135,7 @@ class SaefSSLSocket extends SSLSocket {
 
     @Override
     public void startHandshake() throws IOException {
-        boolean completedNow = false;
+        boolean completedNow;
         synchronized (handshakeLock) {
             if (jdk != null) {
                 jdk.startHandshake();
@@ -125,6 +145,31 @@ class SaefSSLSocket extends SSLSocket {
             if (c != null && c.isHandshakeComplete()) {
                 return;
             }
+            int appTimeout = getSoTimeout();
+            try {
+                completedNow = handshake(appTimeout);
+            } finally {
+                if (!isClosed()) {
+                    try {
+                        setSoTimeout(appTimeout); // the application's own SO_TIMEOUT, narrowed during the handshake
+                    } catch (SocketException ignored) {
+                        // closed meanwhile
+                    }
+                }
+            }
+        }
+        if (completedNow && !listeners.isEmpty()) {
+            HandshakeCompletedEvent event = new HandshakeCompletedEvent(this, session);
+            for (HandshakeCompletedListener l : listeners) {
+                l.handshakeCompleted(event);
+            }
+        }
+    }
+
+    /** @return true when this call completed the SAEF handshake; called under handshakeLock */
+    private boolean handshake(int appTimeout) throws IOException {
+        {
+            TlsConnection c = conn;
             if (c != null && c.failure() != null) {
                 throw c.failure();
             }
@@ -140,8 +185,8 @@ class SaefSSLSocket extends SSLSocket {
                     j.addHandshakeCompletedListener(l);
                 }
                 jdk = j;
-                j.startHandshake();
-                return;
+                jdkHandshake(j, appTimeout);
+                return false;
             }
             int preRead = 0;
             if (c == null && !params.clientMode && context.serverMayDelegate()) {
@@ -150,7 +195,7 @@ class SaefSSLSocket extends SSLSocket {
                 ClientHelloInspector.Verdict v;
                 while ((v = ClientHelloInspector.inspect(readBuffer, 0, preRead))
                         == ClientHelloInspector.Verdict.NEED_MORE) {
-                    int n = in0.read(readBuffer, preRead, readBuffer.length - preRead);
+                    int n = handshakeRead(in0, readBuffer, preRead, readBuffer.length - preRead, appTimeout);
                     if (n < 0) {
                         closeQuietly();
                         throw new SSLHandshakeException("the peer closed the connection before its ClientHello");
@@ -166,8 +211,8 @@ class SaefSSLSocket extends SSLSocket {
                     for (HandshakeCompletedListener l : listeners) {
                         jdk.addHandshakeCompletedListener(l);
                     }
-                    jdk.startHandshake();
-                    return;
+                    jdkHandshake(jdk, appTimeout);
+                    return false;
                 }
             }
             if (c == null) {
@@ -192,7 +237,7 @@ class SaefSSLSocket extends SSLSocket {
                     if (c.isClosed()) {
                         throw new SSLHandshakeException("the connection was closed during the PSK-SAEF handshake");
                     }
-                    int n = in.read(readBuffer);
+                    int n = handshakeRead(in, readBuffer, 0, readBuffer.length, appTimeout);
                     if (n < 0) {
                         throw new SSLHandshakeException("the peer closed the connection during the PSK-SAEF handshake"
                                 + " without an alert (is it a TLS " + (params.clientMode ? "server" : "client")
@@ -204,18 +249,93 @@ class SaefSSLSocket extends SSLSocket {
                 }
                 flushOutput();
             } catch (SSLException e) {
-                flushQuietly();
-                closeQuietly();
+                closeAfterFailure(c);
                 throw e;
             }
-            session = context.session(c.session(), peerHost, peerPort, params.clientMode);
-            completedNow = true;
+            session = context.session(c, peerHost, peerPort, params.clientMode);
+            return true;
         }
-        if (completedNow && !listeners.isEmpty()) {
-            HandshakeCompletedEvent event = new HandshakeCompletedEvent(this, session);
-            for (HandshakeCompletedListener l : listeners) {
-                l.handshakeCompleted(event);
+    }
+
+    /** The handshake deadline ({@code saef.handshakeTimeout}), fixed by the first call; Long.MAX_VALUE: none. */
+    private long handshakeDeadline() {
+        if (!handshakeDeadlineSet) {
+            long ms = context.policy().handshakeTimeoutMillis();
+            handshakeDeadline = ms == 0 ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+            handshakeDeadlineSet = true;
+        }
+        return handshakeDeadline;
+    }
+
+    /**
+     * One read during the handshake, waiting at most for what is left of the handshake time (or the
+     * socket's own SO_TIMEOUT, when shorter: that expiring is a SocketTimeoutException, as in the JDK,
+     * and the handshake may be resumed).
+     */
+    private int handshakeRead(InputStream in, byte[] b, int off, int len, int appTimeout) throws IOException {
+        long deadline = handshakeDeadline();
+        if (deadline == Long.MAX_VALUE) {
+            return in.read(b, off, len);
+        }
+        try {
+            setSoTimeout(readTimeout(deadline, appTimeout));
+            return in.read(b, off, len);
+        } catch (SocketTimeoutException e) {
+            if (System.nanoTime() - deadline >= 0) {
+                closeQuietly();
+                throw handshakeTimedOut(e);
             }
+            throw e;
+        } catch (SSLHandshakeException e) {
+            closeQuietly(); // no time left
+            throw e;
+        }
+    }
+
+    /** @return the SO_TIMEOUT for the next handshake read: what is left until the deadline, or the application's if shorter */
+    private int readTimeout(long deadline, int appTimeout) throws SSLHandshakeException {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime() + 999_999);
+        if (left <= 0) {
+            throw handshakeTimedOut(null);
+        }
+        return (int) Math.min(appTimeout == 0 ? Integer.MAX_VALUE : appTimeout, Math.min(left, Integer.MAX_VALUE));
+    }
+
+    private SSLHandshakeException handshakeTimedOut(SocketTimeoutException cause) {
+        long ms = context.policy().handshakeTimeoutMillis();
+        SSLHandshakeException e = new SSLHandshakeException("the " + (params.clientMode ? "client" : "server")
+                + " handshake with " + peerHostForHandshake() + ":" + peerPort + " did not complete within " + ms + " ms ("
+                + dev.saef.protocol.SaefPolicy.HANDSHAKE_TIMEOUT_PROPERTY + "): the peer sent nothing or too little in"
+                + " time; for slow links raise " + dev.saef.protocol.SaefPolicy.HANDSHAKE_TIMEOUT_PROPERTY
+                + " (e.g. 120s; 0 = no limit)");
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        dev.saef.protocol.DebugLog.log(e.getMessage());
+        return e;
+    }
+
+    /**
+     * A handshake handed to the JDK's TLS: bounded by the handshake time through SO_TIMEOUT (each read
+     * waits at most for what is left; the JDK's socket reads through this socket's transport).
+     */
+    private void jdkHandshake(SSLSocket j, int appTimeout) throws IOException {
+        long deadline = handshakeDeadline();
+        if (deadline == Long.MAX_VALUE) {
+            j.startHandshake();
+            return;
+        }
+        setSoTimeout(readTimeout(deadline, appTimeout));
+        try {
+            j.startHandshake();
+        } catch (IOException e) {
+            if (System.nanoTime() - deadline >= 0) { // the JDK may wrap the SocketTimeoutException
+                closeQuietly();
+                SSLHandshakeException x = handshakeTimedOut(null);
+                x.initCause(e);
+                throw x;
+            }
+            throw e;
         }
     }
 
@@ -232,10 +352,19 @@ class SaefSSLSocket extends SSLSocket {
         return c;
     }
 
-    /** Writes all pending output of the core in one write. */
+    /** Writes all pending output of the core in one write, waiting for the write lock (never on a reader's path). */
     private void flushOutput() throws IOException {
         writeLock.lock();
         try {
+            writePending();
+        } finally {
+            unlockWrite();
+        }
+    }
+
+    /** Writes all pending output of the core in one write; the caller holds the write lock. */
+    private void writePending() throws IOException {
+        {
             int n;
             synchronized (protocolLock) {
                 TlsConnection c = conn;
@@ -251,17 +380,120 @@ class SaefSSLSocket extends SSLSocket {
             OutputStream out = transportOut();
             out.write(writeBuffer, 0, n);
             out.flush();
-        } finally {
-            writeLock.unlock();
         }
     }
 
-    private void flushQuietly() {
+    /** @return whether the core holds output not yet written */
+    private boolean outputPending() {
+        synchronized (protocolLock) {
+            TlsConnection c = conn;
+            return c != null && c.availableOutput() > 0;
+        }
+    }
+
+    /**
+     * Releases the write lock. On the outermost release, output queued meanwhile by a thread that
+     * could not take the lock (a reader's alert or close_notify answer, {@link #flushFromReader()}) is
+     * written now: whoever queued it either wrote it or found the lock held, and then the holder
+     * sees it here. Write errors are left for the next operation to report.
+     */
+    private void unlockWrite() {
+        writeLock.unlock();
+        if (writeLock.isHeldByCurrentThread()) {
+            return;
+        }
+        while (outputPending() && writeLock.tryLock()) {
+            try {
+                writePending();
+            } catch (IOException e) {
+                return; // the connection is broken; the next read or write reports it
+            } finally {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * A reader's flush: never waits for the write lock (a writer may hold it for as long as the peer
+     * does not read, and the peer may be waiting for us to read). If the lock is held, its holder
+     * writes the output when it releases it ({@link #unlockWrite()}).
+     */
+    private void flushFromReader() {
+        if (!outputPending() || !writeLock.tryLock()) {
+            return;
+        }
         try {
-            flushOutput();
+            writePending();
         } catch (IOException ignored) {
             // the peer may already be gone; the original failure is what matters
+        } finally {
+            unlockWrite();
         }
+    }
+
+    /** Closes after a failed handshake: writes the alert, if any, lingers after a fatal one, closes. */
+    private void closeAfterFailure(TlsConnection c) {
+        if (outputPending() && writeLock.tryLock()) {
+            try {
+                writePending();
+            } catch (IOException ignored) {
+                // the peer may already be gone
+            } finally {
+                unlockWrite();
+            }
+        }
+        if (c.fatalAlertSent() && !outputPending()) {
+            lingerAfterFatalAlert();
+        }
+        closeQuietly();
+    }
+
+    /** How long, at most, the socket reads and discards after sending a fatal alert. */
+    static final int LINGER_MILLIS = 1000;
+    /** How many bytes, at most, the socket reads and discards after sending a fatal alert. */
+    static final int LINGER_MAX_BYTES = 256 * 1024;
+
+    /**
+     * After sending a fatal alert, before closing: sends FIN after the alert and reads and discards
+     * what the peer still sends, until its end of stream, {@link #LINGER_MILLIS} ms or
+     * {@link #LINGER_MAX_BYTES} bytes. Closing a TCP socket with unread data makes the kernel answer
+     * with a reset instead of FIN, and a peer still writing then often never reads the alert (the same
+     * reason as nginx's lingering close). Only when this socket closes the TCP connection; never
+     * concurrently with a reader.
+     */
+    private void lingerAfterFatalAlert() {
+        if (!closesTransport() || isClosed() || !readLock.tryLock()) {
+            return;
+        }
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+            transportShutdownOutput();
+            InputStream in = transportIn();
+            byte[] sink = new byte[8192];
+            int budget = LINGER_MAX_BYTES;
+            while (budget > 0) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    break;
+                }
+                setSoTimeout((int) left);
+                int n = in.read(sink, 0, Math.min(sink.length, budget));
+                if (n < 0) {
+                    break;
+                }
+                budget -= n;
+            }
+            dev.saef.protocol.DebugLog.log("fatal alert sent: discarded " + (LINGER_MAX_BYTES - budget) + " bytes before closing");
+        } catch (IOException ignored) {
+            // reset, timeout, already closed: close now
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /** @return whether {@link #closeTransport()} closes the TCP connection (a layered socket: only with autoClose) */
+    boolean closesTransport() {
+        return true;
     }
 
     private void closeQuietly() {
@@ -286,7 +518,8 @@ class SaefSSLSocket extends SSLSocket {
         if (len == 0) {
             return 0;
         }
-        synchronized (readLock) {
+        readLock.lock();
+        try {
             InputStream in = transportIn();
             while (true) {
                 synchronized (protocolLock) {
@@ -327,9 +560,11 @@ class SaefSSLSocket extends SSLSocket {
                         }
                     }
                 } finally {
-                    flushQuietly(); // alerts, or the close_notify answering the peer's
+                    flushFromReader(); // alerts, or the close_notify answering the peer's
                 }
             }
+        } finally {
+            readLock.unlock();
         }
     }
 
@@ -366,12 +601,12 @@ class SaefSSLSocket extends SSLSocket {
                     }
                     c.writeApplicationData(b, off, chunk);
                 }
-                flushOutput();
+                writePending();
                 off += chunk;
                 len -= chunk;
             }
         } finally {
-            writeLock.unlock();
+            unlockWrite();
         }
     }
 
@@ -483,16 +718,27 @@ class SaefSSLSocket extends SSLSocket {
         }
         TlsConnection c = conn;
         try {
-            if (c != null && !c.isClosed() && c.failure() == null) {
+            if (c != null && c.failure() == null && !c.isClosed()) {
                 if (writeLock.tryLock(2, TimeUnit.SECONDS)) {
                     try {
                         synchronized (protocolLock) {
                             c.close();
                         }
-                        flushOutput();
+                        writePending();
                     } finally {
-                        writeLock.unlock();
+                        unlockWrite();
                     }
+                }
+            } else if (c != null && c.failure() != null) {
+                if (outputPending() && writeLock.tryLock(2, TimeUnit.SECONDS)) {
+                    try {
+                        writePending(); // an alert a reader could not write
+                    } finally {
+                        unlockWrite();
+                    }
+                }
+                if (c.fatalAlertSent() && !outputPending()) {
+                    lingerAfterFatalAlert();
                 }
             }
         } catch (IOException | InterruptedException ignored) {

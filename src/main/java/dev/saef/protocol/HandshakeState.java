@@ -32,6 +32,8 @@ final class HandshakeState {
      * valid ClientHello (a server answers garbage with silence), so messages must not claim an alert.
      */
     boolean alertQueued = true;
+    /** Whether this side raised a fatal alert (RFC 5246 section 7.2.2). */
+    boolean fatalAlertRaised;
     /** Whether the peer's close_notify arrived. */
     boolean closeNotifyReceived;
     /** Key bytes owned by this connection (client), zeroed when the handshake ends. */
@@ -39,8 +41,11 @@ final class HandshakeState {
 
     /** Records BC's reason for a fatal alert we raise (its own message is often generic). */
     void alertRaised(short level, String message, Throwable cause) {
-        if (level == org.bouncycastle.tls.AlertLevel.fatal && failureDetail == null) {
-            failureDetail = cause != null && cause.getMessage() != null ? cause.getMessage() : message;
+        if (level == org.bouncycastle.tls.AlertLevel.fatal) {
+            fatalAlertRaised = true;
+            if (failureDetail == null) {
+                failureDetail = cause != null && cause.getMessage() != null ? cause.getMessage() : message;
+            }
         }
     }
 

@@ -23,6 +23,15 @@ import org.bouncycastle.tls.crypto.TlsCrypto;
  */
 public final class SaefPolicy {
 
+    /** The system property that sets {@link #handshakeTimeoutMillis()}; named in timeout messages. */
+    public static final String HANDSHAKE_TIMEOUT_PROPERTY = dev.saef.config.SaefConfiguration.HANDSHAKE_TIMEOUT;
+    /**
+     * Default handshake time limit: 60 s, which a constrained device on a slow link (NB-IoT, with
+     * round trips of several seconds and a handshake of two or three of them) still meets.
+     */
+    public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS =
+            dev.saef.config.SaefConfiguration.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+
     private final TlsCrypto crypto;
     private final PskKeyManager keyManager;
     private final SuiteProfile profile;
@@ -35,6 +44,7 @@ public final class SaefPolicy {
     private final boolean hideUnknownIdentities;
     /** The client randoms in flight, or null when the reflection check is off. */
     private final ReflectionGuard reflectionGuard;
+    private final long handshakeTimeoutMillis;
 
     private SaefPolicy(Builder b) {
         this.crypto = Objects.requireNonNull(b.crypto, "crypto");
@@ -48,6 +58,10 @@ public final class SaefPolicy {
         this.jdkFallback = b.jdkFallback;
         this.hideUnknownIdentities = b.hideUnknownIdentities;
         this.reflectionGuard = b.reflectionCheck ? new ReflectionGuard() : null;
+        if (b.handshakeTimeoutMillis < 0) {
+            throw new IllegalArgumentException("handshake timeout " + b.handshakeTimeoutMillis + " ms is negative");
+        }
+        this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
         List<String> missing = new ArrayList<>();
         for (CipherSuiteInfo s : profile.supported()) {
             if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {s.code()}).length == 0) {
@@ -125,6 +139,14 @@ public final class SaefPolicy {
         return reflectionGuard;
     }
 
+    /**
+     * @return how long a whole handshake on a socket may take, in milliseconds ({@value #HANDSHAKE_TIMEOUT_PROPERTY});
+     *     0 means no limit. A peer that sends nothing, or too little, fails the handshake when it expires.
+     */
+    public long handshakeTimeoutMillis() {
+        return handshakeTimeoutMillis;
+    }
+
     /** @return the randomness source */
     public SecureRandom random() {
         return random;
@@ -143,6 +165,7 @@ public final class SaefPolicy {
         private boolean jdkFallback;
         private boolean hideUnknownIdentities = true;
         private boolean reflectionCheck = true;
+        private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
 
         private Builder() {
         }
@@ -201,6 +224,12 @@ public final class SaefPolicy {
         /** @param v true (default): servers refuse ClientHellos this context sent as a client */
         public Builder reflectionCheck(boolean v) {
             this.reflectionCheck = v;
+            return this;
+        }
+
+        /** @param v the handshake time limit in milliseconds, 0 for none (default {@value SaefPolicy#DEFAULT_HANDSHAKE_TIMEOUT_MILLIS}) */
+        public Builder handshakeTimeoutMillis(long v) {
+            this.handshakeTimeoutMillis = v;
             return this;
         }
 

@@ -40,7 +40,8 @@ public final class TlsConnection {
     private final TlsProtocol protocol;
     private final HandshakeState state = new HandshakeState();
     private TlsContext context;
-    private SSLException failure;
+    /** Written under the caller's lock; volatile so that sessions can ask from any thread. */
+    private volatile SSLException failure;
 
     private TlsConnection(SaefPolicy policy, ConnectionSpec spec) {
         this.policy = policy;
@@ -397,9 +398,18 @@ public final class TlsConnection {
         return protocol.isClosed();
     }
 
-    /** @return the failure that ended this connection, if any */
+    /** @return the failure that ended this connection, if any; safe to call from any thread */
     public SSLException failure() {
         return failure;
+    }
+
+    /**
+     * @return true when this side raised a fatal alert and it reached the output (it is sent when
+     *     the transport writes the output); false before a valid ClientHello, where Bouncy Castle
+     *     answers with silence
+     */
+    public boolean fatalAlertSent() {
+        return failure != null && state.fatalAlertRaised && state.alertQueued;
     }
 
     /** @return true once the peer's close_notify arrived (a clean end of the stream) */
