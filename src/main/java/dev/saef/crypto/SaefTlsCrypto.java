@@ -2,11 +2,13 @@ package dev.saef.crypto;
 
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 
 import org.bouncycastle.jcajce.util.DefaultJcaJceHelper;
 import org.bouncycastle.tls.EncryptionAlgorithm;
 import org.bouncycastle.tls.crypto.TlsCipher;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.TlsSecret;
 import org.bouncycastle.tls.crypto.impl.TlsAEADCipher;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
@@ -46,6 +48,13 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
  * The record cipher is built exactly as {@code JcaTlsCrypto.createCipher_AES_GCM} builds it,
  * including the {@link #getFipsGCMNonceGeneratorFactory()} argument (by default {@code null}, so
  * the TLS 1.2 {@code nonce_explicit} is the record sequence number, RFC 5288 section 3).
+ *
+ * <h2>Secrets</h2>
+ * {@link #createSecret} returns a {@link SaefTlsSecret}, whose TLS 1.2 PRF leaves no copy of the
+ * secret behind (no JCA {@code Mac}, no {@code SecretKeySpec}), and zeroes the caller's array once
+ * copied. Together with {@link SaefKeyExchangeFactory} (the premaster built without leftover
+ * copies) this means no octet of a Kpsa (TS-0003 clause 8.2.2.1, the TLS {@code psk}) outlives the
+ * handshake in Bouncy Castle's code.
  *
  * <p>Every other algorithm is delegated to {@link JcaTlsCrypto} unchanged.
  *
@@ -158,6 +167,27 @@ public final class SaefTlsCrypto extends JcaTlsCrypto
             return new BadRecordMacCipher(super.createCipher(cryptoParams, encryptionAlgorithm, macAlgorithm));
         default:
             return super.createCipher(cryptoParams, encryptionAlgorithm, macAlgorithm);
+        }
+    }
+
+    /**
+     * Adopts a copy of {@code data} as a {@link SaefTlsSecret} and zeroes {@code data} (Bouncy
+     * Castle's {@code JcaTlsCrypto} copies it and leaves it as it is; every caller in Bouncy Castle
+     * 1.84 passes a temporary array: the PSK premaster, the SRP premaster, a decrypted RSA premaster,
+     * the copy {@code adoptSecret} makes of a session's master secret).
+     *
+     * @param data the secret octets; zeroed on return
+     * @return a secret that owns a copy of them
+     */
+    @Override
+    public TlsSecret createSecret(byte[] data) {
+        if (data == null) {
+            return super.createSecret(null);
+        }
+        try {
+            return new SaefTlsSecret(this, data.clone());
+        } finally {
+            Arrays.fill(data, (byte) 0);
         }
     }
 

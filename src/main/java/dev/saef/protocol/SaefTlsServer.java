@@ -1,6 +1,7 @@
 package dev.saef.protocol;
 
 import dev.saef.config.Association;
+import dev.saef.crypto.SaefKeyExchangeFactory;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.TlsKeyExchangeFactory;
 import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsKeyExchangeFactory;
 import org.bouncycastle.tls.TlsPSKIdentityManager;
@@ -38,6 +40,8 @@ final class SaefTlsServer extends PSKTlsServer {
     private final ConnectionSpec spec;
     private final HandshakeState state;
     private final Runnable onComplete;
+    /** This connection's key exchanges: they wipe the Kpsa, see {@link #notifyConnectionClosed()}. */
+    private final SaefKeyExchangeFactory keyExchanges = new SaefKeyExchangeFactory();
 
     /** Length of the random key an unknown identity gets: the length of a 256-bit Kpsa. */
     static final int DECOY_KEY_OCTETS = 32;
@@ -276,6 +280,24 @@ final class SaefTlsServer extends PSKTlsServer {
     @Override
     public void notifyAlertReceived(short alertLevel, short alertDescription) {
         state.alertReceived(alertDescription);
+    }
+
+    /** PSK key exchanges that leave no copy of the Kpsa behind (RFC 4279 premaster built and wiped by SAEF). */
+    @Override
+    public TlsKeyExchangeFactory getKeyExchangeFactory() {
+        return keyExchanges;
+    }
+
+    /**
+     * Bouncy Castle calls this whenever the connection ends, closed or failed: a handshake that failed
+     * after the Kpsa was fetched and before the premaster was built leaves it in the key exchange,
+     * which is zeroed here, and the session's copy of the master secret is destroyed.
+     */
+    @Override
+    public void notifyConnectionClosed() {
+        super.notifyConnectionClosed();
+        keyExchanges.wipe();
+        SessionSecrets.destroy(context);
     }
 
     /** @return BC's context of this connection (valid once the protocol has been started) */
