@@ -178,8 +178,31 @@ class KeyStoreKeyProviderTest {
                 new KeyStore.PasswordProtection(PASSWORD));
         try (KeyStoreKeyProvider p = KeyStoreKeyProvider.load(save(ks, "legacy.p12"), "PKCS12", PASSWORD)) {
             assertArrayEquals(new byte[] {5}, encoded(p, id("Legacy-AE@sp.example.com")));
-            assertArrayEquals(new byte[] {5}, encoded(p, id("legacy-ae@sp.example.com")));
+            assertArrayEquals(new byte[] {5}, encoded(p, id("Legacy-AE@sp.example.com")), "the same KpsaID again");
             assertNull(p.getKey(id("other@sp.example.com")));
+        }
+    }
+
+    /**
+     * Issue 7 item 3: an entry without the KpsaID attribute (keytool -genseckey) served every KpsaID that
+     * differs only in case, so its holder could pick which of them (and so which peer=) a server binds.
+     */
+    @Test
+    void anEntryWithoutTheAttributeNeverServesTwoKpsaIds() throws Exception {
+        KeyStore ks = emptyStore("PKCS12");
+        ks.setEntry("Legacy-AE@sp.example.com", new KeyStore.SecretKeyEntry(new SecretKeySpec(new byte[] {5}, "AES")),
+                new KeyStore.PasswordProtection(PASSWORD));
+        try (KeyStoreKeyProvider p = KeyStoreKeyProvider.load(save(ks, "legacy.p12"), "PKCS12", PASSWORD)) {
+            assertTrue(p.hasKey(id("legacy-ae@sp.example.com")));
+            KeyStoreException e = assertThrows(KeyStoreException.class, () -> p.getKey(id("Legacy-AE@sp.example.com")));
+            assertEquals("key store entry 'legacy-ae@sp.example.com' has no KpsaID attribute (e.g. made with keytool"
+                    + " -genseckey), so it is matched by alias ignoring case; it already serves KpsaID"
+                    + " 'legacy-ae@sp.example.com' and must not also serve KpsaID 'Legacy-AE@sp.example.com' (one key"
+                    + " would authenticate both identities). Fix: re-add the key of the right KpsaID with 'saef keys add"
+                    + " --kpsa-id <KpsaID>' (it records the exact KpsaID) and give the other KpsaID a key of its own"
+                    + " (inline key= or another key store)", e.getMessage());
+            assertThrows(KeyStoreException.class, () -> p.hasKey(id("LEGACY-AE@sp.example.com")));
+            assertArrayEquals(new byte[] {5}, encoded(p, id("legacy-ae@sp.example.com")), "the first KpsaID keeps it");
         }
     }
 
