@@ -2,6 +2,7 @@ package dev.saef.keys;
 
 import dev.saef.identity.KpsaId;
 import dev.saef.identity.QuotedText;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
@@ -11,8 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
@@ -150,20 +149,22 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
     }
 
     /**
-     * Loads a key store file and indexes it.
+     * Loads a key store from its encoded contents and indexes it. The caller reads the file (the
+     * configuration reads only regular files, with a size limit) and zeroes {@code contents} afterwards.
      *
-     * @param file the key store file
+     * @param contents the key store file's octets; not modified
      * @param type its type, e.g. {@code PKCS12} or {@code JCEKS}
      * @param password the store and entry password; copied
      * @return the provider
-     * @throws IOException when the file cannot be read, or the password is wrong (the JDK reports a
-     *     wrong password as an {@code IOException} whose cause is an {@code UnrecoverableKeyException})
+     * @throws IOException when the contents are not a key store of that type, or the password is wrong
+     *     (the JDK reports a wrong password as an {@code IOException} whose cause is an
+     *     {@code UnrecoverableKeyException})
      * @throws GeneralSecurityException when the type is unknown or the store is unusable
      */
-    public static KeyStoreKeyProvider load(Path file, String type, char[] password)
+    public static KeyStoreKeyProvider load(byte[] contents, String type, char[] password)
             throws IOException, GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance(type);
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new ByteArrayInputStream(contents)) {
             ks.load(in, password);
         }
         return new KeyStoreKeyProvider(ks, password);

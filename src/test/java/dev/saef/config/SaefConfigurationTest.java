@@ -266,7 +266,8 @@ class SaefConfigurationTest {
         Path missing = dir.resolve("missing.p12");
         assertEquals("saef.keyStore " + missing + " does not exist", error(props("saef.keyStore", missing.toString(),
                 "saef.keyStorePassword", STORE_PASSWORD)));
-        assertEquals("saef.keyStore " + dir + " is a directory, not a key store file", error(props("saef.keyStore",
+        assertEquals("saef.keyStore " + dir + " is a directory, not a regular file; SAEF reads its configuration only"
+                + " from regular files: set saef.keyStore to the file itself", error(props("saef.keyStore",
                 dir.toString(), "saef.keyStorePassword", STORE_PASSWORD)));
         assertEquals("saef.keyStoreType: 'NOPE' is not a key store type of this JVM; use PKCS12 (default) or JCEKS",
                 error(props("saef.keyStore", ks.toString(), "saef.keyStoreType", "NOPE",
