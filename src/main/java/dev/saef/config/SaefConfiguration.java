@@ -59,6 +59,11 @@ import java.util.Properties;
  * association has a key, inline or in the key store: a configuration that cannot handshake is an
  * error at start, not at the first connection.
  *
+ * <p>Files: the association table, the key store and the password file are read only when they are
+ * regular files (a symbolic link to one is fine; a FIFO is never opened; a device or directory is
+ * refused) of at most 64 MiB, 64 MiB and 4 KiB; anything else is an error naming the file, what it is
+ * and the property to fix.
+ *
  * <p>Keys: {@link #keys()} looks in the table's inline keys first, then in the key store.
  * {@link #destroy()} zeroes the inline keys and the key store provider this object created.
  */
