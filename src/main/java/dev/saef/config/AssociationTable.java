@@ -14,9 +14,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -124,26 +122,16 @@ public final class AssociationTable {
      * @param file the file (UTF-8)
      * @param mode how KpsaIDs are checked
      * @return the table; error messages use {@code file} as the source name
-     * @throws SaefConfigException when the file is missing, unreadable, not UTF-8, has a bad line,
-     *     or has inline keys and is readable or writable by group or others (fix: {@code chmod 600})
+     * @throws SaefConfigException when the file is missing, unreadable, not a regular file (a FIFO is
+     *     never opened), larger than 64 MiB, not UTF-8, has a bad line, or has inline keys and is
+     *     readable or writable by group or others (fix: {@code chmod 600})
      */
     public static AssociationTable load(Path file, IdentityMode mode) throws SaefConfigException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(mode, "mode");
         String source = file.toString();
-        if (Files.isDirectory(file)) {
-            throw new SaefConfigException("association table " + source + " is a directory, not a file");
-        }
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new SaefConfigException("association table " + source + " does not exist");
-        } catch (AccessDeniedException e) {
-            throw new SaefConfigException("association table " + source + " is not readable (permission denied)");
-        } catch (IOException e) {
-            throw new SaefConfigException("cannot read association table " + source + ": " + e.getMessage());
-        }
+        byte[] bytes = ConfigFiles.read(file, "association table " + source, SaefConfiguration.ASSOCIATIONS,
+                ConfigFiles.TABLE_LIMIT);
         char[] chars;
         int length;
         try {

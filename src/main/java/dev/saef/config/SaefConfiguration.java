@@ -8,10 +8,8 @@ import dev.saef.keys.CompositeKeyProvider;
 import dev.saef.keys.KeyStoreKeyProvider;
 import dev.saef.keys.PskKeyProvider;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStoreException;
@@ -74,6 +72,11 @@ import java.util.Properties;
  * error too, since it would otherwise be ignored silently. Loading also checks that every
  * association has a key, inline or in the key store: a configuration that cannot handshake is an
  * error at start, not at the first connection.
+ *
+ * <p>Files: the association table, the key store and the password file are read only when they are
+ * regular files (a symbolic link to one is fine; a FIFO is never opened; a device or directory is
+ * refused) of at most 64 MiB, 64 MiB and 4 KiB; anything else is an error naming the file, what it is
+ * and the property to fix.
  *
  * <p>Keys: {@link #keys()} looks in the table's inline keys first, then in the key store.
  * {@link #destroy()} zeroes the inline keys and the key store provider this object created.
@@ -306,19 +309,12 @@ public final class SaefConfiguration {
             throw new SaefConfigException(KEY_STORE_TYPE + " is empty; use PKCS12 (default) or JCEKS");
         }
         String where = KEY_STORE + " " + file;
-        if (Files.isDirectory(file)) {
-            throw new SaefConfigException(where + " is a directory, not a key store file");
-        }
-        if (Files.exists(file)) {
-            FileModes.refuse(file, where, FileModes.SHARED, "holds Kpsa keys but", "chmod 600 " + file);
-        }
-        char[] password = password(props);
+        byte[] contents = ConfigFiles.read(file, where, KEY_STORE, ConfigFiles.KEY_STORE_LIMIT);
+        char[] password = null;
         try {
-            return KeyStoreKeyProvider.load(file, type, password);
-        } catch (NoSuchFileException e) {
-            throw new SaefConfigException(where + " does not exist");
-        } catch (AccessDeniedException e) {
-            throw new SaefConfigException(where + " is not readable (permission denied)");
+            FileModes.refuse(file, where, FileModes.SHARED, "holds Kpsa keys but", "chmod 600 " + file);
+            password = password(props);
+            return KeyStoreKeyProvider.load(contents, type, password);
         } catch (IOException e) {
             if (e.getCause() instanceof UnrecoverableKeyException) {
                 throw new SaefConfigException(where + ": wrong " + (props.getProperty(KEY_STORE_PASSWORD) != null
@@ -331,10 +327,15 @@ public final class SaefConfiguration {
                         + " is not a key store type of this JVM; use PKCS12 (default) or JCEKS", e);
             }
             throw new SaefConfigException(where + ": " + e.getMessage(), e);
+        } catch (SaefConfigException e) {
+            throw e;
         } catch (GeneralSecurityException e) {
             throw new SaefConfigException(where + ": " + e.getMessage(), e);
         } finally {
-            Arrays.fill(password, '\0');
+            Arrays.fill(contents, (byte) 0);
+            if (password != null) {
+                Arrays.fill(password, '\0');
+            }
         }
     }
 
@@ -503,24 +504,10 @@ public final class SaefConfiguration {
                     + " is required with " + KEY_STORE + " (the same password protects the store and its entries)");
         }
         String where = KEY_STORE_PASSWORD_FILE + " " + file;
-        if (Files.isDirectory(file)) {
-            throw new SaefConfigException(where + " is a directory, not a file");
-        }
-        if (Files.exists(file)) {
-            FileModes.refuse(file, where, FileModes.SHARED, "holds the key store password but", "chmod 600 " + file);
-        }
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new SaefConfigException(where + " does not exist");
-        } catch (AccessDeniedException e) {
-            throw new SaefConfigException(where + " is not readable (permission denied)");
-        } catch (IOException e) {
-            throw new SaefConfigException(where + " cannot be read: " + e.getMessage());
-        }
+        byte[] bytes = ConfigFiles.read(file, where, KEY_STORE_PASSWORD_FILE, ConfigFiles.PASSWORD_FILE_LIMIT);
         java.nio.CharBuffer chars = null;
         try {
+            FileModes.refuse(file, where, FileModes.SHARED, "holds the key store password but", "chmod 600 " + file);
             chars = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
             if (chars.limit() > 0 && chars.get(0) == '\uFEFF') {
                 chars.position(1); // a byte order mark, as some editors write; the table reader skips it too

@@ -12,7 +12,9 @@ import java.util.Map;
  * {@code KeyManagerFactory.PSK}. Install it by name in {@code java.security}
  * ({@code security.provider.1=SAEF}; the class is found through
  * {@code META-INF/services/java.security.Provider}) or with {@code Security.insertProviderAt(new
- * SaefProvider(), 1)}.
+ * SaefProvider(), 1)}. A one-line override file {@code security.provider.1=SAEF} replaces the JDK's
+ * {@code SUN} provider; SAEF then registers SUN again as provider 2 ({@link JdkProviderRestorer}), so
+ * that it works exactly like the full {@code saef.security}.
  */
 public final class SaefProvider extends Provider {
 
@@ -20,6 +22,11 @@ public final class SaefProvider extends Provider {
 
     /** The provider name. */
     public static final String NAME = "SAEF";
+
+    /** Whether SAEF displaced the JDK's SUN provider and puts it back (set once, in the constructor). */
+    private final transient boolean restoresSun;
+    /** While SUN is fetched: the SHA-1 its stand-in generator needs ({@link JdkProviderRestorer#doorSha1}). */
+    private final transient Service doorSha1;
 
     /** Creates the provider. */
     public SaefProvider() {
@@ -30,8 +37,47 @@ public final class SaefProvider extends Provider {
                 List.of(), Map.of()));
         putService(new Service(this, "KeyManagerFactory", "PSK",
                 dev.saef.keys.PskKeyManagerFactorySpi.class.getName(), List.of("SAEF-PSK"), Map.of()));
-        if (SunProviderFallback.sunProviderMissing()) {
-            SunProviderFallback.registerInto(this, this::putService);
+        boolean displaced = false;
+        Service sha1 = null;
+        try {
+            if (JdkProviderRestorer.sunDisplaced()) {
+                sha1 = JdkProviderRestorer.doorSha1(this);
+                putService(JdkProviderRestorer.placeholder(this));
+                displaced = true;
+            }
+        } catch (RuntimeException e) {
+            // Never fail here: the JDK would skip SAEF altogether (and its Default context with it).
+            System.getLogger("dev.saef").log(System.Logger.Level.ERROR, "SAEF cannot restore the JDK's SUN provider: "
+                    + e);
+        }
+        this.restoresSun = displaced;
+        this.doorSha1 = sha1;
+    }
+
+    /**
+     * SAEF's own services first; when {@code security.provider.1=SAEF} displaced the JDK's {@code SUN}
+     * provider, also the first lookup that puts SUN back after SAEF, and SUN's services until then
+     * ({@link JdkProviderRestorer}).
+     */
+    @Override
+    public Service getService(String type, String algorithm) {
+        if (!restoresSun) {
+            return super.getService(type, algorithm);
+        }
+        if (!JdkProviderRestorer.PLACEHOLDER.equalsIgnoreCase(algorithm)) {
+            Service own = super.getService(type, algorithm);
+            if (own != null) {
+                JdkProviderRestorer.restoreIfSafe(this::removePlaceholder);
+                return own;
+            }
+        }
+        return JdkProviderRestorer.service(doorSha1, type, algorithm, this::removePlaceholder);
+    }
+
+    private void removePlaceholder() {
+        Service p = super.getService("SecureRandom", JdkProviderRestorer.PLACEHOLDER);
+        if (p != null) {
+            removeService(p);
         }
     }
 }

@@ -29,17 +29,66 @@ import javax.net.ssl.TrustManager;
  */
 public class SaefSSLContextSpi extends SSLContextSpi {
 
+    private static final System.Logger LOG = System.getLogger("dev.saef");
+    /** The last Default-context failure logged, so that a JVM that retries logs each cause once. */
+    private static volatile String lastLogged;
+
     private volatile SaefContext context;
-    /** Default context only: why the system-property configuration could not be loaded. */
+    /** Why the last {@code init} (for the Default context: its construction) failed; null after a good one. */
     private volatile KeyManagementException failure;
 
     /** Creates an uninitialised context (the JCA calls this). */
     public SaefSSLContextSpi() {
     }
 
+    /**
+     * Fails closed: whatever goes wrong, the context is left without a configuration (every later use
+     * fails with the cause) and the caller gets a {@link KeyManagementException} naming it. The one
+     * exception is a {@link VirtualMachineError} (e.g. {@code OutOfMemoryError}), rethrown as such after
+     * it is recorded: the JVM itself is in trouble, and the caller must not mistake that for a
+     * configuration mistake; the context stays unusable all the same. (The configuration files are read
+     * with size limits, so no file can cause an {@code OutOfMemoryError}.)
+     */
     @Override
     protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom sr) throws KeyManagementException {
-        this.context = build(km, tm, sr);
+        this.context = null;
+        try {
+            SaefContext built = build(km, tm, sr);
+            this.failure = null;
+            this.context = built;
+        } catch (KeyManagementException e) {
+            this.failure = e;
+            throw e;
+        } catch (VirtualMachineError e) {
+            this.failure = unexpected(e);
+            throw e;
+        } catch (Throwable t) {
+            KeyManagementException e = unexpected(t);
+            this.failure = e;
+            throw e;
+        }
+    }
+
+    /**
+     * Wraps a failure that is not a configuration error. The message names the type and where it
+     * happened, not the throwable's own message, which might quote configuration text (a key); the
+     * throwable stays available as the cause. Errors of the JVM (e.g. {@code OutOfMemoryError: Java heap
+     * space}) and linkage errors (a missing Bouncy Castle jar) keep their message, which the JVM wrote.
+     */
+    static KeyManagementException unexpected(Throwable t) {
+        String what = t.getClass().getName();
+        if ((t instanceof VirtualMachineError || t instanceof LinkageError) && t.getMessage() != null) {
+            what += ": " + t.getMessage();
+        }
+        String where = "";
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().startsWith("dev.saef.")) {
+                where = " in " + e; // the SAEF code that was running: stable across retries
+                break;
+            }
+        }
+        return new KeyManagementException("SAEF configuration error: configuring the provider failed with " + what
+                + where, t);
     }
 
     /**
@@ -99,14 +148,15 @@ public class SaefSSLContextSpi extends SSLContextSpi {
 
     SaefContext context() {
         SaefContext c = context;
-        if (c == null && failure != null) {
-            throw new IllegalStateException("the SAEF default SSLContext is unusable: " + failure.getMessage(),
-                    failure);
+        if (c != null) {
+            return c;
         }
-        if (c == null) {
-            throw new IllegalStateException("SSLContext is not initialized: call init(...) first");
+        KeyManagementException f = failure;
+        if (f != null) {
+            throw new IllegalStateException((this instanceof Default ? "the SAEF default SSLContext is unusable: "
+                    : "this SAEF SSLContext is unusable, its init failed: ") + f.getMessage(), f);
         }
-        return c;
+        throw new IllegalStateException("SSLContext is not initialized: call init(...) first");
     }
 
     @Override
@@ -152,19 +202,30 @@ public class SaefSSLContextSpi extends SSLContextSpi {
 
     /**
      * The {@code Default} context: initialised at construction from the {@code saef.*} system
-     * properties; {@code init} may not be called on it (as with the JDK's default context).
+     * properties; {@code init} may not be called on it (as with the JDK's default context). It fails
+     * closed: when the configuration cannot be loaded, for any reason (any {@code Throwable}, errors
+     * included), the context is still created, logs the cause once and refuses every use with it, so
+     * that the JCA never moves on to the next provider's {@code Default} context.
      */
     public static final class Default extends SaefSSLContextSpi {
         /** Creates and initialises the default context from system properties. */
         public Default() {
             try {
                 super.engineInit(null, null, null);
-            } catch (KeyManagementException e) {
-                // Not thrown: the JCA would silently fall back to the next provider's Default context
-                // (plain certificate TLS). Every use of this context fails with the cause instead.
-                super.failure = e;
-                System.getLogger("dev.saef").log(System.Logger.Level.ERROR, "SAEF default SSLContext: "
-                        + e.getMessage());
+            } catch (Throwable t) {
+                // Nothing may leave this constructor, not even an Error: the JCA would silently fall back to
+                // the next provider's Default context (SunJSSE, certificate TLS for every host). Every use of
+                // this context fails with the cause instead (engineInit recorded it), and it is logged once.
+                KeyManagementException e = super.failure;
+                if (e == null) {
+                    e = unexpected(t);
+                    super.failure = e;
+                }
+                String message = "SAEF default SSLContext: " + e.getMessage();
+                if (!message.equals(lastLogged)) {
+                    lastLogged = message;
+                    LOG.log(System.Logger.Level.ERROR, message);
+                }
             }
         }
 

@@ -2,6 +2,7 @@ package dev.saef.keys;
 
 import dev.saef.identity.KpsaId;
 import dev.saef.identity.QuotedText;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
@@ -11,8 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
@@ -27,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import javax.security.auth.DestroyFailedException;
@@ -52,10 +52,18 @@ import org.bouncycastle.asn1.DERUTF8String;
  * <ol>
  *   <li>the entry carrying the PKCS12 attribute {@value #KPSA_ID_ATTRIBUTE_OID} whose value is
  *       exactly the KpsaID ({@link #storeKey} writes it; it survives a store/load round trip);</li>
- *   <li>otherwise, among entries <em>without</em> that attribute, the one whose alias equals the
- *       KpsaID ignoring case, when exactly one does. Entries that carry the attribute are never
- *       matched by alias: {@code ae1@x.com} must not get the key of {@code AE1@x.com}.</li>
+ *   <li>otherwise, among entries <em>without</em> that attribute (e.g. made with
+ *       {@code keytool -genseckey}), the one whose alias equals the KpsaID ignoring case, when exactly
+ *       one does. Entries that carry the attribute are never matched by alias: {@code ae1@x.com} must
+ *       not get the key of {@code AE1@x.com}.</li>
  * </ol>
+ * <b>One entry, one KpsaID.</b> An entry without the attribute serves only the first KpsaID that
+ * matched it; a later lookup of another KpsaID that differs only in case fails with an error naming
+ * both (else one key would authenticate both identities, and its holder would pick which {@code peer=}
+ * a server binds). {@code SaefConfiguration} looks up every table KpsaID at load, so with a table the
+ * binding is fixed, in table order, before any peer connects, and a table with two such KpsaIDs is a
+ * start-up error. Callers that look up identities chosen by a peer should likewise call
+ * {@link #hasKey} for each KpsaID they serve first.
  * Two entries that match the same KpsaID make {@link #getKey} fail with an "ambiguous" error rather
  * than guess. Entries that are not secret keys are ignored. The index is built once, by the
  * constructor (on Java 17 reading an entry's attributes means decrypting it, so construction takes
@@ -92,6 +100,11 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
     private final Map<String, List<String>> byAttribute;
     /** Alias (case-insensitive) to the aliases of entries without the attribute. */
     private final Map<String, List<String>> byAlias;
+    /**
+     * Alias of an entry without the KpsaID attribute to the one KpsaID it serves: the first KpsaID that
+     * matched it (ignoring case). Any other KpsaID is refused, so one entry never serves two identities.
+     */
+    private final Map<String, String> aliasClaims = new ConcurrentHashMap<>();
     /** Alias to decrypted key, filled on first use; guarded by {@code this}. */
     private final Map<String, PskSecretKey> cache = new HashMap<>();
     private boolean destroyed;
@@ -136,20 +149,22 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
     }
 
     /**
-     * Loads a key store file and indexes it.
+     * Loads a key store from its encoded contents and indexes it. The caller reads the file (the
+     * configuration reads only regular files, with a size limit) and zeroes {@code contents} afterwards.
      *
-     * @param file the key store file
+     * @param contents the key store file's octets; not modified
      * @param type its type, e.g. {@code PKCS12} or {@code JCEKS}
      * @param password the store and entry password; copied
      * @return the provider
-     * @throws IOException when the file cannot be read, or the password is wrong (the JDK reports a
-     *     wrong password as an {@code IOException} whose cause is an {@code UnrecoverableKeyException})
+     * @throws IOException when the contents are not a key store of that type, or the password is wrong
+     *     (the JDK reports a wrong password as an {@code IOException} whose cause is an
+     *     {@code UnrecoverableKeyException})
      * @throws GeneralSecurityException when the type is unknown or the store is unusable
      */
-    public static KeyStoreKeyProvider load(Path file, String type, char[] password)
+    public static KeyStoreKeyProvider load(byte[] contents, String type, char[] password)
             throws IOException, GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance(type);
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new ByteArrayInputStream(contents)) {
             ks.load(in, password);
         }
         return new KeyStoreKeyProvider(ks, password);
@@ -355,12 +370,23 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
                     + " ignoring case; add the KpsaID attribute " + KPSA_ID_ATTRIBUTE_OID
                     + " to the right entry (KeyStoreKeyProvider.storeKey writes it)");
         }
-        return aliases.get(0);
+        String alias = aliases.get(0);
+        String owner = aliasClaims.putIfAbsent(alias, id.value());
+        if (owner != null && !owner.equals(id.value())) {
+            throw new KeyStoreException("key store entry " + QuotedText.quote(alias) + " has no KpsaID attribute (e.g."
+                    + " made with keytool -genseckey), so it is matched by alias ignoring case; it already serves KpsaID "
+                    + QuotedText.quote(owner) + " and must not also serve KpsaID " + QuotedText.quote(id.value())
+                    + " (one key would authenticate both identities). Fix: re-add the key of the right KpsaID with"
+                    + " 'saef keys add --kpsa-id <KpsaID>' (it records the exact KpsaID) and give the other KpsaID a key"
+                    + " of its own (inline key= or another key store)");
+        }
+        return alias;
     }
 
     /**
      * @return a fresh key (algorithm as stored), or null when the store has no entry for the KpsaID
-     * @throws KeyStoreException when two entries match the KpsaID
+     * @throws KeyStoreException when two entries match the KpsaID, or its entry (without the KpsaID attribute)
+     *     already serves another KpsaID
      * @throws UnrecoverableEntryException when the entry cannot be decrypted with the password
      * @throws IllegalStateException after {@link #close()}
      */
@@ -421,7 +447,7 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
 
     /**
      * @return whether an entry matches the KpsaID, from the index (no decryption)
-     * @throws KeyStoreException when two entries match it
+     * @throws KeyStoreException when two entries match it, or its entry already serves another KpsaID
      */
     @Override
     public boolean hasKey(KpsaId kpsaId) throws GeneralSecurityException {

@@ -390,7 +390,8 @@ class AssociationTableTest {
         assertEquals("association table " + missing + " does not exist",
                 assertThrows(SaefConfigException.class, () -> AssociationTable.load(missing, IdentityMode.STRICT))
                         .getMessage());
-        assertEquals("association table " + dir + " is a directory, not a file",
+        assertEquals("association table " + dir + " is a directory, not a regular file; SAEF reads its configuration"
+                + " only from regular files: set saef.associations to the file itself",
                 assertThrows(SaefConfigException.class, () -> AssociationTable.load(dir, IdentityMode.STRICT))
                         .getMessage());
         Path bad = write("bad", "a@x.com peer=/a\nb@x.com peer=/b\n", "rw-------");

@@ -266,7 +266,8 @@ class SaefConfigurationTest {
         Path missing = dir.resolve("missing.p12");
         assertEquals("saef.keyStore " + missing + " does not exist", error(props("saef.keyStore", missing.toString(),
                 "saef.keyStorePassword", STORE_PASSWORD)));
-        assertEquals("saef.keyStore " + dir + " is a directory, not a key store file", error(props("saef.keyStore",
+        assertEquals("saef.keyStore " + dir + " is a directory, not a regular file; SAEF reads its configuration only"
+                + " from regular files: set saef.keyStore to the file itself", error(props("saef.keyStore",
                 dir.toString(), "saef.keyStorePassword", STORE_PASSWORD)));
         assertEquals("saef.keyStoreType: 'NOPE' is not a key store type of this JVM; use PKCS12 (default) or JCEKS",
                 error(props("saef.keyStore", ks.toString(), "saef.keyStoreType", "NOPE",
@@ -290,6 +291,40 @@ class SaefConfigurationTest {
                 + " KpsaID 'AE1@x.com' ignoring case; add the KpsaID attribute"
                 + " 2.25.178118512728436388565434010869174190155 to the right entry (KeyStoreKeyProvider.storeKey"
                 + " writes it)", e.getMessage());
+    }
+
+    /**
+     * Issue 7 item 3: a key made with {@code keytool -genseckey} (no KpsaID attribute; PKCS12 lower-cases
+     * the alias) matched every table KpsaID that differs only in case, so one key served two identities.
+     */
+    @Test
+    void aKeytoolEntryCannotServeTwoKpsaIdsThatDifferOnlyInCase() throws Exception {
+        Path ks = dir.resolve("keytool.p12");
+        Process k = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genseckey", "-alias", "AE7@x.com", "-keyalg", "AES", "-keysize", "128", "-storetype", "PKCS12",
+                "-keystore", ks.toString(), "-storepass", STORE_PASSWORD).redirectErrorStream(true).start();
+        String out = new String(k.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(k.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && k.exitValue() == 0, out);
+        java.nio.file.Files.setPosixFilePermissions(ks, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
+        Path t = table("AE7@x.com peer=/id-cse\nae7@x.com peer=/id-other\n");
+        assertEquals(t + ":2: key for KpsaID ae7@x.com: key store entry 'ae7@x.com' has no KpsaID attribute (e.g. made"
+                + " with keytool -genseckey), so it is matched by alias ignoring case; it already serves KpsaID"
+                + " 'AE7@x.com' and must not also serve KpsaID 'ae7@x.com' (one key would authenticate both"
+                + " identities). Fix: re-add the key of the right KpsaID with 'saef keys add --kpsa-id <KpsaID>' (it"
+                + " records the exact KpsaID) and give the other KpsaID a key of its own (inline key= or another key"
+                + " store)", error(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+                        "saef.keyStorePassword", STORE_PASSWORD)));
+        // one KpsaID of that spelling: the keytool entry still works
+        Path one = table("AE7@x.com peer=/id-cse\n");
+        SaefConfiguration c = SaefConfiguration.from(props("saef.associations", one.toString(), "saef.keyStore",
+                ks.toString(), "saef.keyStorePassword", STORE_PASSWORD));
+        try {
+            javax.crypto.SecretKey key = c.keys().getKey(id("AE7@x.com"));
+            assertEquals(16, key.getEncoded().length);
+        } finally {
+            c.destroy();
+        }
     }
 
     @Test

@@ -71,6 +71,11 @@ class KeyStoreKeyProviderTest {
         return file;
     }
 
+    /** Loads a key store file as the configuration does: the caller reads the octets. */
+    private static KeyStoreKeyProvider load(Path file, String type, char[] password) throws Exception {
+        return KeyStoreKeyProvider.load(Files.readAllBytes(file), type, password);
+    }
+
     private static byte[] encoded(PskKeyProvider p, KpsaId id) throws GeneralSecurityException {
         SecretKey k = p.getKey(id);
         assertNotNull(k, "no key for " + id);
@@ -88,7 +93,7 @@ class KeyStoreKeyProviderTest {
         KeyStoreKeyProvider.storeKey(ks, LOCK, new SecretKeySpec(key, "AES"), PASSWORD);
         Path file = save(ks, "keys.p12");
 
-        try (KeyStoreKeyProvider p = KeyStoreKeyProvider.load(file, "PKCS12", PASSWORD)) {
+        try (KeyStoreKeyProvider p = load(file, "PKCS12", PASSWORD)) {
             KeyStore loaded = KeyStore.getInstance("PKCS12");
             try (java.io.InputStream in = Files.newInputStream(file)) {
                 loaded.load(in, PASSWORD);
@@ -134,7 +139,7 @@ class KeyStoreKeyProviderTest {
                     new SecretKeySpec(key, "HmacSHA256"), PASSWORD);
         }
         Path file = save(ks, "lengths.p12");
-        try (KeyStoreKeyProvider p = KeyStoreKeyProvider.load(file, "PKCS12", PASSWORD)) {
+        try (KeyStoreKeyProvider p = load(file, "PKCS12", PASSWORD)) {
             for (int i = 0; i < lengths.length; i++) {
                 assertArrayEquals(keys.get(i), encoded(p, id("Key" + i + "-Len" + lengths[i] + "@Test.Example.com")),
                         "length " + lengths[i]);
@@ -150,7 +155,7 @@ class KeyStoreKeyProviderTest {
         KeyStore ks = emptyStore("PKCS12");
         KeyStoreKeyProvider.storeKey(ks, hexLike, new SecretKeySpec(new byte[] {1}, "AES"), PASSWORD);
         KeyStoreKeyProvider.storeKey(ks, listLike, new SecretKeySpec(new byte[] {2}, "AES"), PASSWORD);
-        try (KeyStoreKeyProvider p = KeyStoreKeyProvider.load(save(ks, "hex.p12"), "PKCS12", PASSWORD)) {
+        try (KeyStoreKeyProvider p = load(save(ks, "hex.p12"), "PKCS12", PASSWORD)) {
             assertArrayEquals(new byte[] {1}, encoded(p, hexLike));
             assertArrayEquals(new byte[] {2}, encoded(p, listLike));
             assertNull(p.getKey(KpsaId.parse("ab:cd:ef", IdentityMode.LENIENT)));
@@ -176,10 +181,33 @@ class KeyStoreKeyProviderTest {
         KeyStore ks = emptyStore("PKCS12");
         ks.setEntry("Legacy-AE@sp.example.com", new KeyStore.SecretKeyEntry(new SecretKeySpec(new byte[] {5}, "AES")),
                 new KeyStore.PasswordProtection(PASSWORD));
-        try (KeyStoreKeyProvider p = KeyStoreKeyProvider.load(save(ks, "legacy.p12"), "PKCS12", PASSWORD)) {
+        try (KeyStoreKeyProvider p = load(save(ks, "legacy.p12"), "PKCS12", PASSWORD)) {
             assertArrayEquals(new byte[] {5}, encoded(p, id("Legacy-AE@sp.example.com")));
-            assertArrayEquals(new byte[] {5}, encoded(p, id("legacy-ae@sp.example.com")));
+            assertArrayEquals(new byte[] {5}, encoded(p, id("Legacy-AE@sp.example.com")), "the same KpsaID again");
             assertNull(p.getKey(id("other@sp.example.com")));
+        }
+    }
+
+    /**
+     * Issue 7 item 3: an entry without the KpsaID attribute (keytool -genseckey) served every KpsaID that
+     * differs only in case, so its holder could pick which of them (and so which peer=) a server binds.
+     */
+    @Test
+    void anEntryWithoutTheAttributeNeverServesTwoKpsaIds() throws Exception {
+        KeyStore ks = emptyStore("PKCS12");
+        ks.setEntry("Legacy-AE@sp.example.com", new KeyStore.SecretKeyEntry(new SecretKeySpec(new byte[] {5}, "AES")),
+                new KeyStore.PasswordProtection(PASSWORD));
+        try (KeyStoreKeyProvider p = load(save(ks, "legacy.p12"), "PKCS12", PASSWORD)) {
+            assertTrue(p.hasKey(id("legacy-ae@sp.example.com")));
+            KeyStoreException e = assertThrows(KeyStoreException.class, () -> p.getKey(id("Legacy-AE@sp.example.com")));
+            assertEquals("key store entry 'legacy-ae@sp.example.com' has no KpsaID attribute (e.g. made with keytool"
+                    + " -genseckey), so it is matched by alias ignoring case; it already serves KpsaID"
+                    + " 'legacy-ae@sp.example.com' and must not also serve KpsaID 'Legacy-AE@sp.example.com' (one key"
+                    + " would authenticate both identities). Fix: re-add the key of the right KpsaID with 'saef keys add"
+                    + " --kpsa-id <KpsaID>' (it records the exact KpsaID) and give the other KpsaID a key of its own"
+                    + " (inline key= or another key store)", e.getMessage());
+            assertThrows(KeyStoreException.class, () -> p.hasKey(id("LEGACY-AE@sp.example.com")));
+            assertArrayEquals(new byte[] {5}, encoded(p, id("legacy-ae@sp.example.com")), "the first KpsaID keeps it");
         }
     }
 
@@ -187,7 +215,7 @@ class KeyStoreKeyProviderTest {
     void jceksStoresWork() throws Exception {
         KeyStore ks = emptyStore("JCEKS");
         KeyStoreKeyProvider.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {1, 2, 3, 4}, "AES"), PASSWORD);
-        try (KeyStoreKeyProvider p = KeyStoreKeyProvider.load(save(ks, "keys.jceks"), "JCEKS", PASSWORD)) {
+        try (KeyStoreKeyProvider p = load(save(ks, "keys.jceks"), "JCEKS", PASSWORD)) {
             assertArrayEquals(new byte[] {1, 2, 3, 4}, encoded(p, LOCK));
             assertTrue(p.hasKey(LOCK));
         }
@@ -218,7 +246,7 @@ class KeyStoreKeyProviderTest {
         Set<KeyStore.Entry.Attribute> attr = Set.of(KeyStoreKeyProvider.kpsaIdAttribute(LOCK));
         ks.setEntry("copy1", new KeyStore.SecretKeyEntry(new SecretKeySpec(new byte[] {1}, "AES"), attr), pp);
         ks.setEntry("copy2", new KeyStore.SecretKeyEntry(new SecretKeySpec(new byte[] {2}, "AES"), attr), pp);
-        try (KeyStoreKeyProvider p = KeyStoreKeyProvider.load(save(ks, "dup.p12"), "PKCS12", PASSWORD)) {
+        try (KeyStoreKeyProvider p = load(save(ks, "dup.p12"), "PKCS12", PASSWORD)) {
             assertEquals("ambiguous: key store entries 'copy1' and 'copy2' both carry KpsaID"
                     + " 'AE123-LOCK@in.provider.com'; remove one of them",
                     assertThrows(KeyStoreException.class, () -> p.getKey(LOCK)).getMessage());
@@ -234,7 +262,7 @@ class KeyStoreKeyProviderTest {
         KeyStore ks = emptyStore("PKCS12");
         ks.setKeyEntry("ae1@x.com", kp.getPrivate(), PASSWORD, new java.security.cert.Certificate[] {cert});
         ks.setCertificateEntry("ae2@x.com", cert);
-        try (KeyStoreKeyProvider p = KeyStoreKeyProvider.load(save(ks, "mixed.p12"), "PKCS12", PASSWORD)) {
+        try (KeyStoreKeyProvider p = load(save(ks, "mixed.p12"), "PKCS12", PASSWORD)) {
             assertNull(p.getKey(id("ae1@x.com")));
             assertNull(p.getKey(id("ae2@x.com")));
             assertFalse(p.hasKey(id("ae1@x.com")));
@@ -300,7 +328,7 @@ class KeyStoreKeyProviderTest {
         KeyStoreKeyProvider.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {1}, "AES"), PASSWORD);
         Path file = save(ks, "pw.p12");
         IOException e = assertThrows(IOException.class,
-                () -> KeyStoreKeyProvider.load(file, "PKCS12", "wrong".toCharArray()));
+                () -> load(file, "PKCS12", "wrong".toCharArray()));
         assertTrue(e.getCause() instanceof java.security.UnrecoverableKeyException, String.valueOf(e.getCause()));
     }
 

@@ -219,12 +219,27 @@ class ZeroCodeTest {
         assertTrue(line(out, "urlconnection").contains("body=bound=CAEzc,rsc=2000"), String.join("\n", out));
         assertTrue(line(out, "httpclient").contains("body=bound=CAEzc,rsc=2000"), String.join("\n", out));
         assertTrue(String.join("\n", out).contains("displaced the JDK's SUN provider"), String.join("\n", out));
+        // issue 7 item 8: the certificate server (no association) is handed to the JDK's TLS, which needs SUN
+        String cert = line(out, "cert-urlconnection");
+        assertTrue(cert.startsWith("cert-urlconnection 200 TLS_") && cert.endsWith("1-cert body=cert-ok")
+                && !cert.contains("PSK"), String.join("\n", out));
+        assertEquals("cert-httpclient 200 body=cert-ok", line(out, "cert-httpclient"));
+        assertTrue(line(out, "init-null").startsWith("init-null TLS_PSK_"), String.join("\n", out));
     }
 
-    /** One listening socket serves PSK clients (SAEF) and certificate clients (handed to the JDK's TLS). */
-    @Test
-    void serverDelegatesCertificateClientsToTheJdk(@TempDir Path dir) throws Exception {
+    /**
+     * One listening socket serves PSK clients (SAEF) and certificate clients (handed to the JDK's TLS),
+     * with the full saef.security and with the one-line file (issue 7 item 8: there the JDK's TLS was
+     * not available, and certificate clients got nothing).
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "one-line security file: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void serverDelegatesCertificateClientsToTheJdk(boolean oneLine, @TempDir Path dir) throws Exception {
         Path security = Paths.get("saef.security").toAbsolutePath();
+        if (oneLine) {
+            security = dir.resolve("minimal.security");
+            Files.writeString(security, "security.provider.1=SAEF\n");
+        }
         Path table = dir.resolve("server-associations");
         Files.writeString(table, KPSA + " peer=CAEzc key=hex:" + KEY + "\n");
         Files.setPosixFilePermissions(table, PosixFilePermissions.fromString("rw-------"));
@@ -237,7 +252,12 @@ class ZeroCodeTest {
             java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
                     server.getInputStream(), StandardCharsets.UTF_8));
             String ports = out.readLine();
-            assertTrue(ports != null && ports.startsWith("ports "), String.valueOf(ports));
+            StringBuilder before = new StringBuilder();
+            while (ports != null && !ports.startsWith("ports ")) { // log lines (stderr) may come first
+                before.append(ports).append('\n');
+                ports = out.readLine();
+            }
+            assertTrue(ports != null, before.toString());
             int httpPort = Integer.parseInt(ports.split(" ")[1]);
             int echoPort = Integer.parseInt(ports.split(" ")[2]);
 
