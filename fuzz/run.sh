@@ -108,11 +108,18 @@ for t in "${targets[@]}"; do
   row="| $simple#$method | ${execs:-?} | $secs | $rate | ${cov:-?} | ${ft:-?} | ${corp:-?} | $findings |"
   echo "$row" | tee -a "$summary"
   if [ "$PROMOTE" = 1 ] && [ -d "$corpus" ]; then
+    # the smallest entries first; only those that pass strictly (a tolerated known finding would fail CI)
+    cp_file=target/fuzz/test-classpath.txt
+    [ -f "$cp_file" ] || mvn -q -o dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
+    cp="target/test-classes:target/classes:$(cat "$cp_file")"
+    candidates=$(ls -S -r "$corpus" | head -n "$((PROMOTE_MAX * 2))" | sed "s|^|$corpus/|")
     n=0
-    for f in $(ls -S -r "$corpus" | head -n "$PROMOTE_MAX"); do
-      cp "$corpus/$f" "$inputs/corpus-$f"
-      n=$((n + 1))
-    done
-    echo "   promoted $n corpus entries into $inputs"
+    if [ -n "$candidates" ]; then
+      for f in $(java -cp "$cp" dev.saef.fuzz.Replay "$class" "$method" $candidates 2>/dev/null | sed -n 's/^PASS //p' | head -n "$PROMOTE_MAX"); do
+        cp "$f" "$inputs/corpus-$(basename "$f")"
+        n=$((n + 1))
+      done
+    fi
+    echo "   promoted $n corpus entries (passing strictly) into $inputs"
   fi
 done
