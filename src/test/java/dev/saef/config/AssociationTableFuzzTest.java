@@ -30,7 +30,7 @@ import javax.crypto.SecretKey;
  *
  * <p>Oracle: the parser returns a table or throws the documented {@link SaefConfigException}, nothing
  * else; the message starts with {@code source:line: } naming a line that exists; no key text (the
- * value of a {@code key=} field, 4 characters or more) appears in an error message or in the table's
+ * value of a {@code key=} field, 8 characters or more) appears in an error message or in the table's
  * {@code toString()}; and a table it returns keeps its promises: every association is found by its
  * KpsaID, by its wire octets, by its own address (exactly one association matches a host:port), and
  * has an inline key of 1..512 octets exactly when its line had {@code key=}.
@@ -153,8 +153,9 @@ class AssociationTableFuzzTest {
 
     /**
      * The key texts of {@code key=} fields (after {@code hex:}, {@code base64:}, {@code text:}), at
-     * least 4 characters, that occur only once in the whole table (a key text that is also, say, a
-     * KpsaID elsewhere may rightly appear in a message as that KpsaID).
+     * least 8 characters, that occur only once in the whole table (a key text that is also, say, a
+     * KpsaID elsewhere may rightly appear in a message as that KpsaID; shorter ones such as
+     * {@code 0000} occur by chance in messages, e.g. in the escape {@code \u0000}).
      */
     static List<String> keyTexts(String text) {
         List<String> out = new ArrayList<>();
@@ -170,7 +171,7 @@ class AssociationTableFuzzTest {
                         break;
                     }
                 }
-                if (v.length() >= 4 && text.indexOf(v) == text.lastIndexOf(v)) {
+                if (v.length() >= 8 && text.indexOf(v) == text.lastIndexOf(v)) {
                     out.add(v);
                 }
             }
