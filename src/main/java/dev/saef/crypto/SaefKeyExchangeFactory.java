@@ -24,7 +24,32 @@ import org.bouncycastle.tls.crypto.TlsECConfig;
  */
 public final class SaefKeyExchangeFactory extends DefaultTlsKeyExchangeFactory {
 
+    /**
+     * Checks the structure of a server's received ClientKeyExchange body before Bouncy Castle parses
+     * it, so that malformed input gets the alert it is due (decode_error, illegal_parameter).
+     */
+    @FunctionalInterface
+    public interface ClientKeyExchangeCheck {
+        /**
+         * @param body the ClientKeyExchange body
+         * @param keyExchange the key exchange algorithm ({@code KeyExchangeAlgorithm})
+         * @throws IOException a {@code TlsFatalAlert} naming what is wrong
+         */
+        void check(byte[] body, int keyExchange) throws IOException;
+    }
+
     private final List<SaefPskKeyExchange> created = new ArrayList<>(1);
+    private final ClientKeyExchangeCheck serverCheck;
+
+    /** A factory whose server key exchanges parse the ClientKeyExchange as Bouncy Castle does. */
+    public SaefKeyExchangeFactory() {
+        this(null);
+    }
+
+    /** @param serverCheck checks each received ClientKeyExchange first (server side), or null */
+    public SaefKeyExchangeFactory(ClientKeyExchangeCheck serverCheck) {
+        this.serverCheck = serverCheck;
+    }
 
     @Override
     public TlsKeyExchange createPSKKeyExchangeClient(int keyExchange, TlsPSKIdentity pskIdentity,
@@ -35,7 +60,7 @@ public final class SaefKeyExchangeFactory extends DefaultTlsKeyExchangeFactory {
     @Override
     public TlsKeyExchange createPSKKeyExchangeServer(int keyExchange, TlsPSKIdentityManager pskIdentityManager,
             TlsDHConfig dhConfig, TlsECConfig ecConfig) throws IOException {
-        return remember(new SaefPskKeyExchange(keyExchange, pskIdentityManager, dhConfig, ecConfig));
+        return remember(new SaefPskKeyExchange(keyExchange, pskIdentityManager, dhConfig, ecConfig, serverCheck));
     }
 
     /** Zeroes the PSK still held by any key exchange made here (none once a premaster was built). */

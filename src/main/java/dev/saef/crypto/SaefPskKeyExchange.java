@@ -32,15 +32,19 @@ import org.bouncycastle.tls.crypto.TlsSecret;
  */
 final class SaefPskKeyExchange extends TlsPSKKeyExchange {
 
+    private final SaefKeyExchangeFactory.ClientKeyExchangeCheck serverCheck;
+
     /** Client side. */
     SaefPskKeyExchange(int keyExchange, TlsPSKIdentity pskIdentity, TlsDHGroupVerifier dhGroupVerifier) {
         super(keyExchange, pskIdentity, dhGroupVerifier);
+        this.serverCheck = null;
     }
 
-    /** Server side. */
+    /** Server side; {@code serverCheck} (or null) checks each received ClientKeyExchange first. */
     SaefPskKeyExchange(int keyExchange, TlsPSKIdentityManager pskIdentityManager, TlsDHConfig dhConfig,
-            TlsECConfig ecConfig) {
+            TlsECConfig ecConfig, SaefKeyExchangeFactory.ClientKeyExchangeCheck serverCheck) {
         super(keyExchange, pskIdentityManager, dhConfig, ecConfig);
+        this.serverCheck = serverCheck;
     }
 
     @Override
@@ -56,6 +60,11 @@ final class SaefPskKeyExchange extends TlsPSKKeyExchange {
     @Override
     public void processClientKeyExchange(InputStream input) throws IOException {
         try {
+            if (serverCheck != null) {
+                byte[] body = input.readAllBytes(); // identity and public value only: nothing secret
+                serverCheck.check(body, keyExchange);
+                input = new java.io.ByteArrayInputStream(body);
+            }
             super.processClientKeyExchange(input);
         } catch (IOException | RuntimeException e) {
             wipe();

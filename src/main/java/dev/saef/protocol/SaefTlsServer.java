@@ -17,7 +17,6 @@ import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsKeyExchangeFactory;
 import org.bouncycastle.tls.TlsExtensionsUtils;
-import org.bouncycastle.tls.TlsKeyExchangeFactory;
 import org.bouncycastle.tls.TlsPSKIdentityManager;
 
 /**
@@ -41,7 +40,7 @@ final class SaefTlsServer extends PSKTlsServer {
     private final HandshakeState state;
     private final Runnable onComplete;
     /** This connection's key exchanges: they wipe the Kpsa, see {@link #notifyConnectionClosed()}. */
-    private final SaefKeyExchangeFactory keyExchanges = new SaefKeyExchangeFactory();
+    private final SaefKeyExchangeFactory keyExchanges = new SaefKeyExchangeFactory(ServerPskKeyExchange::check);
 
     /** Length of the random key an unknown identity gets: the length of a 256-bit Kpsa. */
     static final int DECOY_KEY_OCTETS = 32;
@@ -126,11 +125,6 @@ final class SaefTlsServer extends PSKTlsServer {
         }
     }
 
-    /** The ClientKeyExchange is checked before the identity is looked up ({@link ServerPskKeyExchange}). */
-    @Override
-    public TlsKeyExchangeFactory getKeyExchangeFactory() {
-        return new ServerPskKeyExchange.Factory();
-    }
 
     /** In step with the limit {@link SaefServerProtocol} enforces with a proper alert. */
     @Override

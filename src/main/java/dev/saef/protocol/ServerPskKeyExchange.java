@@ -1,18 +1,9 @@
 package dev.saef.protocol;
 
 import dev.saef.identity.KpsaId;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import org.bouncycastle.tls.AlertDescription;
-import org.bouncycastle.tls.DefaultTlsKeyExchangeFactory;
 import org.bouncycastle.tls.KeyExchangeAlgorithm;
 import org.bouncycastle.tls.TlsFatalAlert;
-import org.bouncycastle.tls.TlsKeyExchange;
-import org.bouncycastle.tls.TlsPSKIdentityManager;
-import org.bouncycastle.tls.TlsPSKKeyExchange;
-import org.bouncycastle.tls.crypto.TlsDHConfig;
-import org.bouncycastle.tls.crypto.TlsECConfig;
 
 /**
  * The server's RFC 4279 key exchange: Bouncy Castle's {@link TlsPSKKeyExchange}, but the client's
@@ -29,32 +20,13 @@ import org.bouncycastle.tls.crypto.TlsECConfig;
  *       TS-0003 clause 10.5). Such identities are never provisioned, so refusing them at once tells a
  *       client nothing about the association table.</li>
  * </ul>
- * Anything else (an identity of a valid length) goes to Bouncy Castle and the identity manager
+ * Used by the server's key exchanges ({@code SaefKeyExchangeFactory}) before Bouncy Castle parses the
+ * message. Anything else (an identity of a valid length) goes to Bouncy Castle and the identity manager
  * unchanged; unknown identities are then handled by {@link SaefTlsServer}'s policy.
  */
-final class ServerPskKeyExchange extends TlsPSKKeyExchange {
+final class ServerPskKeyExchange {
 
-    private ServerPskKeyExchange(int keyExchange, TlsPSKIdentityManager identities, TlsDHConfig dh, TlsECConfig ec) {
-        super(keyExchange, identities, dh, ec);
-    }
-
-    /** Bouncy Castle's key exchange factory, with this class for the server's PSK key exchanges. */
-    static final class Factory extends DefaultTlsKeyExchangeFactory {
-        @Override
-        public TlsKeyExchange createPSKKeyExchangeServer(int keyExchange, TlsPSKIdentityManager identities,
-                TlsDHConfig dhConfig, TlsECConfig ecConfig) throws IOException {
-            if (keyExchange == KeyExchangeAlgorithm.RSA_PSK) {
-                return super.createPSKKeyExchangeServer(keyExchange, identities, dhConfig, ecConfig); // never negotiated
-            }
-            return new ServerPskKeyExchange(keyExchange, identities, dhConfig, ecConfig);
-        }
-    }
-
-    @Override
-    public void processClientKeyExchange(InputStream input) throws IOException {
-        byte[] body = input.readAllBytes();
-        check(body, keyExchange);
-        super.processClientKeyExchange(new ByteArrayInputStream(body));
+    private ServerPskKeyExchange() {
     }
 
     /**
