@@ -238,7 +238,7 @@ class GnuTlsInteropTest {
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 
-    /** design.md: GnuTLS's NORMAL needs {@code +AES-128-CCM-8:+SHA256} for the two mandatory suites. */
+    /** GnuTLS's NORMAL needs {@code +AES-128-CCM-8:+SHA256} for the two mandatory suites. */
     @Test
     @Timeout(30)
     void normalPriorityNeedsCcm8AndSha256ForTheMandatorySuites() throws Exception {

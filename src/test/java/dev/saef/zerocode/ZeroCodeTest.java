@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Zero-code use (design.md section 1): a forked JVM running plain JDK HTTPS code, configured only by
+ * Zero-code use (README, "Zero-code setup"): a forked JVM running plain JDK HTTPS code, configured only by
  * {@code -Djava.security.properties} and {@code -Dsaef.*}, talks PSK-SAEF to a CSE. The CSE (in this
  * JVM) checks the bound identity and the clause 7.2.1 originator rule on every request.
  */
