@@ -31,7 +31,9 @@ final class HandshakeFailures {
         if (e instanceof TlsFatalAlertReceived received) {
             msg = received(received.getAlertDescription(), client, handshaking, state, spec);
         } else if (e instanceof TlsFatalAlert raised) {
-            msg = raised(raised.getAlertDescription(), detailOf(raised, state), client, handshaking, state, spec,
+            // the alert on the wire: PeerFaults may have corrected the one BC put in the exception
+            short sent = state.sentAlert >= 0 ? state.sentAlert : raised.getAlertDescription();
+            msg = raised(sent, detailOf(raised, state), client, handshaking, state, spec,
                     keySource);
         } else {
             msg = (handshaking ? "PSK-SAEF handshake failed: " : "TLS connection failed: ") + e;

@@ -34,15 +34,20 @@ final class HandshakeState {
     boolean alertQueued = true;
     /** Whether this side raised a fatal alert (RFC 5246 section 7.2.2). */
     boolean fatalAlertRaised;
+    /** The fatal alert this side raised (the one on the wire), or -1. */
+    short sentAlert = -1;
     /** Whether the peer's close_notify arrived. */
     boolean closeNotifyReceived;
     /** Key bytes owned by this connection (client), zeroed when the handshake ends. */
     byte[] clientKey;
 
     /** Records BC's reason for a fatal alert we raise (its own message is often generic). */
-    void alertRaised(short level, String message, Throwable cause) {
+    void alertRaised(short level, short description, String message, Throwable cause) {
         if (level == org.bouncycastle.tls.AlertLevel.fatal) {
             fatalAlertRaised = true;
+            if (sentAlert < 0) {
+                sentAlert = description;
+            }
             if (failureDetail == null) {
                 failureDetail = cause != null && cause.getMessage() != null ? cause.getMessage() : message;
             }

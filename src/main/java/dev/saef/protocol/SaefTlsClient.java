@@ -161,7 +161,7 @@ final class SaefTlsClient extends PSKTlsClient {
 
     @Override
     public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
-        state.alertRaised(alertLevel, message, cause);
+        state.alertRaised(alertLevel, alertDescription, message, cause);
     }
 
     @Override

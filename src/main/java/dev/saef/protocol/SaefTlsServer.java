@@ -11,6 +11,7 @@ import java.util.Vector;
 import java.util.Optional;
 import org.bouncycastle.tls.PSKTlsServer;
 import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsFatalAlert;
@@ -129,7 +130,7 @@ final class SaefTlsServer extends PSKTlsServer {
     /** In step with the limit {@link SaefServerProtocol} enforces with a proper alert. */
     @Override
     public int getMaxHandshakeMessageSize() {
-        return SaefServerProtocol.MAX_HANDSHAKE_MESSAGE;
+        return HandshakeHeaderCheck.MAX_HANDSHAKE_MESSAGE;
     }
 
     @Override
@@ -191,6 +192,43 @@ final class SaefTlsServer extends PSKTlsServer {
     @Override
     public boolean requiresExtendedMasterSecret() {
         return policy.requireExtendedMasterSecret();
+    }
+
+    /**
+     * ECDHE_PSK: counts only the client's curves this server's crypto can do, so that a ClientHello
+     * offering only curves the JDK lacks (e.g. the binary curve sect571k1, removed from SunEC) makes
+     * ECDHE_PSK unselectable ({@code handshake_failure} when no other suite fits) instead of failing
+     * later with {@code internal_error} (RFC 4492 section 5.1: the server picks a curve both support).
+     */
+    @Override
+    protected int getMaximumNegotiableCurveBits() {
+        int[] groups = context.getSecurityParametersHandshake().getClientSupportedGroups();
+        if (groups == null) {
+            return super.getMaximumNegotiableCurveBits();
+        }
+        int max = 0;
+        for (int group : groups) {
+            if (NamedGroup.refersToAnECDHCurve(group) && getCrypto().hasNamedGroup(group)) {
+                max = Math.max(max, NamedGroup.getCurveBits(group));
+            }
+        }
+        return max;
+    }
+
+    /** ECDHE_PSK curve choice: the client's first curve of the needed size that this side supports. */
+    @Override
+    protected int selectECDH(int minimumCurveBits) {
+        int[] groups = context.getSecurityParametersHandshake().getClientSupportedGroups();
+        if (groups == null) {
+            return super.selectECDH(minimumCurveBits);
+        }
+        for (int group : groups) {
+            if (NamedGroup.refersToAnECDHCurve(group) && NamedGroup.getCurveBits(group) >= minimumCurveBits
+                    && getCrypto().hasNamedGroup(group)) {
+                return group;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -268,7 +306,7 @@ final class SaefTlsServer extends PSKTlsServer {
 
     @Override
     public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
-        state.alertRaised(alertLevel, message, cause);
+        state.alertRaised(alertLevel, alertDescription, message, cause);
     }
 
     @Override

@@ -21,7 +21,6 @@ import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.RecordPreview;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.ServerName;
-import org.bouncycastle.tls.TlsClientProtocol;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsProtocol;
 
@@ -46,7 +45,7 @@ public final class TlsConnection {
     private TlsConnection(SaefPolicy policy, ConnectionSpec spec) {
         this.policy = policy;
         this.spec = spec;
-        this.protocol = spec.clientMode() ? new TlsClientProtocol() : new SaefServerProtocol();
+        this.protocol = spec.clientMode() ? new SaefClientProtocol() : new SaefServerProtocol();
     }
 
     /**
@@ -78,7 +77,7 @@ public final class TlsConnection {
                     throw e;
                 }
                 SaefTlsClient client = new SaefTlsClient(policy, spec, state, this::bind);
-                ((TlsClientProtocol) protocol).connect(client);
+                ((SaefClientProtocol) protocol).connect(client);
                 this.context = client.getContextForConnection();
                 recordClientRandom();
             } else {

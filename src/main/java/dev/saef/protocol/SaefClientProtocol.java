@@ -1,0 +1,29 @@
+package dev.saef.protocol;
+
+import java.io.IOException;
+import org.bouncycastle.tls.ContentType;
+import org.bouncycastle.tls.TlsClientProtocol;
+
+/**
+ * Bouncy Castle's non-blocking TLS client protocol with SAEF's input checks: the server's handshake
+ * message headers are checked against the size limit before Bouncy Castle sees them
+ * ({@link HandshakeHeaderCheck}), and a failure Bouncy Castle misclassifies as its own fault is
+ * answered with the alert the peer's input deserves ({@link PeerFaults}).
+ */
+final class SaefClientProtocol extends TlsClientProtocol {
+
+    private final HandshakeHeaderCheck headers = new HandshakeHeaderCheck(false);
+
+    @Override
+    protected void processRecord(short protocol, byte[] buf, int off, int len) throws IOException {
+        if (protocol == ContentType.handshake) {
+            headers.check(buf, off, len);
+        }
+        super.processRecord(protocol, buf, off, len);
+    }
+
+    @Override
+    protected void handleException(short alertDescription, String message, Throwable e) throws IOException {
+        super.handleException(PeerFaults.alertFor(alertDescription, e), message, e);
+    }
+}
