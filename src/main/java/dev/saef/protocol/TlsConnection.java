@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Vector;
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIMatcher;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
@@ -273,11 +272,6 @@ public final class TlsConnection {
         return out;
     }
 
-    /** @return the SNI matchers' verdict is applied by the server peer; exposed for transports */
-    List<SNIMatcher> sniMatchers() {
-        return spec.sniMatchers();
-    }
-
     private SSLException fail(IOException e) {
         state.zeroKey();
         forgetClientRandom();
@@ -419,16 +413,6 @@ public final class TlsConnection {
     /** @return the bound session, or null before the handshake completed */
     public SessionInfo session() {
         return state.session;
-    }
-
-    /** @return the association in use (client: from the start; server: once the identity arrived) */
-    public Association association() {
-        return state.association;
-    }
-
-    /** @return the spec this connection was started with */
-    public ConnectionSpec spec() {
-        return spec;
     }
 
     /** Sends close_notify (queued as output) and closes the connection; idempotent. */
