@@ -52,10 +52,13 @@ class ConformanceCatalogueTest {
         return Optional.empty();
     }
 
+    /** Whether {@code c} declares or inherits a method {@code name} (the interop peers inherit their scenarios). */
     static boolean hasMethod(Class<?> c, String name) {
-        for (Method m : c.getDeclaredMethods()) {
-            if (m.getName().equals(name)) {
-                return true;
+        for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+            for (Method m : k.getDeclaredMethods()) {
+                if (m.getName().equals(name)) {
+                    return true;
+                }
             }
         }
         return false;
