@@ -209,8 +209,7 @@ final class GnuTlsPeer implements InteropPeer {
         assertEquals(1, run.exitCode(), why);
     }
 
-    // ------------------------------------------------------------------ command lines (also for
-    // the GnuTLS-only tests)
+    // ------------------------------------------- command lines (also used by the GnuTLS-only tests)
 
     /**
      * Starts {@code gnutls-serv --echo} with a PSK file holding {@code pskLines} on an ephemeral port

@@ -149,8 +149,7 @@ final class OpenSslPeer implements InteropPeer {
         assertTrue(run.exitCode() != 0, why);
     }
 
-    // ------------------------------------------------------------------ command lines (also for
-    // the OpenSSL-only tests)
+    // ------------------------------------------- command lines (also used by the OpenSSL-only tests)
 
     /**
      * Starts {@code s_server} in line-reversing echo mode ({@code -rev}) for one connection on an
