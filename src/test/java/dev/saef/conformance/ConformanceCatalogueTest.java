@@ -17,14 +17,16 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Keeps {@code conformance/requirements.md} and the test code in step: every requirement ID is unique,
- * every test ID it lists names an existing test method, every {@link ConformanceTest} method is listed
- * under the ID its name and display name carry; and checks the report listener's parsing and status
+ * every test ID it lists names an existing test method, every method of the clause test classes
+ * ({@code Clause*Test}, {@code Rfc*Test}, one per TS-0003 clause or cited RFC) is listed under the ID
+ * its name and display name carry; and checks the report listener's parsing and status
  * rules.
  */
 class ConformanceCatalogueTest {
@@ -50,10 +52,13 @@ class ConformanceCatalogueTest {
         return Optional.empty();
     }
 
+    /** Whether {@code c} declares or inherits a method {@code name} (the interop peers inherit their scenarios). */
     static boolean hasMethod(Class<?> c, String name) {
-        for (Method m : c.getDeclaredMethods()) {
-            if (m.getName().equals(name)) {
-                return true;
+        for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+            for (Method m : k.getDeclaredMethods()) {
+                if (m.getName().equals(name)) {
+                    return true;
+                }
             }
         }
         return false;
@@ -99,31 +104,82 @@ class ConformanceCatalogueTest {
         assertEquals(List.of(), missing);
     }
 
-    @Test
-    @DisplayName("every ConformanceTest method is listed under the requirement ID it is named after")
-    void everyConformanceTestIsCatalogued() throws Exception {
-        List<Requirement> reqs = catalogue();
-        List<String> problems = new ArrayList<>();
-        for (Method m : ConformanceTest.class.getDeclaredMethods()) {
-            if (!m.isAnnotationPresent(Test.class)) {
-                continue;
-            }
-            String display = m.getAnnotation(DisplayName.class) == null ? ""
-                    : m.getAnnotation(DisplayName.class).value();
-            String id = display.split(" ")[0];
-            Optional<Requirement> r = reqs.stream().filter(x -> x.id().equals(id)).findFirst();
-            if (r.isEmpty()) {
-                problems.add(m.getName() + ": display name does not start with a catalogued ID: " + display);
-            } else {
-                if (!m.getName().startsWith(methodPrefix(id))) {
-                    problems.add(m.getName() + ": not named after " + id + " (" + methodPrefix(id) + "...)");
-                }
-                if (!r.get().tests().contains("ConformanceTest#" + m.getName())) {
-                    problems.add(m.getName() + ": not listed in the row of " + id);
+    /**
+     * The conformance test classes, one per TS-0003 clause or cited RFC ({@code Clause7_2_1...Test},
+     * {@code Rfc4279...Test}): every class of this package whose simple name starts with {@code Clause} or
+     * {@code Rfc} and ends with {@code Test}, found among the compiled test classes.
+     */
+    static List<Class<?>> clauseClasses() throws Exception {
+        Path dir = Path.of(ConformanceCatalogueTest.class.getResource("").toURI());
+        List<Class<?>> classes = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.sorted().toList()) {
+                String n = f.getFileName().toString();
+                if (n.matches("(Clause|Rfc)[0-9_]+[A-Za-z]+Test\\.class")) {
+                    classes.add(Class.forName(ConformanceCatalogueTest.class.getPackageName() + "."
+                            + n.substring(0, n.length() - ".class".length())));
                 }
             }
         }
-        // and every row with tests has its own ConformanceTest method unless it delegates entirely
+        return classes;
+    }
+
+    @Test
+    @DisplayName("every clause test method is listed under the requirement ID it is named after, in its class's row")
+    void everyConformanceTestIsCatalogued() throws Exception {
+        List<Requirement> reqs = catalogue();
+        List<Class<?>> classes = clauseClasses();
+        assertTrue(classes.size() >= 14, "clause test classes found: " + classes);
+        List<String> problems = new ArrayList<>();
+        int tests = 0;
+        for (Class<?> c : classes) {
+            for (Method m : c.getDeclaredMethods()) {
+                if (!m.isAnnotationPresent(Test.class)) {
+                    if (m.getName().startsWith("saef_")) {
+                        problems.add(c.getSimpleName() + "#" + m.getName() + ": named like a test but not a @Test");
+                    }
+                    continue;
+                }
+                tests++;
+                String display = m.getAnnotation(DisplayName.class) == null ? ""
+                        : m.getAnnotation(DisplayName.class).value();
+                String id = display.split(" ")[0];
+                Optional<Requirement> r = reqs.stream().filter(x -> x.id().equals(id)).findFirst();
+                String ref = c.getSimpleName() + "#" + m.getName();
+                if (r.isEmpty()) {
+                    problems.add(ref + ": display name does not start with a catalogued ID: " + display);
+                } else {
+                    if (!m.getName().startsWith(methodPrefix(id))) {
+                        problems.add(ref + ": not named after " + id + " (" + methodPrefix(id) + "...)");
+                    }
+                    if (!r.get().tests().contains(ref)) {
+                        problems.add(ref + ": not listed in the row of " + id);
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), problems);
+        // the split of the former single ConformanceTest kept all of its 92 tests
+        assertTrue(tests >= 92, "conformance tests found: " + tests);
+    }
+
+    @Test
+    @DisplayName("every clause test class covers one clause: its methods carry IDs of that clause or RFC only")
+    void clauseClassesHoldOneClauseEach() throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (Class<?> c : clauseClasses()) {
+            // Clause8_2_2_1PskSaefTest -> saef_8_2_2_1_; Rfc4279PskTest -> saef_rfc4279_
+            String n = c.getSimpleName();
+            String prefix = n.startsWith("Clause")
+                    ? "saef_" + n.substring("Clause".length()).replaceAll("^([0-9_]+).*", "$1") + "_"
+                    : "saef_rfc" + n.replaceAll("^Rfc([0-9]+).*", "$1") + "_";
+            prefix = prefix.replace("__", "_");
+            for (Method m : c.getDeclaredMethods()) {
+                if (m.isAnnotationPresent(Test.class) && !m.getName().startsWith(prefix)) {
+                    problems.add(n + "#" + m.getName() + ": not a " + prefix + "... test");
+                }
+            }
+        }
         assertEquals(List.of(), problems);
     }
 

@@ -3,35 +3,33 @@ package dev.saef.interop;
 import static dev.saef.interop.InteropContexts.clientTable;
 import static dev.saef.interop.InteropContexts.context;
 import static dev.saef.interop.InteropContexts.serverTable;
+import static dev.saef.interop.OpenSslPeer.block;
+import static dev.saef.interop.OpenSslPeer.codeText;
+import static dev.saef.interop.OpenSslPeer.hex;
+import static dev.saef.interop.OpenSslPeer.serverHello;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.saef.config.SaefConfiguration;
 import dev.saef.identity.SaefPrincipal;
+import dev.saef.interop.InteropPeer.Server;
 import dev.saef.profile.CipherSuiteInfo;
 import dev.saef.profile.SuiteProfile;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -39,7 +37,6 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +44,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -56,6 +52,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (oneM2M TS-0003 clauses 8.2.2.1 and 10.2.2). The tests start the OpenSSL processes themselves
  * (127.0.0.1 only, ephemeral ports reported by OpenSSL itself, output drained on threads, every wait
  * bounded, processes destroyed after each test) and are skipped when {@code openssl} is not on PATH.
+ *
+ * <p>The scenarios every peer runs (every suite in both roles, wrong Kpsa, unknown KpsaID, no suite in
+ * common, longest KpsaID and Kpsa) are the matrix of {@link InteropScenarios}, played against OpenSSL
+ * by {@link OpenSslPeer} (its command lines and the reading of its reports); this class adds what only
+ * OpenSSL can show: the {@code -trace} decoding of both hellos for the mandatory suites, bulk data,
+ * renegotiation requests, a peer without the extended master secret, {@code -no_etm}, and DH group
+ * sizes at different security levels.
  *
  * <p>Interop matrix, OpenSSL 3.0.19 + BC 1.84 ("SAEF client" = SAEF socket against
  * {@code s_server -rev}; "SAEF server" = {@code s_client} against a SAEF echo server):
@@ -84,9 +87,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256        ECDHE-PSK-AES128-CBC-SHA256  pass         pass
  * TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384        ECDHE-PSK-AES256-CBC-SHA384  pass         pass
  * </pre>
- * "pass": handshake, data both ways (reversed lines / echo), our session's suite and bound identity
- * (client: IdB {@code /id-in}; server: the configured AE-ID), OpenSSL's own report of the suite,
- * TLS 1.2 and the extended master secret. "+deep": ServerHello and ClientHello decoded by
+ * "pass" ({@code everySuite}): handshake, data both ways (reversed lines / echo), our session's suite
+ * and bound identity (client: IdB {@code /id-in}; server: the configured AE-ID), OpenSSL's own report
+ * of the suite, TLS 1.2, the psk_identity and the extended master secret. "+deep": ServerHello and ClientHello decoded by
  * {@code -trace} (code point, EMS, encrypt-then-MAC exactly for CBC, no SNI for an IP literal, SNI
  * acknowledged), the psk_identity octets, a PSK identity hint, the Credential-ID binding
  * {@code 12-<KpsaID>} without peer=, SNI exposed by our session.
@@ -98,8 +101,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 128-octet KpsaID, 64-octet Kpsa (RFC 4279 5.3)             pass                  pass
  * CBC with OpenSSL -no_etm (MAC-then-encrypt)                pass                  pass (DHE AES256-CBC)
  * wrong Kpsa                                                 pass: exact message   pass: exact message
- * unknown KpsaID (message names it)                          n/a (s_server takes any) pass
+ * unknown KpsaID (message names it)                          n/a (s_server takes any) pass (hidden and revealed)
  * suite mismatch (OpenSSL offers only what we disabled)      pass: exact message   pass (ECDHE off by default; socket-disabled GCM)
+ * (the rows above up to here: the scenario matrix of InteropScenarios; the rows below: this class)
  * OpenSSL without EMS: refused                               pass                  pass
  * OpenSSL without EMS, withRequireExtendedMasterSecret(false) pass                 pass
  * renegotiation requested by OpenSSL: refused                pass                  pass
@@ -114,21 +118,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * ({@code target/surefire-reports/dev.saef.interop.OpenSslInteropTest-output.txt}).
  */
 @Timeout(60)
-class OpenSslInteropTest {
-
-    static final String KPSA = "ae42@sp.example.com";
-    static final String KEY = "00112233445566778899aabbccddeeff";
-    static final String OTHER_KEY = "ffeeddccbbaa99887766554433221100";
-    static final String TLS_MANDATORY = SuiteProfile.TLS_MANDATORY;
-    static final String DTLS_MANDATORY = SuiteProfile.DTLS_MANDATORY;
-
-    /** Bound on each wait for a process or a peer. */
-    static final Duration WAIT = Duration.ofSeconds(10);
-
-    private static final Pattern ACCEPT = Pattern.compile("(?m)^ACCEPT 127\\.0\\.0\\.1:(\\d+)\\s*$");
+class OpenSslInteropTest extends InteropScenarios {
 
     private static Path openssl;
     private static OpenSslSuites suites;
+
+    private OpenSslPeer peer;
 
     /** Records every suite x role cell into {@code target/conformance/interop/openssl.tsv}. */
     @RegisterExtension
@@ -137,32 +132,12 @@ class OpenSslInteropTest {
             () -> openssl == null ? "openssl is not on PATH: OpenSSL interop tests skipped" : null,
             suite -> OpenSslSuites.opensslName(suite).orElse("-"));
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
     @BeforeAll
     static void findOpenSsl() throws Exception {
         Optional<Path> found = OpenSslProcess.findOnPath();
         Assumptions.assumeTrue(found.isPresent(), "openssl is not on PATH: OpenSSL interop tests skipped");
         openssl = found.get();
         suites = OpenSslSuites.probe(openssl);
-    }
-
-    @AfterEach
-    void closeResources() {
-        // Processes and servers are closed here even when a test fails or times out.
-        Collections.reverse(resources);
-        for (AutoCloseable r : resources) {
-            try {
-                r.close();
-            } catch (Exception ignored) {
-                // best effort: the next resource must still be closed
-            }
-        }
-        resources.clear();
-    }
-
-    static Stream<String> allSuites() {
-        return SuiteProfile.all().stream().map(CipherSuiteInfo::name);
     }
 
     // ------------------------------------------------------------------------------------ mapping
@@ -187,67 +162,7 @@ class OpenSslInteropTest {
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 
-    // -------------------------------------------------------------------- every suite, SAEF client
-
-    @ParameterizedTest(name = "saef-client {0}")
-    @MethodSource("allSuites")
-    @Timeout(30)
-    void saefClientAgainstOpenSslServer(String suite) throws Exception {
-        String name = opensslNameOrSkip(suite);
-        OpenSslServer srv = sServer(name, KEY, List.of());
-        SSLContext ctx = context(clientTable(KPSA, srv.port(), KEY), ecdhe(suite));
-        SSLSession session = saefClientRoundTrip(ctx, srv, suite);
-
-        assertEquals(suite, session.getCipherSuite());
-        assertEquals("TLSv1.2", session.getProtocol());
-        SaefPrincipal peer = (SaefPrincipal) session.getPeerPrincipal();
-        assertEquals("/id-in", peer.getName(), "Entity A binds the session to IdB");
-        assertEquals(KPSA, peer.kpsaId().orElseThrow().value());
-
-        int rc = srv.process().awaitExit(WAIT);
-        String out = srv.process().stdout();
-        String err = srv.process().stderr();
-        String why = srv.process().describe();
-        assertAll(
-                () -> assertTrue(err.contains("Ciphersuite: " + name + "\n"), "s_server's negotiated suite\n" + why),
-                () -> assertTrue(err.contains("Protocol version: TLSv1.2"), why),
-                () -> assertFalse(out.contains("PSK warning"), "s_server received another identity\n" + why),
-                () -> assertTrue(serverHello(out).contains(codeText(suite)), "ServerHello code point\n" + why),
-                () -> assertTrue(serverHello(out).contains("extended_master_secret(23)"),
-                        "OpenSSL did not negotiate the extended master secret\n" + why),
-                () -> assertEquals(0, rc, "s_server exit code\n" + why));
-    }
-
     // -------------------------------------------------------------------- every suite, SAEF server
-
-    @ParameterizedTest(name = "saef-server {0}")
-    @MethodSource("allSuites")
-    @Timeout(30)
-    void openSslClientAgainstSaefServer(String suite) throws Exception {
-        String name = opensslNameOrSkip(suite);
-        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), ecdhe(suite));
-        SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
-        ClientRun run = sClientRoundTrip(echo, name, KEY, KPSA, List.of("-noservername"));
-
-        SaefEchoServer.Outcome o = run.outcome();
-        assertNull(o.handshakeFailure(), () -> "handshake failed on our side\n" + run.process().describe());
-        assertNull(o.laterFailure(), () -> "echo/close failed on our side: " + o.laterFailure() + "\n"
-                + run.process().describe());
-        assertEquals(suite, o.session().getCipherSuite());
-        SaefPrincipal peer = (SaefPrincipal) o.session().getPeerPrincipal();
-        assertEquals("CAE01", peer.getName(), "peer= configured: bound to that AE-ID");
-        assertTrue(peer.isConfigured());
-        assertEquals(KPSA, peer.kpsaId().orElseThrow().value());
-
-        String out = run.process().stdout();
-        String why = run.process().describe();
-        assertAll(
-                () -> assertTrue(out.contains("Cipher is " + name + "\n"), "s_client's negotiated suite\n" + why),
-                () -> assertTrue(out.contains("Protocol  : TLSv1.2"), why),
-                () -> assertTrue(out.contains("Extended master secret: yes"), "no EMS per s_client\n" + why),
-                () -> assertTrue(out.contains("PSK identity: " + KPSA + "\n"), why),
-                () -> assertEquals(0, run.exitCode(), "s_client exit code\n" + why));
-    }
 
     // ----------------------------------------------------------------- mandatory suites, in depth
 
@@ -257,7 +172,7 @@ class OpenSslInteropTest {
     void mandatorySuiteSaefClient(String suite) throws Exception {
         String name = OpenSslSuites.opensslName(suite).orElseThrow();
         // An identity hint makes OpenSSL send a PSK ServerKeyExchange, which the client must accept.
-        OpenSslServer srv = sServer(name, KEY, List.of("-psk_hint", "saef-interop-hint"));
+        Server srv = peer().sServer(name, KEY, KPSA, List.of("-psk_hint", "saef-interop-hint"));
         // Only the one suite is enabled on our side, by configuration rather than on the socket.
         SSLContext ctx = context(clientTable(KPSA, srv.port(), KEY), c -> c.withCipherSuites(suite));
         SSLSession session = saefClientRoundTrip(ctx, srv, null);
@@ -340,7 +255,7 @@ class OpenSslInteropTest {
         String payload = String.join("\n", lines) + "\n";
 
         // SAEF client -> s_server -rev: one 256 KiB write on a second thread while this one reads.
-        OpenSslServer srv = sServer(name, KEY, List.of());
+        Server srv = peer().sServer(name, KEY, KPSA, List.of());
         SSLContext client = context(clientTable(KPSA, srv.port(), KEY), UnaryOperator.identity());
         try (SSLSocket s = saefSocket(client, srv.port())) {
             s.setEnabledCipherSuites(new String[] {suite});
@@ -364,7 +279,7 @@ class OpenSslInteropTest {
         // s_client -> SAEF echo server: 256 KiB on stdin, all of it must come back on stdout.
         SSLContext server = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
         SaefEchoServer echo = track(SaefEchoServer.start(server, ss -> ss.setEnabledCipherSuites(new String[] {suite})));
-        PeerProcess p = sClient(echo, name, KEY, KPSA, List.of("-noservername"));
+        PeerProcess p = peer().sClient(echo.port(), name, KEY, KPSA, List.of("-noservername"));
         p.send(payload);
         p.awaitStdout(Pattern.compile(Pattern.quote(lines.get(lines.size() - 1))), WAIT);
         p.closeStdin();
@@ -441,8 +356,8 @@ class OpenSslInteropTest {
         // plain s_server mode (not -rev): it prints what it receives and takes commands on stdin
         List<String> args = List.of("s_server", "-4", "-accept", "127.0.0.1:0", "-naccept", "1", "-nocert", "-tls1_2",
                 "-cipher", "PSK-AES128-CCM8", "-psk", KEY, "-psk_identity", KPSA, "-trace");
-        PeerProcess p = track(OpenSslProcess.start("s_server", openssl, args));
-        int port = Integer.parseInt(p.awaitStdout(ACCEPT, WAIT).group(1));
+        PeerProcess p = peer().start("s_server", args, null);
+        int port = OpenSslPeer.acceptPort(p);
         SSLContext ctx = context(clientTable(KPSA, port, KEY), UnaryOperator.identity());
         SSLException e;
         try (SSLSocket s = saefSocket(ctx, port)) {
@@ -464,9 +379,9 @@ class OpenSslInteropTest {
         SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
         SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
         // no -nocommands: the "R" line is s_client's renegotiation command
-        PeerProcess p = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
+        PeerProcess p = peer().start("s_client", List.of("s_client", "-4", "-connect",
                 "127.0.0.1:" + echo.port(), "-tls1_2", "-cipher", "PSK-AES128-CBC-SHA256", "-psk", KEY,
-                "-psk_identity", KPSA, "-noservername", "-trace")));
+                "-psk_identity", KPSA, "-noservername", "-trace"), null);
         p.send("before\n");
         p.awaitStdout(Pattern.compile("(?m)^before$"), WAIT);
         p.send("R\n");
@@ -529,10 +444,10 @@ class OpenSslInteropTest {
     /** SAEF client against a no-EMS s_server, then a no-EMS s_client against a SAEF server. */
     private NoEms withoutEms(Path config, UnaryOperator<SaefConfiguration> tweak) throws Exception {
         String cipher = OpenSslSuites.opensslName(TLS_MANDATORY).orElseThrow();
-        PeerProcess srv = track(OpenSslProcess.start("s_server", openssl, List.of("s_server", "-4", "-accept",
+        PeerProcess srv = peer().start("s_server", List.of("s_server", "-4", "-accept",
                 "127.0.0.1:0", "-naccept", "1", "-nocert", "-tls1_2", "-cipher", cipher, "-psk", KEY,
-                "-psk_identity", KPSA, "-rev", "-trace"), config));
-        int port = Integer.parseInt(srv.awaitStdout(ACCEPT, WAIT).group(1));
+                "-psk_identity", KPSA, "-rev", "-trace"), config);
+        int port = OpenSslPeer.acceptPort(srv);
         SSLContext client = context(clientTable(KPSA, port, KEY), tweak);
         Throwable clientSide = null;
         try (SSLSocket s = saefSocket(client, port)) {
@@ -548,9 +463,9 @@ class OpenSslInteropTest {
 
         SSLContext server = context(serverTable(KPSA, "CAE01", KEY), tweak);
         SaefEchoServer echo = track(SaefEchoServer.start(server, ss -> { }));
-        PeerProcess cli = track(OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
+        PeerProcess cli = peer().start("s_client", List.of("s_client", "-4", "-connect",
                 "127.0.0.1:" + echo.port(), "-tls1_2", "-cipher", cipher, "-psk", KEY, "-psk_identity", KPSA,
-                "-noservername", "-nocommands", "-trace"), config));
+                "-noservername", "-nocommands", "-trace"), config);
         cli.closeStdin();
         cli.awaitExit(WAIT);
         return new NoEms(srv, clientSide, cli, echo.outcome(WAIT));
@@ -578,7 +493,7 @@ class OpenSslInteropTest {
     @Timeout(30)
     void cbcWithoutEncryptThenMacBothRoles() throws Exception {
         String name = OpenSslSuites.opensslName(TLS_MANDATORY).orElseThrow();
-        OpenSslServer srv = sServer(name, KEY, List.of("-no_etm"));
+        Server srv = peer().sServer(name, KEY, KPSA, List.of("-no_etm"));
         SSLSession cs = saefClientRoundTrip(context(clientTable(KPSA, srv.port(), KEY), UnaryOperator.identity()),
                 srv, TLS_MANDATORY);
         assertEquals(TLS_MANDATORY, cs.getCipherSuite());
@@ -606,7 +521,7 @@ class OpenSslInteropTest {
     @Test
     @Timeout(30)
     void saefClientRefusesDhGroupBelow2048Bits() throws Exception {
-        OpenSslServer srv = sServer("DHE-PSK-AES128-CBC-SHA256:@SECLEVEL=1", KEY, List.of());
+        Server srv = peer().sServer("DHE-PSK-AES128-CBC-SHA256:@SECLEVEL=1", KEY, KPSA, List.of());
         SSLContext ctx = context(clientTable(KPSA, srv.port(), KEY), UnaryOperator.identity());
         SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> {
             try (SSLSocket s = saefSocket(ctx, srv.port())) {
@@ -636,284 +551,33 @@ class OpenSslInteropTest {
         assertEquals("TLS_DHE_PSK_WITH_AES_256_GCM_SHA384", run.outcome().session().getCipherSuite());
     }
 
-    // ----------------------------------------------------------------- limits (RFC 4279 section 5.3)
-
-    /** A 128-octet KpsaID and a 64-octet Kpsa, the RFC 4279 minimum maxima, both roles. */
-    @Test
-    @Timeout(30)
-    void longestIdentityAndKeyBothRoles() throws Exception {
-        String id = "k".repeat(128 - "@sp.example.com".length()) + "@sp.example.com";
-        assertEquals(128, id.length());
-        String key = "a5".repeat(64);
-        String name = OpenSslSuites.opensslName(TLS_MANDATORY).orElseThrow();
-
-        OpenSslServer srv = sServer(name, key, List.of());
-        SSLContext client = context(clientTable(id, srv.port(), key), UnaryOperator.identity());
-        SSLSession cs = saefClientRoundTrip(client, srv, TLS_MANDATORY);
-        assertEquals(id, ((SaefPrincipal) cs.getPeerPrincipal()).kpsaId().orElseThrow().value());
-        srv.process().awaitExit(WAIT);
-        assertTrue(srv.process().stdout().contains("psk_identity (len=128): " + hex(id)), srv.process().describe());
-
-        SSLContext server = context(serverTable(id, null, key), UnaryOperator.identity());
-        SaefEchoServer echo = track(SaefEchoServer.start(server, ss -> { }));
-        ClientRun run = sClientRoundTrip(echo, name, key, id, List.of("-noservername"));
-        assertNull(run.outcome().handshakeFailure(), run.process().describe());
-        assertEquals("12-" + id, run.outcome().session().getPeerPrincipal().getName());
-    }
-
     // ------------------------------------------------------------------------------- negative cases
-
-    @Test
-    @Timeout(30)
-    void wrongKeySaefClient() throws Exception {
-        OpenSslServer srv = sServer("PSK-AES128-CBC-SHA256", OTHER_KEY, List.of());
-        SSLContext ctx = context(clientTable(KPSA, srv.port(), KEY), UnaryOperator.identity());
-        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> {
-            try (SSLSocket s = saefSocket(ctx, srv.port())) {
-                s.startHandshake();
-            }
-        });
-        assertEquals("the server could not verify our Finished message (alert bad_record_mac): it does not hold our Kpsa for KpsaID "
-                + KPSA + ": either the Kpsa differs between the two sides, or the server does not know this KpsaID and hides"
-                + " that (as GnuTLS does); provision the same KpsaID and Kpsa on both sides (TS-0003 clause 8.2.2.1)", e.getMessage());
-        assertNoKeyMaterial(e);
-        srv.process().awaitExit(WAIT);
-        assertTrue(srv.process().stderr().contains("bad record mac"), srv.process().describe());
-    }
-
-    @Test
-    @Timeout(30)
-    void wrongKeySaefServer() throws Exception {
-        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
-        SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
-        ClientRun run = sClientFailing(echo, "PSK-AES128-CCM8", OTHER_KEY, KPSA);
-        Throwable e = run.outcome().handshakeFailure();
-        assertNotNull(e, run.process().describe());
-        assertTrue(e instanceof SSLHandshakeException, e.toString());
-        assertEquals("the client's Finished message failed verification (alert bad_record_mac): the client used a"
-                + " different Kpsa for KpsaID " + KPSA, e.getMessage());
-        assertNoKeyMaterial(e);
-        assertTrue(run.process().stderr().contains("alert bad record mac"), run.process().describe());
-        assertTrue(run.exitCode() != 0, run.process().describe());
-    }
-
-    @Test
-    @Timeout(30)
-    void unknownIdentityRejectedBySaefServer() throws Exception {
-        String stranger = "stranger@sp.example.com";
-        // default (saef.unknownIdentity=hide): OpenSSL sees what a wrong key gives; our message names the KpsaID
-        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
-        SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
-        ClientRun run = sClientFailing(echo, "PSK-AES128-CBC-SHA256", KEY, stranger);
-        Throwable e = run.outcome().handshakeFailure();
-        assertNotNull(e, run.process().describe());
-        assertTrue(e instanceof SSLHandshakeException, e.toString());
-        String msg = e.getMessage();
-        assertTrue(msg.startsWith("the client offered KpsaID '" + stranger + "', which is not provisioned in "), msg);
-        assertTrue(msg.endsWith("; answered as for a wrong Kpsa (alert bad_record_mac) so that clients cannot tell"
-                + " unknown KpsaIDs from known ones (saef.unknownIdentity=hide, RFC 4279 section 5)"), msg);
-        assertNoKeyMaterial(e);
-        assertTrue(run.process().stderr().contains("alert bad record mac"), run.process().describe());
-        // saef.unknownIdentity=reveal: unknown_psk_identity
-        SSLContext revealing = context(serverTable(KPSA, "CAE01", KEY), c -> c.withHideUnknownIdentities(false));
-        SaefEchoServer echo2 = track(SaefEchoServer.start(revealing, ss -> { }));
-        ClientRun run2 = sClientFailing(echo2, "PSK-AES128-CBC-SHA256", KEY, stranger);
-        Throwable e2 = run2.outcome().handshakeFailure();
-        assertNotNull(e2, run2.process().describe());
-        String msg2 = e2.getMessage();
-        assertTrue(msg2.startsWith("the client offered KpsaID '" + stranger + "', which is not provisioned in "), msg2);
-        assertTrue(msg2.endsWith("; sent alert unknown_psk_identity"), msg2);
-        assertNoKeyMaterial(e2);
-        assertTrue(run2.process().stderr().contains("alert unknown psk identity"), run2.process().describe());
-    }
-
-    /** OpenSSL offers only an ECDHE_PSK suite; ECDHE_PSK is off by default (outside RFC 4279). */
-    @Test
-    @Timeout(30)
-    void saefServerRefusesSuiteDisabledByDefault() throws Exception {
-        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
-        SaefEchoServer echo = track(SaefEchoServer.start(ctx, ss -> { }));
-        ClientRun run = sClientFailing(echo, "ECDHE-PSK-AES128-CBC-SHA256", KEY, KPSA);
-        Throwable e = run.outcome().handshakeFailure();
-        assertNotNull(e, run.process().describe());
-        String msg = e.getMessage();
-        assertTrue(msg.startsWith("no cipher suite in common (alert handshake_failure): the client offered "
-                + "[TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256"), msg);
-        assertTrue(msg.contains("; this server accepts [" + String.join(", ",
-                SuiteProfile.create(null, false).defaultNames()) + "]"), msg);
-        assertTrue(run.process().stderr().contains("alert handshake failure"), run.process().describe());
-    }
-
-    /** OpenSSL offers only a suite the application disabled on the server socket. */
-    @Test
-    @Timeout(30)
-    void saefServerRefusesSuiteDisabledOnSocket() throws Exception {
-        SSLContext ctx = context(serverTable(KPSA, "CAE01", KEY), UnaryOperator.identity());
-        SaefEchoServer echo = track(SaefEchoServer.start(ctx,
-                ss -> ss.setEnabledCipherSuites(new String[] {TLS_MANDATORY})));
-        ClientRun run = sClientFailing(echo, "PSK-AES128-GCM-SHA256", KEY, KPSA);
-        Throwable e = run.outcome().handshakeFailure();
-        assertNotNull(e, run.process().describe());
-        String msg = e.getMessage();
-        assertTrue(msg.startsWith("no cipher suite in common (alert handshake_failure): the client offered "
-                + "[TLS_PSK_WITH_AES_128_GCM_SHA256"), msg);
-        assertTrue(msg.endsWith("; this server accepts [" + TLS_MANDATORY + "]"), msg);
-    }
-
-    /** s_server allows only a GCM suite; the SAEF client enabled only the TLS mandatory suite. */
-    @Test
-    @Timeout(30)
-    void saefClientSuiteMismatch() throws Exception {
-        OpenSslServer srv = sServer("PSK-AES128-GCM-SHA256", KEY, List.of());
-        SSLContext ctx = context(clientTable(KPSA, srv.port(), KEY), UnaryOperator.identity());
-        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> {
-            try (SSLSocket s = saefSocket(ctx, srv.port())) {
-                s.setEnabledCipherSuites(new String[] {TLS_MANDATORY});
-                s.startHandshake();
-            }
-        });
-        assertEquals("the server rejected the handshake (alert handshake_failure): most likely no cipher suite in"
-                + " common; we offered [" + TLS_MANDATORY + "]", e.getMessage());
-        srv.process().awaitExit(WAIT);
-        assertTrue(srv.process().stderr().contains("no shared cipher"), srv.process().describe());
-    }
 
     // ------------------------------------------------------------------------------------ helpers
 
-    record OpenSslServer(PeerProcess process, int port) {
+    // ------------------------------------------------------------------------------------ helpers
+
+    @Override
+    OpenSslPeer peer() {
+        if (peer == null) {
+            peer = new OpenSslPeer(openssl, suites, this::track);
+        }
+        return peer;
     }
 
+    @Override
+    MatrixWatcher matrix() {
+        return MATRIX;
+    }
+
+    /** An {@code s_client} run against a SAEF echo server, with the SAEF side's outcome. */
     record ClientRun(PeerProcess process, int exitCode, SaefEchoServer.Outcome outcome) {
     }
 
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
-    }
-
-    private static String opensslNameOrSkip(String suite) {
-        Optional<String> name = OpenSslSuites.opensslName(suite);
-        int code = SuiteProfile.byName(suite).orElseThrow().code();
-        Assumptions.assumeTrue(name.isPresent(), () -> String.format(Locale.ROOT,
-                "%s (0x%04X, RFC 8442) is not implemented by OpenSSL %s: not testable against OpenSSL", suite, code,
-                suites.versionNumber()));
-        return name.get();
-    }
-
-    private static UnaryOperator<SaefConfiguration> ecdhe(String suite) {
-        boolean e = SuiteProfile.byName(suite).orElseThrow().keyExchange() == CipherSuiteInfo.KeyExchange.ECDHE_PSK;
-        return c -> c.withEcdhePskEnabled(e);
-    }
-
-    /**
-     * Starts {@code s_server} in line-reversing echo mode ({@code -rev}) for one connection on an
-     * ephemeral 127.0.0.1 port (OpenSSL reports the port it bound: no race), with {@code -trace} on
-     * stdout, and waits until it accepts.
-     */
-    private OpenSslServer sServer(String cipher, String keyHex, List<String> extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("s_server", "-4", "-accept", "127.0.0.1:0", "-naccept", "1",
-                "-nocert", "-tls1_2", "-cipher", cipher, "-psk", keyHex, "-psk_identity", KPSA, "-rev", "-trace"));
-        args.addAll(extra);
-        PeerProcess p = track(OpenSslProcess.start("s_server", openssl, args));
-        Matcher m = p.awaitStdout(ACCEPT, WAIT);
-        return new OpenSslServer(p, Integer.parseInt(m.group(1)));
-    }
-
-    private static SSLSocket saefSocket(SSLContext ctx, int port) throws Exception {
-        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
-        s.setSoTimeout((int) WAIT.toMillis());
-        return s;
-    }
-
-    /**
-     * Connects a SAEF client to {@code s_server -rev}, sends a short and a long line and checks both
-     * come back reversed, then closes (close_notify).
-     *
-     * @param suite the one suite to enable on the socket, or null to keep the context's defaults
-     */
-    private static SSLSession saefClientRoundTrip(SSLContext ctx, OpenSslServer srv, String suite) throws Exception {
-        Random random = new Random(srv.port());
-        StringBuilder big = new StringBuilder();
-        for (int i = 0; i < 6000; i++) {
-            big.append((char) ('a' + random.nextInt(26)));
-        }
-        List<String> lines = List.of("SAEF to OpenSSL " + (suite == null ? "" : suite), big.toString());
-        try (SSLSocket s = saefSocket(ctx, srv.port())) {
-            if (suite != null) {
-                s.setEnabledCipherSuites(new String[] {suite});
-            }
-            try {
-                s.startHandshake();
-            } catch (SSLException e) {
-                throw new AssertionError("SAEF client handshake failed: " + e + "\n" + srv.process().describe(), e);
-            }
-            OutputStream out = s.getOutputStream();
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            for (String line : lines) {
-                out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                String back = in.readLine();
-                assertEquals(new StringBuilder(line).reverse().toString(), back, "s_server -rev answer");
-            }
-            return s.getSession();
-        }
-    }
-
-    /**
-     * Runs {@code s_client} against the echo server: sends one line on stdin, waits until the echo
-     * shows up on its stdout, then closes stdin (s_client sends close_notify and exits).
-     */
     private ClientRun sClientRoundTrip(SaefEchoServer echo, String cipher, String keyHex, String identity,
             List<String> extra) throws Exception {
-        PeerProcess p = sClient(echo, cipher, keyHex, identity, extra);
-        String line = "OpenSSL to SAEF " + cipher + " " + Long.toHexString(new Random().nextLong());
-        p.send(line + "\n");
-        p.awaitStdout(Pattern.compile(Pattern.quote(line)), WAIT);
-        p.closeStdin();
-        int rc = p.awaitExit(WAIT);
-        return new ClientRun(p, rc, echo.outcome(WAIT));
-    }
-
-    /** Runs {@code s_client} for a handshake expected to fail; stdin is closed at once. */
-    private ClientRun sClientFailing(SaefEchoServer echo, String cipher, String keyHex, String identity)
-            throws Exception {
-        PeerProcess p = sClient(echo, cipher, keyHex, identity, List.of("-noservername"));
-        p.closeStdin();
-        int rc = p.awaitExit(WAIT);
-        return new ClientRun(p, rc, echo.outcome(WAIT));
-    }
-
-    private PeerProcess sClient(SaefEchoServer echo, String cipher, String keyHex, String identity,
-            List<String> extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("s_client", "-4", "-connect", "127.0.0.1:" + echo.port(),
-                "-tls1_2", "-cipher", cipher, "-psk", keyHex, "-psk_identity", identity, "-nocommands"));
-        args.addAll(extra);
-        return track(OpenSslProcess.start("s_client", openssl, args));
-    }
-
-    /** @return the ServerHello part of an OpenSSL {@code -trace} */
-    static String serverHello(String trace) {
-        return block(trace, "ServerHello");
-    }
-
-    /** @return the trace lines of one handshake message, up to the next record */
-    static String block(String trace, String message) {
-        int start = trace.indexOf(" " + message + ", Length=");
-        if (start < 0) {
-            return "";
-        }
-        int end = trace.indexOf(" Record\n", start);
-        return trace.substring(start, end < 0 ? trace.length() : end);
-    }
-
-    /** @return the code point as OpenSSL's trace prints it, e.g. {@code {0x00, 0xAE}} */
-    static String codeText(String suite) {
-        int code = SuiteProfile.byName(suite).orElseThrow().code();
-        return String.format(Locale.ROOT, "{0x%02X, 0x%02X}", code >> 8, code & 0xFF);
-    }
-
-    static String hex(String ascii) {
-        return HexFormat.of().withUpperCase().formatHex(ascii.getBytes(StandardCharsets.US_ASCII));
+        InteropPeer.ClientRun run = peer().sClientRoundTrip(echo.port(), cipher, keyHex, identity, extra);
+        return new ClientRun(run.process(), run.exitCode(), echo.outcome(WAIT));
     }
 
     static int count(String text, String part) {
@@ -937,10 +601,4 @@ class OpenSslInteropTest {
         return lines;
     }
 
-    private static void assertNoKeyMaterial(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-            assertFalse(m.contains(KEY) || m.contains(OTHER_KEY), "key material in message: " + t);
-        }
-    }
 }
