@@ -191,7 +191,7 @@ public class SaefSSLContextSpi extends SSLContextSpi {
 
     @Override
     protected SSLParameters engineGetDefaultSSLParameters() {
-        return context().newParameters(true).toSSLParameters();
+        return context().newParameters(true).getSSLParameters();
     }
 
     @Override
