@@ -46,6 +46,10 @@ import javax.net.ssl.SSLSocket;
  * {@link #LINGER_MILLIS} ms and {@link #LINGER_MAX_BYTES} bytes, so that closing with unread data
  * does not answer the peer with a TCP reset, which can make it lose the alert (issue 7 item 10).
  *
+ * <p>Who runs the connection is decided by {@link JdkHandOff} when the handshake starts; every
+ * setting goes through one {@link ConnectionSettings}, so after a hand-off to the JDK's socket this
+ * socket answers exactly as that one does.
+ *
  * <p>This class is the direct socket (it is the TCP connection); {@link LayeredSaefSocket} runs the
  * same machinery over an existing socket.
  */

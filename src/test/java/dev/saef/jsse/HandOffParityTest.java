@@ -109,6 +109,10 @@ class HandOffParityTest {
         certServer.close();
         synchronized (OPEN) {
             for (Socket s : OPEN) {
+                if (!s.isClosed()) {
+                    // a TLS 1.3 JDK socket waits for the peer's close_notify for up to SO_TIMEOUT on close
+                    s.setSoTimeout(50);
+                }
                 s.close();
             }
             for (ServerSocket s : SERVERS) {
