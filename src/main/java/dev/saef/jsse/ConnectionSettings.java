@@ -85,6 +85,7 @@ final class ConnectionSettings<S> implements JsseSettings {
         return selector;
     }
 
+    /** Not used: the transports set the application's selector with {@link #setHandshakeApplicationProtocolSelector}. */
     @Override
     public void setApplicationProtocolSelector(Function<List<String>, String> s) {
         throw new UnsupportedOperationException("use setHandshakeApplicationProtocolSelector");
