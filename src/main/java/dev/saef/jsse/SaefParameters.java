@@ -3,6 +3,7 @@ package dev.saef.jsse;
 import dev.saef.profile.CipherSuiteInfo;
 import dev.saef.profile.SuiteProfile;
 import dev.saef.protocol.ConnectionSpec;
+import java.security.AlgorithmConstraints;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -12,28 +13,36 @@ import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLParameters;
 
 /**
- * The per-engine / per-socket settings an application can change through the JSSE API
- * ({@code setEnabledCipherSuites}, {@code setSSLParameters}, ...). Plain values only: all PSK state
- * stays in the context's key manager, so frameworks that copy {@code SSLParameters} around lose
- * nothing. Validation against the clause 10.2.2 profile happens here, once, for every transport.
+ * SAEF's own view of the per-engine / per-socket settings an application can change through the
+ * JSSE API ({@code setEnabledCipherSuites}, {@code setSSLParameters}, ...): what a connection that
+ * SAEF runs uses, and what a socket, engine or server socket answers before any hand-off to the JDK.
+ * Plain values only: all PSK state stays in the context's key manager, so frameworks that copy
+ * {@code SSLParameters} around lose nothing. Validation against the TS-0003 clause 10.2.2 profile
+ * happens here, once, for every transport. Not thread-safe: {@link ConnectionSettings} (or the server
+ * socket) serialises access.
  */
-final class SaefParameters {
+final class SaefParameters implements JsseSettings {
 
     private final SuiteProfile profile;
     private final List<CipherSuiteInfo> clientDefaults;
     private final List<CipherSuiteInfo> serverDefaults;
     /** Suites set by the application, or null: the defaults of the current mode. */
     private List<CipherSuiteInfo> suites;
-    String[] protocols = {SuiteProfile.TLS_V12};
-    boolean clientMode;
-    List<SNIServerName> serverNames; // null: derive from the peer host
-    Collection<SNIMatcher> sniMatchers;
-    String endpointIdentificationAlgorithm;
-    String[] applicationProtocols = new String[0];
-    boolean needClientAuth;
-    boolean wantClientAuth;
-    boolean enableSessionCreation = true;
-    boolean useCipherSuitesOrder;
+    private String[] protocols = {SuiteProfile.TLS_V12};
+    private boolean clientMode;
+    private List<SNIServerName> serverNames; // null: derive from the peer host
+    private Collection<SNIMatcher> sniMatchers;
+    private String endpointIdentificationAlgorithm;
+    private String[] applicationProtocols = new String[0];
+    private boolean needClientAuth;
+    private boolean wantClientAuth;
+    private boolean enableSessionCreation = true;
+    private boolean useCipherSuitesOrder;
+    private AlgorithmConstraints algorithmConstraints;
+    private int maximumPacketSize;
+    private boolean enableRetransmissions = true;
+    /** The ALPN selector, bound to the socket/engine the application holds; null: none. */
+    private Function<List<String>, String> alpnSelector;
 
     SaefParameters(SuiteProfile profile, List<CipherSuiteInfo> clientDefaults, List<CipherSuiteInfo> serverDefaults,
             boolean clientMode) {
@@ -47,6 +56,7 @@ final class SaefParameters {
         return suites != null ? suites : clientMode ? clientDefaults : serverDefaults;
     }
 
+    /** A copy for a connection accepted by a server socket (the selector is per connection and not copied). */
     SaefParameters copy() {
         SaefParameters p = new SaefParameters(profile, clientDefaults, serverDefaults, clientMode);
         p.suites = suites;
@@ -59,42 +69,102 @@ final class SaefParameters {
         p.wantClientAuth = wantClientAuth;
         p.enableSessionCreation = enableSessionCreation;
         p.useCipherSuitesOrder = useCipherSuitesOrder;
+        p.algorithmConstraints = algorithmConstraints;
+        p.maximumPacketSize = maximumPacketSize;
+        p.enableRetransmissions = enableRetransmissions;
         return p;
     }
 
-    SuiteProfile profile() {
-        return profile;
+    /** @return whether the connection is a client (Entity A); never changes once SAEF runs it */
+    boolean clientMode() {
+        return clientMode;
     }
 
-    String[] enabledSuiteNames() {
+    @Override
+    public String[] getSupportedCipherSuites() {
+        return profile.supportedNames();
+    }
+
+    @Override
+    public String[] getEnabledCipherSuites() {
         return suites().stream().map(CipherSuiteInfo::name).toArray(String[]::new);
     }
 
-    void setEnabledCipherSuites(String[] names) {
+    @Override
+    public void setEnabledCipherSuites(String[] names) {
         this.suites = List.copyOf(profile.resolve(names, "setEnabledCipherSuites"));
     }
 
-    void setEnabledProtocols(String[] names) {
+    @Override
+    public String[] getSupportedProtocols() {
+        return new String[] {SuiteProfile.TLS_V12};
+    }
+
+    @Override
+    public String[] getEnabledProtocols() {
+        return protocols.clone();
+    }
+
+    @Override
+    public void setEnabledProtocols(String[] names) {
         this.protocols = SuiteProfile.checkProtocols(names, "setEnabledProtocols");
+    }
+
+    @Override
+    public boolean getUseClientMode() {
+        return clientMode;
+    }
+
+    @Override
+    public void setUseClientMode(boolean mode) {
+        this.clientMode = mode;
+    }
+
+    @Override
+    public boolean getNeedClientAuth() {
+        return needClientAuth;
     }
 
     /**
      * JSSE semantics: need and want exclude each other. PSK-SAEF authenticates both sides with the
      * Kpsa whatever these say; they apply, as in SunJSSE, to a certificate client handed to the JDK's
-     * TLS (see {@link #forJdk}).
+     * TLS (see {@link #carryOverTo}).
      */
-    void setNeedClientAuth(boolean need) {
+    @Override
+    public void setNeedClientAuth(boolean need) {
         needClientAuth = need;
         wantClientAuth = false;
     }
 
-    void setWantClientAuth(boolean want) {
+    @Override
+    public boolean getWantClientAuth() {
+        return wantClientAuth;
+    }
+
+    @Override
+    public void setWantClientAuth(boolean want) {
         wantClientAuth = want;
         needClientAuth = false;
     }
 
-    SSLParameters toSSLParameters() {
-        SSLParameters p = new SSLParameters(enabledSuiteNames(), protocols.clone());
+    @Override
+    public boolean getEnableSessionCreation() {
+        return enableSessionCreation;
+    }
+
+    @Override
+    public void setEnableSessionCreation(boolean flag) {
+        enableSessionCreation = flag;
+    }
+
+    @Override
+    public void setApplicationProtocolSelector(Function<List<String>, String> selector) {
+        this.alpnSelector = selector;
+    }
+
+    @Override
+    public SSLParameters getSSLParameters() {
+        SSLParameters p = new SSLParameters(getEnabledCipherSuites(), protocols.clone());
         if (serverNames != null) {
             p.setServerNames(serverNames);
         }
@@ -104,6 +174,9 @@ final class SaefParameters {
         p.setEndpointIdentificationAlgorithm(endpointIdentificationAlgorithm);
         p.setApplicationProtocols(applicationProtocols.clone());
         p.setUseCipherSuitesOrder(useCipherSuitesOrder);
+        p.setAlgorithmConstraints(algorithmConstraints);
+        p.setMaximumPacketSize(maximumPacketSize);
+        p.setEnableRetransmissions(enableRetransmissions);
         if (needClientAuth) {
             p.setNeedClientAuth(true);
         } else if (wantClientAuth) {
@@ -113,7 +186,8 @@ final class SaefParameters {
     }
 
     /** Applies parameters; like SunJSSE, null suites/protocols/names mean "leave unchanged". */
-    void apply(SSLParameters p) {
+    @Override
+    public void setSSLParameters(SSLParameters p) {
         List<CipherSuiteInfo> newSuites = suites;
         String[] newProtocols = protocols;
         if (p.getCipherSuites() != null) {
@@ -137,37 +211,54 @@ final class SaefParameters {
         this.needClientAuth = p.getNeedClientAuth();
         this.wantClientAuth = p.getWantClientAuth();
         this.useCipherSuitesOrder = p.getUseCipherSuitesOrder();
+        this.algorithmConstraints = p.getAlgorithmConstraints();
+        this.maximumPacketSize = p.getMaximumPacketSize();
+        this.enableRetransmissions = p.getEnableRetransmissions();
     }
 
     /**
-     * The settings that carry over to the JDK's certificate TLS: SNI, endpoint identification, ALPN
-     * and, for a server, the SNI matchers, a suite-order preference and client authentication - a
-     * server that needs client certificates must not stop asking for them on a hand-off. The suites
-     * and protocols stay the JDK's: ours are PSK-only and TLS 1.2-only.
+     * Applies, once, at the hand-off, the settings that carry over to the JDK's certificate TLS: SNI,
+     * endpoint identification, ALPN (protocols and selector), session creation, algorithm
+     * constraints, a maximum packet size set by the application and, for a server, the SNI matchers, a
+     * suite-order preference and client authentication (a server that needs client certificates must
+     * not stop asking for them on a hand-off). The suites and protocols stay the JDK's: ours are
+     * PSK-only and TLS 1.2-only, and a JDK object enables only suites it supports.
      */
-    SSLParameters forJdk(SSLParameters jdk) {
+    void carryOverTo(JsseSettings jdk) {
+        SSLParameters p = jdk.getSSLParameters();
         if (serverNames != null) {
-            jdk.setServerNames(serverNames);
+            p.setServerNames(serverNames);
         }
-        jdk.setEndpointIdentificationAlgorithm(endpointIdentificationAlgorithm);
-        jdk.setApplicationProtocols(applicationProtocols.clone());
+        p.setEndpointIdentificationAlgorithm(endpointIdentificationAlgorithm);
+        p.setApplicationProtocols(applicationProtocols.clone());
+        if (algorithmConstraints != null) {
+            p.setAlgorithmConstraints(algorithmConstraints);
+        }
+        if (maximumPacketSize != 0) {
+            p.setMaximumPacketSize(maximumPacketSize);
+        }
         if (!clientMode) {
             if (sniMatchers != null) {
-                jdk.setSNIMatchers(sniMatchers);
+                p.setSNIMatchers(sniMatchers);
             }
             if (useCipherSuitesOrder) {
-                jdk.setUseCipherSuitesOrder(true); // else keep the JDK server's own default (true)
+                p.setUseCipherSuitesOrder(true); // else keep the JDK server's own default (true)
             }
             if (needClientAuth) {
-                jdk.setNeedClientAuth(true);
+                p.setNeedClientAuth(true);
             } else if (wantClientAuth) {
-                jdk.setWantClientAuth(true);
+                p.setWantClientAuth(true);
             }
         }
-        return jdk;
+        jdk.setSSLParameters(p);
+        jdk.setEnableSessionCreation(enableSessionCreation);
+        if (alpnSelector != null) {
+            jdk.setApplicationProtocolSelector(alpnSelector);
+        }
     }
 
-    ConnectionSpec toSpec(String peerHost, int peerPort, Function<List<String>, String> alpnSelector) {
+    /** What the protocol core needs to run this connection as SAEF. */
+    ConnectionSpec toSpec(String peerHost, int peerPort) {
         return new ConnectionSpec(clientMode, peerHost, peerPort, suites(),
                 serverNames == null ? List.of() : new ArrayList<>(serverNames),
                 sniMatchers == null ? List.of() : new ArrayList<>(sniMatchers),

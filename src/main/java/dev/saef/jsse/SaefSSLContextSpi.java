@@ -27,7 +27,7 @@ import javax.net.ssl.TrustManager;
  * configuration comes from the {@code saef.*} system properties, exactly as for the {@code Default}
  * context. Trust managers are not used: PSK-SAEF authenticates both sides with the Kpsa.
  */
-public class SaefSSLContextSpi extends SSLContextSpi {
+public final class SaefSSLContextSpi extends SSLContextSpi {
 
     private static final System.Logger LOG = System.getLogger("dev.saef");
     /** The last Default-context failure logged, so that a JVM that retries logs each cause once. */
@@ -37,8 +37,16 @@ public class SaefSSLContextSpi extends SSLContextSpi {
     /** Why the last {@code init} (for the Default context: its construction) failed; null after a good one. */
     private volatile KeyManagementException failure;
 
+    /** Whether this is the {@code Default} context's engine (only for the wording of errors). */
+    private final boolean isDefault;
+
     /** Creates an uninitialised context (the JCA calls this). */
     public SaefSSLContextSpi() {
+        this(false);
+    }
+
+    private SaefSSLContextSpi(boolean isDefault) {
+        this.isDefault = isDefault;
     }
 
     /**
@@ -153,7 +161,7 @@ public class SaefSSLContextSpi extends SSLContextSpi {
         }
         KeyManagementException f = failure;
         if (f != null) {
-            throw new IllegalStateException((this instanceof Default ? "the SAEF default SSLContext is unusable: "
+            throw new IllegalStateException((isDefault ? "the SAEF default SSLContext is unusable: "
                     : "this SAEF SSLContext is unusable, its init failed: ") + f.getMessage(), f);
         }
         throw new IllegalStateException("SSLContext is not initialized: call init(...) first");
@@ -191,7 +199,7 @@ public class SaefSSLContextSpi extends SSLContextSpi {
 
     @Override
     protected SSLParameters engineGetDefaultSSLParameters() {
-        return context().newParameters(true).toSSLParameters();
+        return context().newParameters(true).getSSLParameters();
     }
 
     @Override
@@ -205,21 +213,24 @@ public class SaefSSLContextSpi extends SSLContextSpi {
      * properties; {@code init} may not be called on it (as with the JDK's default context). It fails
      * closed: when the configuration cannot be loaded, for any reason (any {@code Throwable}, errors
      * included), the context is still created, logs the cause once and refuses every use with it, so
-     * that the JCA never moves on to the next provider's {@code Default} context.
+     * that the JCA never moves on to the next provider's {@code Default} context. Every other call goes
+     * to a {@link SaefSSLContextSpi} it owns.
      */
-    public static final class Default extends SaefSSLContextSpi {
+    public static final class Default extends SSLContextSpi {
+        private final SaefSSLContextSpi spi = new SaefSSLContextSpi(true);
+
         /** Creates and initialises the default context from system properties. */
         public Default() {
             try {
-                super.engineInit(null, null, null);
+                spi.engineInit(null, null, null);
             } catch (Throwable t) {
                 // Nothing may leave this constructor, not even an Error: the JCA would silently fall back to
                 // the next provider's Default context (SunJSSE, certificate TLS for every host). Every use of
                 // this context fails with the cause instead (engineInit recorded it), and it is logged once.
-                KeyManagementException e = super.failure;
+                KeyManagementException e = spi.failure;
                 if (e == null) {
                     e = unexpected(t);
-                    super.failure = e;
+                    spi.failure = e;
                 }
                 String message = "SAEF default SSLContext: " + e.getMessage();
                 if (!message.equals(lastLogged)) {
@@ -233,6 +244,46 @@ public class SaefSSLContextSpi extends SSLContextSpi {
         protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom sr) throws KeyManagementException {
             throw new KeyManagementException("the Default SSLContext is initialized automatically from the saef.*"
                     + " system properties; use SSLContext.getInstance(\"TLS\", \"SAEF\") to initialize one yourself");
+        }
+
+        @Override
+        protected SSLSocketFactory engineGetSocketFactory() {
+            return spi.engineGetSocketFactory();
+        }
+
+        @Override
+        protected SSLServerSocketFactory engineGetServerSocketFactory() {
+            return spi.engineGetServerSocketFactory();
+        }
+
+        @Override
+        protected SSLEngine engineCreateSSLEngine() {
+            return spi.engineCreateSSLEngine();
+        }
+
+        @Override
+        protected SSLEngine engineCreateSSLEngine(String host, int port) {
+            return spi.engineCreateSSLEngine(host, port);
+        }
+
+        @Override
+        protected SSLSessionContext engineGetServerSessionContext() {
+            return spi.engineGetServerSessionContext();
+        }
+
+        @Override
+        protected SSLSessionContext engineGetClientSessionContext() {
+            return spi.engineGetClientSessionContext();
+        }
+
+        @Override
+        protected SSLParameters engineGetDefaultSSLParameters() {
+            return spi.engineGetDefaultSSLParameters();
+        }
+
+        @Override
+        protected SSLParameters engineGetSupportedSSLParameters() {
+            return spi.engineGetSupportedSSLParameters();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.saef.jsse;
 
 import dev.saef.protocol.ClientHelloInspector;
+import dev.saef.protocol.RecordHeaderPreview;
 import dev.saef.protocol.TlsConnection;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
@@ -13,8 +14,6 @@ import javax.net.ssl.SSLEngineResult.Status;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
-import org.bouncycastle.tls.ContentType;
-import org.bouncycastle.tls.RecordPreview;
 
 /**
  * The non-blocking PSK-SAEF transport: an {@link SSLEngine} over the protocol core
@@ -23,11 +22,16 @@ import org.bouncycastle.tls.RecordPreview;
  * handshake flight (in one piece) or one record of application data. Delegated tasks are never
  * needed: PSK handshakes do no slow public-key work unless a DHE/ECDHE_PSK suite is chosen, and that
  * runs inline. Used by {@code java.net.http.HttpClient}, {@code HttpsServer}, Netty and Jetty.
+ *
+ * <p>Who runs the connection is decided by {@link JdkHandOff}; every setting goes through one
+ * {@link ConnectionSettings}, so after a hand-off to the JDK's engine this engine answers exactly as
+ * that one does.
  */
 final class SaefSSLEngine extends SSLEngine {
 
     private final SaefContext context;
-    private final SaefParameters params;
+    private final JdkHandOff handOff;
+    private final ConnectionSettings<SSLEngine> settings;
     private TlsConnection conn;
     /** Client peers without an association: the JDK's own engine, which then does all the work. */
     private volatile SSLEngine jdk; // read unlocked by getDelegatedTask (JDK tasks run on other threads)
@@ -37,27 +41,29 @@ final class SaefSSLEngine extends SSLEngine {
     private boolean outboundClosed;
     private boolean finishedReported;
     private SaefSSLSession session;
-    private BiFunction<SSLEngine, java.util.List<String>, String> alpnSelector;
     private byte[] scratch = new byte[SaefSSLSession.PACKET_BUFFER_SIZE];
-    private final byte[] header = new byte[5];
+    private final byte[] header = new byte[RecordHeaderPreview.HEADER_LENGTH];
 
     SaefSSLEngine(SaefContext context, String host, int port) {
         super(host, port);
         this.context = context;
-        this.params = context.newParameters(false);
+        this.handOff = context.handOff();
+        this.settings = new ConnectionSettings<>(this, context.newParameters(false));
         this.session = SaefSSLSession.nullSession(host, port);
     }
 
     private void start() throws SSLException {
-        BiFunction<SSLEngine, java.util.List<String>, String> selector = alpnSelector;
-        conn = context.open(params.toSpec(getPeerHost(), getPeerPort(),
-                selector == null ? null : offered -> selector.apply(this, offered)));
+        conn = context.open(settings.saef().toSpec(getPeerHost(), getPeerPort()));
+    }
+
+    private boolean clientMode() {
+        return settings.saef().clientMode();
     }
 
     private void ensureStarted() throws SSLException {
         if (conn == null && jdk == null) {
-            if (params.clientMode && context.delegatesToJdk(getPeerHost(), getPeerPort())) {
-                jdk = context.jdkEngine(getPeerHost(), getPeerPort(), params);
+            if (clientMode() && handOff.clientGoesToJdk(getPeerHost(), getPeerPort())) {
+                jdk = handOff.clientEngine(getPeerHost(), getPeerPort(), settings);
                 jdk.beginHandshake();
                 return;
             }
@@ -81,7 +87,7 @@ final class SaefSSLEngine extends SSLEngine {
             if (inboundClosed || outboundClosed) {
                 throw new SSLException("engine is closed");
             }
-            if (!params.clientMode && context.serverMayDelegate()) {
+            if (!clientMode() && handOff.serverMayHandOff()) {
                 awaitingClientHello = true;
                 return;
             }
@@ -102,7 +108,7 @@ final class SaefSSLEngine extends SSLEngine {
             if (outboundClosed) {
                 return new SSLEngineResult(Status.CLOSED, HandshakeStatus.NOT_HANDSHAKING, 0, 0);
             }
-            if (!params.clientMode && context.serverMayDelegate()) {
+            if (!clientMode() && handOff.serverMayHandOff()) {
                 awaitingClientHello = true;
                 return new SSLEngineResult(Status.OK, HandshakeStatus.NEED_UNWRAP, 0, 0);
             }
@@ -130,8 +136,8 @@ final class SaefSSLEngine extends SSLEngine {
             return result(Status.OK, 0, 0);
         }
         int chunk = Math.min(available, conn.applicationDataLimit());
-        RecordPreview preview = conn.previewOutputRecord(chunk);
-        if (dst.remaining() < preview.getRecordSize()) {
+        RecordHeaderPreview preview = conn.previewOutputRecord(chunk);
+        if (dst.remaining() < preview.recordSize()) {
             return result(Status.BUFFER_OVERFLOW, 0, 0);
         }
         ByteBuffer first = firstWithData(srcs, offset, length);
@@ -167,7 +173,7 @@ final class SaefSSLEngine extends SSLEngine {
             if (inboundClosed) {
                 return new SSLEngineResult(Status.CLOSED, HandshakeStatus.NOT_HANDSHAKING, 0, 0);
             }
-            if (!params.clientMode && context.serverMayDelegate()) {
+            if (!clientMode() && handOff.serverMayHandOff()) {
                 awaitingClientHello = true;
                 int n = Math.min(src.remaining(), scratch.length);
                 for (int i = 0; i < n; i++) {
@@ -178,12 +184,8 @@ final class SaefSSLEngine extends SSLEngine {
                     return new SSLEngineResult(Status.BUFFER_UNDERFLOW, HandshakeStatus.NEED_UNWRAP, 0, 0);
                 }
                 awaitingClientHello = false;
-                if (v == ClientHelloInspector.Verdict.NO_PSK) {
-                    jdk = context.jdkServerEngine(getPeerHost(), getPeerPort(), params);
-                    BiFunction<SSLEngine, java.util.List<String>, String> selector = alpnSelector;
-                    if (selector != null) {
-                        jdk.setHandshakeApplicationProtocolSelector((e, offered) -> selector.apply(this, offered));
-                    }
+                if (handOff.serverGoesToJdk(v)) {
+                    jdk = handOff.serverEngine(getPeerHost(), getPeerPort(), settings);
                     jdk.beginHandshake();
                     return jdk.unwrap(src, dsts, offset, length);
                 }
@@ -207,13 +209,13 @@ final class SaefSSLEngine extends SSLEngine {
         for (int i = 0; i < header.length; i++) {
             header[i] = src.get(start + i);
         }
-        RecordPreview preview = conn.previewInputRecord(header);
-        int size = preview.getRecordSize();
+        RecordHeaderPreview preview = conn.previewInputRecord(header);
+        int size = preview.recordSize();
         if (src.remaining() < size) {
             return result(Status.BUFFER_UNDERFLOW, 0, 0);
         }
-        if (header[0] == ContentType.application_data
-                && remaining(dsts, offset, length) < preview.getContentLimit()) {
+        if (RecordHeaderPreview.isApplicationData(header)
+                && remaining(dsts, offset, length) < preview.contentLimit()) {
             return result(Status.BUFFER_OVERFLOW, 0, 0);
         }
         byte[] record = scratch(size);
@@ -239,7 +241,7 @@ final class SaefSSLEngine extends SSLEngine {
         HandshakeStatus hs = getHandshakeStatus();
         if (conn != null && conn.isHandshakeComplete() && !finishedReported && conn.availableOutput() == 0) {
             finishedReported = true;
-            session = context.session(conn, getPeerHost(), getPeerPort(), params.clientMode);
+            session = context.session(conn, getPeerHost(), getPeerPort(), clientMode());
             hs = HandshakeStatus.FINISHED;
         }
         return new SSLEngineResult(status, hs, consumed, produced);
@@ -401,142 +403,104 @@ final class SaefSSLEngine extends SSLEngine {
                 ? SaefSSLSession.handshakeSession(getPeerHost(), getPeerPort(), conn.handshakeCipherSuite()) : null;
     }
 
+    // ---------------------------------------------------------------- settings: one delegate, see ConnectionSettings
+
     @Override
     public String[] getSupportedCipherSuites() {
-        if (jdk != null) {
-            return jdk.getSupportedCipherSuites();
-        }
-        return params.profile().supportedNames();
+        return settings.getSupportedCipherSuites();
     }
 
     @Override
-    public synchronized String[] getEnabledCipherSuites() {
-        if (jdk != null) {
-            return jdk.getEnabledCipherSuites();
-        }
-        return params.enabledSuiteNames();
+    public String[] getEnabledCipherSuites() {
+        return settings.getEnabledCipherSuites();
     }
 
     @Override
-    public synchronized void setEnabledCipherSuites(String[] suites) {
-        if (jdk != null) {
-            jdk.setEnabledCipherSuites(suites);
-            return;
-        }
-        params.setEnabledCipherSuites(suites);
+    public void setEnabledCipherSuites(String[] suites) {
+        settings.setEnabledCipherSuites(suites);
     }
 
     @Override
     public String[] getSupportedProtocols() {
-        if (jdk != null) {
-            return jdk.getSupportedProtocols();
-        }
-        return new String[] {dev.saef.profile.SuiteProfile.TLS_V12};
+        return settings.getSupportedProtocols();
     }
 
     @Override
-    public synchronized String[] getEnabledProtocols() {
-        if (jdk != null) {
-            return jdk.getEnabledProtocols();
-        }
-        return params.protocols.clone();
+    public String[] getEnabledProtocols() {
+        return settings.getEnabledProtocols();
     }
 
     @Override
-    public synchronized void setEnabledProtocols(String[] protocols) {
-        if (jdk != null) {
-            jdk.setEnabledProtocols(protocols);
-            return;
+    public void setEnabledProtocols(String[] protocols) {
+        settings.setEnabledProtocols(protocols);
+    }
+
+    /** Refused once SAEF runs the connection; after a hand-off, the JDK object decides (it refuses too). */
+    @Override
+    public void setUseClientMode(boolean mode) {
+        synchronized (this) {
+            if (conn != null) {
+                throw new IllegalArgumentException("cannot change client/server mode after the handshake started");
+            }
+            settings.setUseClientMode(mode);
         }
-        params.setEnabledProtocols(protocols);
     }
 
     @Override
-    public synchronized void setUseClientMode(boolean mode) {
-        if (jdk != null) {
-            jdk.setUseClientMode(mode);
-            return;
-        }
-        if (conn != null) {
-            throw new IllegalArgumentException("cannot change client/server mode after the handshake started");
-        }
-        params.clientMode = mode;
+    public boolean getUseClientMode() {
+        return settings.getUseClientMode();
     }
 
     @Override
-    public synchronized boolean getUseClientMode() {
-        if (jdk != null) {
-            return jdk.getUseClientMode();
-        }
-        return params.clientMode;
+    public void setNeedClientAuth(boolean need) {
+        settings.setNeedClientAuth(need);
     }
 
     @Override
-    public synchronized void setNeedClientAuth(boolean need) {
-        if (jdk != null) {
-            jdk.setNeedClientAuth(need);
-            return;
-        }
-        params.setNeedClientAuth(need);
+    public boolean getNeedClientAuth() {
+        return settings.getNeedClientAuth();
     }
 
     @Override
-    public synchronized boolean getNeedClientAuth() {
-        if (jdk != null) {
-            return jdk.getNeedClientAuth();
-        }
-        return params.needClientAuth;
+    public void setWantClientAuth(boolean want) {
+        settings.setWantClientAuth(want);
     }
 
     @Override
-    public synchronized void setWantClientAuth(boolean want) {
-        if (jdk != null) {
-            jdk.setWantClientAuth(want);
-            return;
-        }
-        params.setWantClientAuth(want);
+    public boolean getWantClientAuth() {
+        return settings.getWantClientAuth();
     }
 
     @Override
-    public synchronized boolean getWantClientAuth() {
-        if (jdk != null) {
-            return jdk.getWantClientAuth();
-        }
-        return params.wantClientAuth;
+    public void setEnableSessionCreation(boolean flag) {
+        settings.setEnableSessionCreation(flag);
     }
 
     @Override
-    public synchronized void setEnableSessionCreation(boolean flag) {
-        if (jdk != null) {
-            jdk.setEnableSessionCreation(flag);
-            return;
-        }
-        params.enableSessionCreation = flag;
+    public boolean getEnableSessionCreation() {
+        return settings.getEnableSessionCreation();
     }
 
     @Override
-    public synchronized boolean getEnableSessionCreation() {
-        if (jdk != null) {
-            return jdk.getEnableSessionCreation();
-        }
-        return params.enableSessionCreation;
+    public SSLParameters getSSLParameters() {
+        return settings.getSSLParameters();
     }
 
     @Override
-    public synchronized SSLParameters getSSLParameters() {
-        if (jdk != null) {
-            return jdk.getSSLParameters();
-        }
-        return params.toSSLParameters();
+    public void setSSLParameters(SSLParameters p) {
+        settings.setSSLParameters(p);
     }
 
+    /** The selector is handed this object (the one the application holds), also after a hand-off. */
     @Override
-    public synchronized void setSSLParameters(SSLParameters p) {
-        if (jdk != null) {
-            jdk.setSSLParameters(p);
-            return;
-        }
-        params.apply(p);
+    public void setHandshakeApplicationProtocolSelector(BiFunction<SSLEngine, java.util.List<String>, String> selector) {
+        settings.setHandshakeApplicationProtocolSelector(selector);
+    }
+
+    /** @return the application's selector, exactly as given (the JDK object holds an adapter to it) */
+    @Override
+    public BiFunction<SSLEngine, java.util.List<String>, String> getHandshakeApplicationProtocolSelector() {
+        return settings.getHandshakeApplicationProtocolSelector();
     }
 
     @Override
@@ -556,22 +520,8 @@ final class SaefSSLEngine extends SSLEngine {
     }
 
     @Override
-    public synchronized void setHandshakeApplicationProtocolSelector(
-            BiFunction<SSLEngine, java.util.List<String>, String> selector) {
-        if (jdk != null) {
-            jdk.setHandshakeApplicationProtocolSelector(selector);
-        }
-        this.alpnSelector = selector;
-    }
-
-    @Override
-    public synchronized BiFunction<SSLEngine, java.util.List<String>, String> getHandshakeApplicationProtocolSelector() {
-        return alpnSelector;
-    }
-
-    @Override
     public String toString() {
-        return "SaefSSLEngine[" + (params.clientMode ? "client" : "server") + ", peer=" + getPeerHost() + ":"
+        return "SaefSSLEngine[" + (clientMode() ? "client" : "server") + ", peer=" + getPeerHost() + ":"
                 + getPeerPort() + ", " + session.getCipherSuite() + "]";
     }
 }

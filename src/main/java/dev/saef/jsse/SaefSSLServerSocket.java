@@ -11,6 +11,10 @@ import javax.net.ssl.SSLServerSocket;
  * A listening socket whose accepted connections are PSK-SAEF servers (Entity B, TS-0003 clause
  * 8.2.2.1). Each accepted socket handshakes lazily, on its first read, write or
  * {@code startHandshake()}, so {@code accept()} never blocks on a slow client.
+ *
+ * <p>Its settings are SAEF's ({@link SaefParameters}: PSK suites, TLS 1.2); each accepted socket
+ * starts with a copy of them, and a connection later handed to the JDK's TLS ({@link JdkHandOff})
+ * then answers as the JDK's socket does.
  */
 final class SaefSSLServerSocket extends SSLServerSocket {
 
@@ -44,13 +48,13 @@ final class SaefSSLServerSocket extends SSLServerSocket {
     }
 
     @Override
-    public String[] getSupportedCipherSuites() {
-        return params.profile().supportedNames();
+    public synchronized String[] getSupportedCipherSuites() {
+        return params.getSupportedCipherSuites();
     }
 
     @Override
     public synchronized String[] getEnabledCipherSuites() {
-        return params.enabledSuiteNames();
+        return params.getEnabledCipherSuites();
     }
 
     @Override
@@ -59,13 +63,13 @@ final class SaefSSLServerSocket extends SSLServerSocket {
     }
 
     @Override
-    public String[] getSupportedProtocols() {
-        return new String[] {dev.saef.profile.SuiteProfile.TLS_V12};
+    public synchronized String[] getSupportedProtocols() {
+        return params.getSupportedProtocols();
     }
 
     @Override
     public synchronized String[] getEnabledProtocols() {
-        return params.protocols.clone();
+        return params.getEnabledProtocols();
     }
 
     @Override
@@ -80,7 +84,7 @@ final class SaefSSLServerSocket extends SSLServerSocket {
 
     @Override
     public synchronized boolean getNeedClientAuth() {
-        return params.needClientAuth;
+        return params.getNeedClientAuth();
     }
 
     @Override
@@ -90,37 +94,37 @@ final class SaefSSLServerSocket extends SSLServerSocket {
 
     @Override
     public synchronized boolean getWantClientAuth() {
-        return params.wantClientAuth;
+        return params.getWantClientAuth();
     }
 
     @Override
     public synchronized void setUseClientMode(boolean mode) {
-        params.clientMode = mode;
+        params.setUseClientMode(mode);
     }
 
     @Override
     public synchronized boolean getUseClientMode() {
-        return params.clientMode;
+        return params.getUseClientMode();
     }
 
     @Override
     public synchronized void setEnableSessionCreation(boolean flag) {
-        params.enableSessionCreation = flag;
+        params.setEnableSessionCreation(flag);
     }
 
     @Override
     public synchronized boolean getEnableSessionCreation() {
-        return params.enableSessionCreation;
+        return params.getEnableSessionCreation();
     }
 
     @Override
     public synchronized SSLParameters getSSLParameters() {
-        return params.toSSLParameters();
+        return params.getSSLParameters();
     }
 
     @Override
     public synchronized void setSSLParameters(SSLParameters p) {
-        params.apply(p);
+        params.setSSLParameters(p);
     }
 
     @Override

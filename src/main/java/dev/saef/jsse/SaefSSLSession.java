@@ -25,7 +25,7 @@ import javax.net.ssl.SSLSessionContext;
  * ended with a fatal alert, sent or received (RFC 5246 section 7.2.2: such a session must not be
  * used again).
  */
-public final class SaefSSLSession extends ExtendedSSLSession {
+final class SaefSSLSession extends ExtendedSSLSession {
 
     static final int PACKET_BUFFER_SIZE = 5 + 16384 + 2048;
     static final int APPLICATION_BUFFER_SIZE = 16384 + 2048;

@@ -46,13 +46,19 @@ import javax.net.ssl.SSLSocket;
  * {@link #LINGER_MILLIS} ms and {@link #LINGER_MAX_BYTES} bytes, so that closing with unread data
  * does not answer the peer with a TCP reset, which can make it lose the alert (issue 7 item 10).
  *
+ * <p>Who runs the connection is decided by {@link JdkHandOff} when the handshake starts; every
+ * setting goes through one {@link ConnectionSettings}, so after a hand-off to the JDK's socket this
+ * socket answers exactly as that one does.
+ *
  * <p>This class is the direct socket (it is the TCP connection); {@link LayeredSaefSocket} runs the
  * same machinery over an existing socket.
  */
 class SaefSSLSocket extends SSLSocket {
 
     private final SaefContext context;
-    final SaefParameters params;
+    private final JdkHandOff handOff;
+    /** Every JSSE setting, SAEF's until a hand-off, the JDK socket's after it. */
+    private final ConnectionSettings<SSLSocket> settings;
     private String peerHost;
     private int peerPort = -1;
 
@@ -73,12 +79,16 @@ class SaefSSLSocket extends SSLSocket {
     private final AppOutput appOutput = new AppOutput();
     private byte[] readBuffer = new byte[SaefSSLSession.PACKET_BUFFER_SIZE];
     private byte[] writeBuffer = new byte[4096];
-    private BiFunction<javax.net.ssl.SSLSocket, List<String>, String> alpnSelector;
 
     /** An unconnected socket (client: {@code createSocket()}; server: before {@code implAccept}). */
     SaefSSLSocket(SaefContext context, SaefParameters params) {
         this.context = context;
-        this.params = params;
+        this.handOff = context.handOff();
+        this.settings = new ConnectionSettings<>(this, params);
+    }
+
+    private boolean clientMode() {
+        return settings.saef().clientMode();
     }
 
     /** @return the stream bytes from the peer arrive on */
@@ -179,8 +189,8 @@ class SaefSSLSocket extends SSLSocket {
             if (!isConnected()) {
                 throw new SocketException("Socket is not connected");
             }
-            if (c == null && params.clientMode && context.delegatesToJdk(peerHostForHandshake(), peerPort)) {
-                SSLSocket j = context.jdkSocket(rawView(), peerHost, peerPort, params);
+            if (c == null && clientMode() && handOff.clientGoesToJdk(peerHostForHandshake(), peerPort)) {
+                SSLSocket j = handOff.clientSocket(rawView(), peerHost, peerPort, settings);
                 for (HandshakeCompletedListener l : listeners) {
                     j.addHandshakeCompletedListener(l);
                 }
@@ -189,7 +199,7 @@ class SaefSSLSocket extends SSLSocket {
                 return false;
             }
             int preRead = 0;
-            if (c == null && !params.clientMode && context.serverMayDelegate()) {
+            if (c == null && !clientMode() && handOff.serverMayHandOff()) {
                 // Read the first record: a ClientHello offering no PSK suite goes to the JDK's TLS.
                 InputStream in0 = transportIn();
                 ClientHelloInspector.Verdict v;
@@ -202,12 +212,8 @@ class SaefSSLSocket extends SSLSocket {
                     }
                     preRead += n;
                 }
-                if (v == ClientHelloInspector.Verdict.NO_PSK) {
-                    jdk = context.jdkServerSocket(rawView(), readBuffer, preRead, params);
-                    BiFunction<SSLSocket, List<String>, String> selector = alpnSelector;
-                    if (selector != null) {
-                        jdk.setHandshakeApplicationProtocolSelector((sock, offered) -> selector.apply(this, offered));
-                    }
+                if (handOff.serverGoesToJdk(v)) {
+                    jdk = handOff.serverSocket(rawView(), readBuffer, preRead, settings);
                     for (HandshakeCompletedListener l : listeners) {
                         jdk.addHandshakeCompletedListener(l);
                     }
@@ -217,9 +223,7 @@ class SaefSSLSocket extends SSLSocket {
             }
             if (c == null) {
                 String host = peerHostForHandshake();
-                BiFunction<SSLSocket, List<String>, String> selector = alpnSelector;
-                c = context.open(params.toSpec(host, peerPort,
-                        selector == null ? null : offered -> selector.apply(this, offered)));
+                c = context.open(settings.saef().toSpec(host, peerPort));
                 conn = c;
             }
             InputStream in = transportIn();
@@ -240,7 +244,7 @@ class SaefSSLSocket extends SSLSocket {
                     int n = handshakeRead(in, readBuffer, 0, readBuffer.length, appTimeout);
                     if (n < 0) {
                         throw new SSLHandshakeException("the peer closed the connection during the PSK-SAEF handshake"
-                                + " without an alert (is it a TLS " + (params.clientMode ? "server" : "client")
+                                + " without an alert (is it a TLS " + (clientMode() ? "server" : "client")
                                 + " with PSK enabled?)");
                     }
                     synchronized (protocolLock) {
@@ -252,7 +256,7 @@ class SaefSSLSocket extends SSLSocket {
                 closeAfterFailure(c);
                 throw e;
             }
-            session = context.session(c, peerHost, peerPort, params.clientMode);
+            session = context.session(c, peerHost, peerPort, clientMode());
             return true;
         }
     }
@@ -303,7 +307,7 @@ class SaefSSLSocket extends SSLSocket {
 
     private SSLHandshakeException handshakeTimedOut(SocketTimeoutException cause) {
         long ms = context.policy().handshakeTimeoutMillis();
-        SSLHandshakeException e = new SSLHandshakeException("the " + (params.clientMode ? "client" : "server")
+        SSLHandshakeException e = new SSLHandshakeException("the " + (clientMode() ? "client" : "server")
                 + " handshake with " + peerHostForHandshake() + ":" + peerPort + " did not complete within " + ms + " ms ("
                 + dev.saef.protocol.SaefPolicy.HANDSHAKE_TIMEOUT_PROPERTY + "): the peer sent nothing or too little in"
                 + " time; for slow links raise " + dev.saef.protocol.SaefPolicy.HANDSHAKE_TIMEOUT_PROPERTY
@@ -796,108 +800,104 @@ class SaefSSLSocket extends SSLSocket {
         }
     }
 
+    // ---------------------------------------------------------------- settings: one delegate, see ConnectionSettings
+
     @Override
     public String[] getSupportedCipherSuites() {
-        return params.profile().supportedNames();
+        return settings.getSupportedCipherSuites();
     }
 
     @Override
-    public synchronized String[] getEnabledCipherSuites() {
-        if (jdk != null) {
-            return jdk.getEnabledCipherSuites();
-        }
-        return params.enabledSuiteNames();
+    public String[] getEnabledCipherSuites() {
+        return settings.getEnabledCipherSuites();
     }
 
     @Override
-    public synchronized void setEnabledCipherSuites(String[] suites) {
-        if (jdk != null) {
-            jdk.setEnabledCipherSuites(suites);
-            return;
-        }
-        params.setEnabledCipherSuites(suites);
+    public void setEnabledCipherSuites(String[] suites) {
+        settings.setEnabledCipherSuites(suites);
     }
 
     @Override
     public String[] getSupportedProtocols() {
-        return new String[] {dev.saef.profile.SuiteProfile.TLS_V12};
+        return settings.getSupportedProtocols();
     }
 
     @Override
-    public synchronized String[] getEnabledProtocols() {
-        if (jdk != null) {
-            return jdk.getEnabledProtocols();
+    public String[] getEnabledProtocols() {
+        return settings.getEnabledProtocols();
+    }
+
+    @Override
+    public void setEnabledProtocols(String[] protocols) {
+        settings.setEnabledProtocols(protocols);
+    }
+
+    /** Refused once SAEF runs the connection; after a hand-off, the JDK object decides (it refuses too). */
+    @Override
+    public void setUseClientMode(boolean mode) {
+        synchronized (this) {
+            if (conn != null) {
+                throw new IllegalArgumentException("cannot change client/server mode after the handshake started");
+            }
+            settings.setUseClientMode(mode);
         }
-        return params.protocols.clone();
     }
 
     @Override
-    public synchronized void setEnabledProtocols(String[] protocols) {
-        if (jdk != null) {
-            jdk.setEnabledProtocols(protocols);
-            return;
-        }
-        params.setEnabledProtocols(protocols);
+    public boolean getUseClientMode() {
+        return settings.getUseClientMode();
     }
 
     @Override
-    public synchronized void setUseClientMode(boolean mode) {
-        if (conn != null) {
-            throw new IllegalArgumentException("cannot change client/server mode after the handshake started");
-        }
-        params.clientMode = mode;
+    public void setNeedClientAuth(boolean need) {
+        settings.setNeedClientAuth(need);
     }
 
     @Override
-    public synchronized boolean getUseClientMode() {
-        return params.clientMode;
+    public boolean getNeedClientAuth() {
+        return settings.getNeedClientAuth();
     }
 
     @Override
-    public synchronized void setNeedClientAuth(boolean need) {
-        params.setNeedClientAuth(need);
+    public void setWantClientAuth(boolean want) {
+        settings.setWantClientAuth(want);
     }
 
     @Override
-    public synchronized boolean getNeedClientAuth() {
-        return params.needClientAuth;
+    public boolean getWantClientAuth() {
+        return settings.getWantClientAuth();
     }
 
     @Override
-    public synchronized void setWantClientAuth(boolean want) {
-        params.setWantClientAuth(want);
+    public void setEnableSessionCreation(boolean flag) {
+        settings.setEnableSessionCreation(flag);
     }
 
     @Override
-    public synchronized boolean getWantClientAuth() {
-        return params.wantClientAuth;
+    public boolean getEnableSessionCreation() {
+        return settings.getEnableSessionCreation();
     }
 
     @Override
-    public synchronized void setEnableSessionCreation(boolean flag) {
-        params.enableSessionCreation = flag;
+    public SSLParameters getSSLParameters() {
+        return settings.getSSLParameters();
     }
 
     @Override
-    public synchronized boolean getEnableSessionCreation() {
-        return params.enableSessionCreation;
+    public void setSSLParameters(SSLParameters p) {
+        settings.setSSLParameters(p);
     }
 
+    /** The selector is handed this object (the one the application holds), also after a hand-off. */
     @Override
-    public synchronized SSLParameters getSSLParameters() {
-        if (jdk != null) {
-            return jdk.getSSLParameters();
-        }
-        return params.toSSLParameters();
+    public void setHandshakeApplicationProtocolSelector(BiFunction<SSLSocket, java.util.List<String>, String> selector) {
+        settings.setHandshakeApplicationProtocolSelector(selector);
     }
 
+    /** @return the application's selector, exactly as given (the JDK object holds an adapter to it) */
     @Override
-    public synchronized void setSSLParameters(SSLParameters p) {
-        if (jdk != null) {
-            jdk.setSSLParameters(p);
-            return;
-        }
-        params.apply(p);
+    public BiFunction<SSLSocket, java.util.List<String>, String> getHandshakeApplicationProtocolSelector() {
+        return settings.getHandshakeApplicationProtocolSelector();
     }
 
     @Override
@@ -924,20 +924,9 @@ class SaefSSLSocket extends SSLSocket {
     }
 
     @Override
-    public synchronized void setHandshakeApplicationProtocolSelector(
-            BiFunction<SSLSocket, List<String>, String> selector) {
-        this.alpnSelector = selector;
-    }
-
-    @Override
-    public synchronized BiFunction<SSLSocket, List<String>, String> getHandshakeApplicationProtocolSelector() {
-        return alpnSelector;
-    }
-
-    @Override
     public String toString() {
         SaefSSLSession s = session;
-        return "SaefSSLSocket[" + (params.clientMode ? "client" : "server") + ", peer=" + peerHost + ":" + peerPort
+        return "SaefSSLSocket[" + (clientMode() ? "client" : "server") + ", peer=" + peerHost + ":" + peerPort
                 + ", " + (s == null ? "no session" : s.getCipherSuite()) + "]";
     }
 }

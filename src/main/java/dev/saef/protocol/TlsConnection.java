@@ -355,25 +355,29 @@ public final class TlsConnection {
     }
 
     /** Inspects a 5-byte record header: the size of the whole record and the most plaintext it can yield. */
-    public RecordPreview previewInputRecord(byte[] header) throws SSLException {
+    public RecordHeaderPreview previewInputRecord(byte[] header) throws SSLException {
         if (failure != null) {
             throw failure;
         }
         int pending = protocol.getAvailableOutputBytes();
         try {
-            return protocol.previewInputRecord(header);
+            return preview(protocol.previewInputRecord(header));
         } catch (IOException e) {
             throw failOnInput(pending, e);
         }
     }
 
     /** @return the size of the records that {@code size} bytes of application data will produce */
-    public RecordPreview previewOutputRecord(int size) throws SSLException {
+    public RecordHeaderPreview previewOutputRecord(int size) throws SSLException {
         try {
-            return protocol.previewOutputRecord(size);
+            return preview(protocol.previewOutputRecord(size));
         } catch (IOException e) {
             throw fail(e);
         }
+    }
+
+    private static RecordHeaderPreview preview(RecordPreview p) {
+        return new RecordHeaderPreview(p.getRecordSize(), p.getContentLimit());
     }
 
     /** @return true while the handshake is in progress */

@@ -60,4 +60,18 @@ final class JdkCertificates {
         ctx.init(null, tmf.getTrustManagers(), null);
         return ctx;
     }
+
+    /** The certificate's key managers (SunJSSE), for a SAEF context that hands certificate clients to the JDK. */
+    javax.net.ssl.KeyManager[] keyManagers() throws Exception {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509", "SunJSSE");
+        kmf.init(store, STORE_PASSWORD.toCharArray());
+        return kmf.getKeyManagers();
+    }
+
+    /** Trust managers (SunJSSE) trusting the certificate, for a SAEF context that hands clients to the JDK. */
+    javax.net.ssl.TrustManager[] trustManagers() throws Exception {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX", "SunJSSE");
+        tmf.init(store);
+        return tmf.getTrustManagers();
+    }
 }
