@@ -1,5 +1,6 @@
 package dev.saef.protocol;
 
+import java.io.EOFException;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.ProtocolVersion;
 
@@ -7,14 +8,22 @@ import org.bouncycastle.tls.ProtocolVersion;
  * Corrects the alert Bouncy Castle raises for a peer's malformed bytes. Bouncy Castle turns any
  * {@code RuntimeException} thrown while it parses a record into {@code internal_error}, the alert RFC
  * 5246 section 7.2.2 reserves for the sender's own faults, although some of those exceptions are
- * verdicts on the peer's input. The one known case: a record header (or hello) whose version field
- * holds a reserved value such as {@code {0xFE, 0xFE}} makes {@link ProtocolVersion#get} throw
- * {@code IllegalArgumentException}; the right answer is {@code decode_error} (a field out of its
- * specified range, RFC 5246 section 7.2.2).
+ * verdicts on the peer's input, and so does an {@code IOException} that is not an alert. Both
+ * known cases get {@code decode_error} (a message that cannot be parsed, or a field out of its
+ * specified range, RFC 5246 section 7.2.2):
+ * <ul>
+ *   <li>a record header (or hello) whose version field holds a reserved value such as
+ *       {@code {0xFE, 0xFE}} makes {@link ProtocolVersion#get} throw {@code IllegalArgumentException};
+ *   <li>a handshake message shorter than its own inner length fields (e.g. a ServerHello whose
+ *       extensions block announces more octets than follow) makes Bouncy Castle's parser
+ *       ({@code TlsUtils.readFully}) throw {@code EOFException}. In the non-blocking mode SAEF uses,
+ *       Bouncy Castle parses each message from a complete in-memory buffer, so this exception
+ *       always means the peer's message is truncated, never that the network ended.
+ * </ul>
  *
- * <p>Only exceptions thrown by Bouncy Castle's own {@code ProtocolVersion} are re-classified: an
- * exception from anywhere else, our own code included, stays {@code internal_error}, so a bug of
- * ours is never reported as the peer's.
+ * <p>Only exceptions thrown by Bouncy Castle's own {@code ProtocolVersion} and TLS parsing code are
+ * re-classified: an exception from anywhere else, our own code included, stays
+ * {@code internal_error}, so a bug of ours is never reported as the peer's.
  */
 final class PeerFaults {
 
@@ -23,10 +32,19 @@ final class PeerFaults {
 
     /** @return the alert to send for a failure Bouncy Castle classified as {@code alert} */
     static short alertFor(short alert, Throwable cause) {
-        if (alert == AlertDescription.internal_error && isReservedVersion(cause)) {
+        if (alert == AlertDescription.internal_error && (isReservedVersion(cause) || isTruncatedMessage(cause))) {
             return AlertDescription.decode_error;
         }
         return alert;
+    }
+
+    /** @return whether {@code cause} is Bouncy Castle's parser running out of a message's octets */
+    static boolean isTruncatedMessage(Throwable cause) {
+        if (!(cause instanceof EOFException)) {
+            return false;
+        }
+        StackTraceElement[] frames = cause.getStackTrace();
+        return frames.length > 0 && frames[0].getClassName().equals("org.bouncycastle.tls.TlsUtils");
     }
 
     private static boolean isReservedVersion(Throwable cause) {

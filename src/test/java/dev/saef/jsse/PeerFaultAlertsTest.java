@@ -113,6 +113,33 @@ class PeerFaultAlertsTest {
     }
 
     @Test
+    void aServerHelloShorterThanItsExtensionsLengthIsADecodeError() throws Exception {
+        SSLEngine client = clientEngine();
+        client.beginHandshake();
+        drain(client);
+        // ServerHello (TLS 1.2, zero random, empty session id, TLS_PSK_WITH_AES_128_CBC_SHA256, null
+        // compression) whose extensions block announces 16 octets, of which none follow
+        byte[] body = new byte[2 + 32 + 1 + 2 + 1 + 2];
+        body[0] = 3;
+        body[1] = 3;
+        body[35] = 0x00;
+        body[36] = (byte) 0xAE;
+        body[39] = 16;
+        byte[] record = new byte[5 + 4 + body.length];
+        record[0] = 0x16;
+        record[1] = 3;
+        record[2] = 3;
+        record[4] = (byte) (4 + body.length);
+        record[5] = 2;
+        record[8] = (byte) body.length;
+        System.arraycopy(body, 0, record, 9, body.length);
+        SSLException x = unwrapFails(client, record);
+        assertTrue(x.getMessage().contains("sent alert decode_error: a message from the peer is shorter than its own"
+                + " length fields say"), x.getMessage());
+        assertArrayEquals(plainAlert(1, DECODE_ERROR), drain(client));
+    }
+
+    @Test
     void anEcdhePskClientHelloWithOnlyACurveTheJdkLacksIsAHandshakeFailure() throws Exception {
         SSLEngine server = serverEngine(true);
         server.beginHandshake();
