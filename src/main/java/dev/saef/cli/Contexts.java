@@ -3,7 +3,7 @@ package dev.saef.cli;
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
 import dev.saef.jsse.SaefProvider;
-import dev.saef.keys.PskKeyManagerParameters;
+import dev.saef.config.PskKeyManagerParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyManagementException;
 import java.util.Properties;

@@ -4,6 +4,8 @@ import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
 import dev.saef.identity.QuotedText;
 import dev.saef.identity.SaefPrincipal;
+import dev.saef.keys.Association;
+import dev.saef.keys.HostPort;
 import dev.saef.keys.PskKeyProvider;
 import dev.saef.keys.PskSecretKey;
 import java.io.IOException;
@@ -493,7 +495,7 @@ public final class AssociationTable {
                 }
                 throw e;
             }
-            Association a = new Association(id, peer, address, key != null, source + ":" + lineNo);
+            Association a = Association.fromTable(id, peer, address, key != null, source + ":" + lineNo);
             associations.add(a);
             byId.put(id, a);
             if (address != null) {

@@ -4,6 +4,7 @@ import dev.saef.identity.CredentialId;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.QuotedText;
 import dev.saef.identity.SaefPrincipal;
+import dev.saef.keys.Association;
 import dev.saef.keys.CompositeKeyProvider;
 import dev.saef.keys.KeyStoreKeyProvider;
 import dev.saef.keys.PskKeyProvider;

@@ -4,7 +4,7 @@ import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
 import dev.saef.crypto.SaefTlsCrypto;
 import dev.saef.keys.PskKeyManager;
-import dev.saef.keys.SaefKeyManager;
+import dev.saef.config.SaefKeyManager;
 import dev.saef.profile.SuiteProfile;
 import dev.saef.protocol.SaefPolicy;
 import java.security.KeyManagementException;

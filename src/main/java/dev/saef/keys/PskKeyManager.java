@@ -1,6 +1,5 @@
 package dev.saef.keys;
 
-import dev.saef.config.Association;
 import java.security.GeneralSecurityException;
 import java.util.Optional;
 import javax.crypto.SecretKey;

@@ -32,9 +32,8 @@ import javax.security.auth.DestroyFailedException;
  * <p><b>Key sizes.</b> Keys of 1 to at least 64 octets must be supported (RFC 4279 section 5.3).
  *
  * <p><b>TLS 1.3 (design note).</b> TLS 1.3 external PSKs (RFC 8446 section 4.2.11) bind each key to
- * a hash algorithm, a client may offer several identities and the server picks one. This SPI leaves
- * room for that: {@link #getHashAlgorithm} gives the hash per key (default SHA-256), and a later
- * default method may list the identities a client offers for a peer (modelled on Bouncy Castle's
+ * a hash algorithm, a client may offer several identities and the server picks one. A later
+ * default method may add the hash and list the identities a client offers for a peer (modelled on Bouncy Castle's
  * {@code TlsPSKExternal}: identity, key and PRF hash together). TLS 1.2 PSK-SAEF ignores the hash.
  */
 public interface PskKeyProvider {
@@ -66,16 +65,5 @@ public interface PskKeyProvider {
             // Not destroyable (e.g. SecretKeySpec): nothing more can be done with it here.
         }
         return true;
-    }
-
-    /**
-     * The hash algorithm a TLS 1.3 external PSK is bound to (RFC 8446 section 4.2.11); unused by
-     * TLS 1.2.
-     *
-     * @param kpsaId the KpsaID
-     * @return a JCA message digest name; {@code SHA-256} unless the provider knows better
-     */
-    default String getHashAlgorithm(KpsaId kpsaId) {
-        return "SHA-256";
     }
 }

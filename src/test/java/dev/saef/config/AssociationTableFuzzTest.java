@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.saef.fuzz.FuzzInput;
 import dev.saef.identity.IdentityMode;
+import dev.saef.keys.Association;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;

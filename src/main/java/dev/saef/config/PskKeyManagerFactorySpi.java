@@ -1,7 +1,8 @@
-package dev.saef.keys;
+package dev.saef.config;
 
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
+import dev.saef.keys.KeyStoreKeyProvider;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.KeyStore;
