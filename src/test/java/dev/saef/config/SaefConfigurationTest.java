@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
 import dev.saef.keys.KeyStoreKeyProvider;
+import dev.saef.keys.KeyStoreKeyWriter;
 import dev.saef.keys.PskKeyProvider;
 import java.io.OutputStream;
 import java.io.StringReader;
@@ -62,7 +63,7 @@ class SaefConfigurationTest {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         for (String id : ids) {
-            KeyStoreKeyProvider.storeKey(ks, KpsaId.parse(id, IdentityMode.STRICT), new SecretKeySpec(STORE_KEY, "AES"),
+            KeyStoreKeyWriter.storeKey(ks, KpsaId.parse(id, IdentityMode.STRICT), new SecretKeySpec(STORE_KEY, "AES"),
                     STORE_PASSWORD.toCharArray());
         }
         Path f = dir.resolve("keys.p12");
@@ -289,8 +290,8 @@ class SaefConfigurationTest {
                 props("saef.associations", t.toString()), provider));
         assertEquals(t + ":1: key for KpsaID AE1@x.com: ambiguous: aliases 'AE1@x.com' and 'ae1@x.com' both match"
                 + " KpsaID 'AE1@x.com' ignoring case; add the KpsaID attribute"
-                + " 2.25.178118512728436388565434010869174190155 to the right entry (KeyStoreKeyProvider.storeKey"
-                + " writes it)", e.getMessage());
+                + " 2.25.178118512728436388565434010869174190155 to the right entry (saef keys add, or"
+                + " KeyStoreKeyWriter.storeKey, writes it)", e.getMessage());
     }
 
     /**

@@ -38,7 +38,7 @@ import javax.crypto.spec.SecretKeySpec;
  * else (a RuntimeException from the JDK's PKCS12 parser, an Error) is a finding.
  *
  * <p>Input ({@link FuzzInput}): the file's bytes. The seeds are PKCS12 stores written by
- * {@link KeyStoreKeyProvider#storeKey} with iteration count 1, so that the fuzzer does not spend its
+ * {@link KeyStoreKeyWriter#storeKey} with iteration count 1, so that the fuzzer does not spend its
  * time in PBKDF2.
  */
 class KeyStoreFuzzTest {
@@ -114,7 +114,7 @@ class KeyStoreFuzzTest {
         }
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, pw);
-        KeyStoreKeyProvider.storeKey(ks, KpsaId.parse(KPSA, IdentityMode.STRICT), new SecretKeySpec(key, "RAW"), pw);
+        KeyStoreKeyWriter.storeKey(ks, KpsaId.parse(KPSA, IdentityMode.STRICT), new SecretKeySpec(key, "RAW"), pw);
         write(ks, pw, out.resolve("seed-attributed"));
         ks.setEntry("other@x.example.com", new KeyStore.SecretKeyEntry(new SecretKeySpec(key, "HmacSHA256")),
                 new KeyStore.PasswordProtection(pw));
