@@ -48,7 +48,7 @@ final class AssociationTableParser {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(mode, "mode");
         String source = file.toString();
-        byte[] bytes = ConfigFiles.read(file, "association table " + source, SaefConfiguration.ASSOCIATIONS,
+        byte[] bytes = ConfigFiles.read(file, "association table " + source, SaefProperties.ASSOCIATIONS,
                 ConfigFiles.TABLE_LIMIT);
         char[] chars;
         int length;

@@ -37,12 +37,12 @@ public final class PskKeyManagerFactorySpi extends KeyManagerFactorySpi {
         try {
             SaefConfiguration config;
             if (ks == null) {
-                config = SaefConfiguration.fromSystemProperties();
+                config = SaefProperties.fromSystemProperties();
             } else {
                 Properties props = new Properties();
                 props.putAll(System.getProperties());
                 props.remove("saef.keyStore");
-                config = SaefConfiguration.from(props, new KeyStoreKeyProvider(ks, password == null ? new char[0]
+                config = SaefProperties.load(props, new KeyStoreKeyProvider(ks, password == null ? new char[0]
                         : password));
             }
             this.keyManager = new SaefKeyManager(config);

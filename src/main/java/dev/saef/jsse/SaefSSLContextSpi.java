@@ -2,6 +2,7 @@ package dev.saef.jsse;
 
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
+import dev.saef.config.SaefProperties;
 import dev.saef.crypto.SaefTlsCrypto;
 import dev.saef.keys.PskKeyManager;
 import dev.saef.config.SaefKeyManager;
@@ -117,7 +118,7 @@ public class SaefSSLContextSpi extends SSLContextSpi {
             if (keyManager instanceof SaefKeyManager skm) {
                 config = skm.configuration();
             } else {
-                config = SaefConfiguration.fromSystemProperties();
+                config = SaefProperties.fromSystemProperties();
                 if (keyManager == null) {
                     keyManager = new SaefKeyManager(config);
                 }

@@ -13,7 +13,6 @@ import dev.saef.identity.KpsaId;
 import java.security.GeneralSecurityException;
 import java.security.KeyStoreException;
 import java.util.Map;
-import javax.crypto.SecretKey;
 import org.junit.jupiter.api.Test;
 
 class CompositeKeyProviderTest {
