@@ -1,5 +1,6 @@
 package dev.saef.keys;
 
+import dev.saef.identity.KpsaId;
 import java.security.GeneralSecurityException;
 import java.util.Optional;
 import javax.crypto.SecretKey;
@@ -35,6 +36,15 @@ import javax.net.ssl.KeyManager;
  * returning a list will be added then, defaulting to the single association chosen here.
  */
 public interface PskKeyManager extends KeyManager {
+
+    /** The longest {@code psk_identity} (KpsaID) in octets: {@value}, as {@code KpsaId.MAX_OCTETS} (RFC 4279 section 5.3). */
+    int MAX_IDENTITY_LENGTH_BYTES = KpsaId.MAX_OCTETS;
+
+    /** The shortest key in octets: {@value}; an empty key counts as no key. */
+    int MIN_KEY_LENGTH_BYTES = 1;
+
+    /** The longest key in octets: {@value}, the TLS limit ({@code opaque psk<0..2^16-1>}, RFC 4279 section 2). */
+    int MAX_KEY_LENGTH_BYTES = 65_535;
 
     /**
      * @param peerHost the host the client connects to, or null when the engine/socket was created
