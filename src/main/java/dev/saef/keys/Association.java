@@ -11,7 +11,8 @@ import java.util.Optional;
  * A's CSE-ID/AE-ID on Entity B) and where a client uses it. One line of the association table.
  *
  * <p>Holds no key material: {@link #hasInlineKey()} only says whether the table line carried one
- * (available from the table's inline keys, {@code dev.saef.config.AssociationTable#inlineKeys()}); otherwise the key comes from the key
+ * (available from the table's inline keys, {@code dev.saef.config.AssociationTable#inlineKeys()});
+ * otherwise the key comes from the key
  * store. Immutable and thread-safe.
  */
 public final class Association {

@@ -180,7 +180,8 @@ class CustomKeyManagerTest {
             assertTrue(p.client.getHandshakeStatus() != HandshakeStatus.NEED_TASK, "client asked for a task");
             assertTrue(p.server.getHandshakeStatus() != HandshakeStatus.NEED_TASK, "server asked for a task");
         }
-        // client: chooseClientAssociation (also asked by the JDK hand-off decision), getKey; server: chooseServerAssociation, getKey
+        // client: chooseClientAssociation (also asked by the JDK hand-off decision), getKey;
+        // server: chooseServerAssociation, getKey
         assertTrue(client.callers.size() >= 2, client.callers.toString());
         assertEquals(2, server.callers.size());
         for (Thread t : client.callers) {

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A PKCS12 key store written by the Bouncy Castle based attribute encoder (before issue 8) still
- * loads: the resource {@code legacy-keystore.pkcs12} was generated with that code (password {@code legacy-pass}; entries {@code AE42@sp.example.com} = 00..0f and
+ * loads: the resource {@code legacy-keystore.pkcs12} was generated with that code (password
+ * {@code legacy-pass}; entries {@code AE42@sp.example.com} = 00..0f and
  * {@code Node7@MEF.example.com} = a0..bf with the KpsaID attribute, {@code plain@legacy.example.com} =
  * 010203 without it). JCEKS stores drop entry attributes, so only PKCS12 carries the KpsaID attribute.
  */
