@@ -46,9 +46,9 @@ import javax.security.auth.Destroyable;
  * <b>One entry, one KpsaID.</b> An entry without the attribute serves only the first KpsaID that
  * matched it; a later lookup of another KpsaID that differs only in case fails with an error naming
  * both (else one key would authenticate both identities, and its holder would pick which {@code peer=}
- * a server binds). {@code SaefConfiguration} looks up every table KpsaID at load, so with a table the
- * binding is fixed, in table order, before any peer connects, and a table with two such KpsaIDs is a
- * start-up error. Callers that look up identities chosen by a peer should likewise call
+ * a server binds). The configuration loader ({@code SaefProperties}) looks up every table KpsaID
+ * at load, so with a table the binding is fixed, in table order, before any peer connects, and a
+ * table with two such KpsaIDs is a start-up error. Callers that look up identities chosen by a peer should likewise call
  * {@link #hasKey} for each KpsaID they serve first.
  * Two entries that match the same KpsaID make {@link #getKey} fail with an "ambiguous" error rather
  * than guess. Entries that are not secret keys are ignored. The index is built once, by the
