@@ -1,6 +1,6 @@
 package dev.saef.cli;
 
-import dev.saef.config.Association;
+import dev.saef.keys.Association;
 import dev.saef.config.SaefConfiguration;
 import java.io.PrintStream;
 

@@ -2,8 +2,9 @@ package dev.saef.cli;
 
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
+import dev.saef.config.SaefProperties;
 import dev.saef.jsse.SaefProvider;
-import dev.saef.keys.PskKeyManagerParameters;
+import dev.saef.config.PskKeyManagerParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyManagementException;
 import java.util.Properties;
@@ -38,7 +39,7 @@ final class Contexts {
         }
         o.get("suites").ifPresent(v -> props.setProperty("saef.cipherSuites", v));
         o.get("local-id").ifPresent(v -> props.setProperty("saef.localId", v));
-        return SaefConfiguration.from(props);
+        return SaefProperties.load(props);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.saef.config.SaefConfigException;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
 import dev.saef.keys.KeyStoreKeyProvider;
+import dev.saef.keys.KeyStoreKeyWriter;
 import dev.saef.keys.PskSecretKey;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -149,7 +150,7 @@ final class KeysCommand {
         PskSecretKey secret = new PskSecretKey(key);
         Arrays.fill(key, (byte) 0);
         try {
-            KeyStoreKeyProvider.storeKey(ks, id, secret, password);
+            KeyStoreKeyWriter.storeKey(ks, id, secret, password);
         } finally {
             secret.destroy();
         }

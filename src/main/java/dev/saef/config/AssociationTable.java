@@ -2,23 +2,13 @@ package dev.saef.config;
 
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
-import dev.saef.identity.QuotedText;
-import dev.saef.identity.SaefPrincipal;
-import dev.saef.keys.PskKeyProvider;
+import dev.saef.keys.Association;
+import dev.saef.keys.HostPort;
 import dev.saef.keys.PskSecretKey;
-import java.io.IOException;
 import java.io.Reader;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import javax.crypto.SecretKey;
 
 /**
  * The association table ({@code saef.associations}): the Credential and Association Configuration of
@@ -68,9 +57,11 @@ import javax.crypto.SecretKey;
  * address matches every port of its host). An overlap is an error at load time, reported on the
  * later line.
  *
- * <h2>Keys</h2>
- * Inline keys are held as octet arrays inside the table, offered through {@link #inlineKeys()} and
- * zeroed by {@link #destroy()}. {@link #load} refuses a file with inline keys that group or others
+ * <h2>Parts</h2>
+ * This class is the table: the associations in file order and their indexes (by KpsaID, by the
+ * exact {@code psk_identity} octets, by address). {@link AssociationTableParser} reads the file and
+ * the lines; the inline keys live in an {@link InlineKeys} store the table owns, offered through
+ * {@link #inlineKeys()} and zeroed by {@link #destroy()}. {@link #load} refuses a file with inline keys that group or others
  * may read or write, and any table that they may write (whoever edits it can bind a key of theirs
  * to any identity); POSIX file systems only. The table is otherwise immutable and thread-safe.
  */
@@ -79,20 +70,15 @@ public final class AssociationTable {
     /** The longest inline key accepted, in octets (RFC 4279 section 5.3 requires at least 64). */
     public static final int MAX_KEY_OCTETS = 512;
 
-    private static final String FIELDS = "fields are peer=, address= and key=";
-
     private final String sourceName;
     private final IdentityMode mode;
     private final List<Association> associations;
     private final Map<KpsaId, Association> byId;
     private final Map<ByteBuffer, Association> byWire;
-    /** Inline keys; guarded by {@code this}. */
-    private final Map<KpsaId, byte[]> keys;
-    private final PskKeyProvider inlineKeys = new InlineKeys();
-    private boolean destroyed;
+    private final InlineKeys inlineKeys;
 
-    private AssociationTable(String sourceName, IdentityMode mode, List<Association> associations,
-            Map<KpsaId, byte[]> keys) {
+    AssociationTable(String sourceName, IdentityMode mode, List<Association> associations,
+            InlineKeys inlineKeys) {
         this.sourceName = sourceName;
         this.mode = mode;
         this.associations = Collections.unmodifiableList(new ArrayList<>(associations));
@@ -104,7 +90,7 @@ public final class AssociationTable {
         }
         this.byId = Collections.unmodifiableMap(ids);
         this.byWire = Collections.unmodifiableMap(wire);
-        this.keys = keys;
+        this.inlineKeys = inlineKeys;
     }
 
     /**
@@ -112,12 +98,13 @@ public final class AssociationTable {
      * @return a table without associations (no {@code saef.associations} configured)
      */
     public static AssociationTable empty(IdentityMode mode) {
-        return new AssociationTable("(no association table)", Objects.requireNonNull(mode, "mode"), List.of(),
-                new HashMap<>());
+        String source = "(no association table)";
+        return new AssociationTable(source, Objects.requireNonNull(mode, "mode"), List.of(),
+                new InlineKeys(source, new HashMap<>()));
     }
 
     /**
-     * Reads an association table file.
+     * Reads an association table file ({@link AssociationTableParser}).
      *
      * @param file the file (UTF-8)
      * @param mode how KpsaIDs are checked
@@ -127,58 +114,7 @@ public final class AssociationTable {
      *     readable or writable by group or others (fix: {@code chmod 600})
      */
     public static AssociationTable load(Path file, IdentityMode mode) throws SaefConfigException {
-        Objects.requireNonNull(file, "file");
-        Objects.requireNonNull(mode, "mode");
-        String source = file.toString();
-        byte[] bytes = ConfigFiles.read(file, "association table " + source, SaefConfiguration.ASSOCIATIONS,
-                ConfigFiles.TABLE_LIMIT);
-        char[] chars;
-        int length;
-        try {
-            CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT);
-            chars = new char[bytes.length];
-            ByteBuffer in = ByteBuffer.wrap(bytes);
-            CharBuffer out = CharBuffer.wrap(chars);
-            CoderResult result = decoder.decode(in, out, true);
-            if (!result.isError()) {
-                result = decoder.flush(out);
-            }
-            if (result.isError()) {
-                int line = 1;
-                for (int i = 0; i < in.position(); i++) {
-                    boolean crOnly = bytes[i] == '\r' && (i + 1 >= bytes.length || bytes[i + 1] != '\n');
-                    if (bytes[i] == '\n' || crOnly) {
-                        line++; // same line ends as the parser: LF, CRLF, CR
-                    }
-                }
-                Arrays.fill(chars, '\0');
-                throw new SaefConfigException(source + ":" + line + ": not valid UTF-8 (malformed octets at byte offset "
-                        + in.position() + " of the file)");
-            }
-            length = out.position();
-        } finally {
-            Arrays.fill(bytes, (byte) 0);
-        }
-        try {
-            AssociationTable table = new Parser(source, chars, length, mode, true).parse();
-            try {
-                if (!table.keys.isEmpty()) {
-                    FileModes.refuse(file, "association table " + source, FileModes.SHARED,
-                            "contains inline keys (key=) but", "chmod 600 " + source);
-                } else {
-                    FileModes.refuse(file, "association table " + source, FileModes.SHARED_WRITE,
-                            "binds KpsaIDs to identities but", "chmod go-w " + source);
-                }
-            } catch (SaefConfigException e) {
-                table.destroy();
-                throw e;
-            }
-            return table;
-        } finally {
-            Arrays.fill(chars, '\0');
-        }
+        return AssociationTableParser.load(file, mode);
     }
 
     /**
@@ -194,30 +130,7 @@ public final class AssociationTable {
      */
     public static AssociationTable parse(String sourceName, Reader reader, IdentityMode mode,
             boolean inlineKeysAllowed) throws SaefConfigException {
-        Objects.requireNonNull(sourceName, "sourceName");
-        Objects.requireNonNull(reader, "reader");
-        Objects.requireNonNull(mode, "mode");
-        char[] buf = new char[4096];
-        int length = 0;
-        try {
-            while (true) {
-                if (length == buf.length) {
-                    char[] bigger = Arrays.copyOf(buf, buf.length * 2);
-                    Arrays.fill(buf, '\0');
-                    buf = bigger;
-                }
-                int n = reader.read(buf, length, buf.length - length);
-                if (n < 0) {
-                    break;
-                }
-                length += n;
-            }
-            return new Parser(sourceName, buf, length, mode, inlineKeysAllowed).parse();
-        } catch (IOException e) {
-            throw new SaefConfigException("cannot read association table " + sourceName + ": " + e.getMessage());
-        } finally {
-            Arrays.fill(buf, '\0');
-        }
+        return AssociationTableParser.parse(sourceName, reader, mode, inlineKeysAllowed);
     }
 
     /** @return the name used in messages (the file path) */
@@ -283,41 +196,22 @@ public final class AssociationTable {
     }
 
     /**
-     * @return the keys given inline ({@code key=}), as fresh {@link PskSecretKey}s (algorithm
-     *     {@value PskSecretKey#ALGORITHM}) the caller may destroy; {@code null} for KpsaIDs without an
-     *     inline key; {@link IllegalStateException} after {@link #destroy()}
+     * @return the keys given inline ({@code key=}), owned by this table: fresh {@link PskSecretKey}s
+     *     (algorithm {@value PskSecretKey#ALGORITHM}) the caller may destroy; {@code null} for KpsaIDs
+     *     without an inline key; {@link IllegalStateException} after {@link #destroy()}
      */
-    public PskKeyProvider inlineKeys() {
+    public InlineKeys inlineKeys() {
         return inlineKeys;
     }
 
-    /** Zeroes the inline keys; later lookups through {@link #inlineKeys()} fail. */
-    public synchronized void destroy() {
-        for (byte[] k : keys.values()) {
-            Arrays.fill(k, (byte) 0);
-        }
-        keys.clear();
-        destroyed = true;
+    /** Zeroes the inline keys ({@link InlineKeys#destroy()}); later lookups through {@link #inlineKeys()} fail. */
+    public void destroy() {
+        inlineKeys.destroy();
     }
 
     /** @return whether {@link #destroy()} was called */
-    public synchronized boolean isDestroyed() {
-        return destroyed;
-    }
-
-    private synchronized SecretKey inlineKey(KpsaId id) {
-        if (destroyed) {
-            throw new IllegalStateException("association table " + sourceName + " has been destroyed");
-        }
-        byte[] k = keys.get(id);
-        return k == null ? null : new PskSecretKey(k);
-    }
-
-    private synchronized boolean hasInlineKey(KpsaId id) {
-        if (destroyed) {
-            throw new IllegalStateException("association table " + sourceName + " has been destroyed");
-        }
-        return keys.containsKey(id);
+    public boolean isDestroyed() {
+        return inlineKeys.isDestroyed();
     }
 
     /** @return the source and counts; no key material */
@@ -326,403 +220,5 @@ public final class AssociationTable {
         long inline = associations.stream().filter(Association::hasInlineKey).count();
         return "AssociationTable[" + sourceName + ", " + associations.size() + " associations, " + inline
                 + " inline keys]";
-    }
-
-    /** The {@link PskKeyProvider} view of the inline keys. */
-    private final class InlineKeys implements PskKeyProvider {
-        @Override
-        public SecretKey getKey(KpsaId kpsaId) {
-            return inlineKey(Objects.requireNonNull(kpsaId, "kpsaId"));
-        }
-
-        @Override
-        public boolean hasKey(KpsaId kpsaId) {
-            return hasInlineKey(Objects.requireNonNull(kpsaId, "kpsaId"));
-        }
-
-        @Override
-        public String toString() {
-            return "inline keys of " + sourceName;
-        }
-    }
-
-    /** Parses table text held in a char array; never turns key text into a String. */
-    private static final class Parser {
-        private final String source;
-        private final char[] buf;
-        private final int length;
-        private final IdentityMode mode;
-        private final boolean inlineKeysAllowed;
-        private final List<Association> associations = new ArrayList<>();
-        private final Map<KpsaId, Association> byId = new HashMap<>();
-        private final Map<String, List<Association>> byHost = new HashMap<>();
-        private final Map<KpsaId, byte[]> keys = new HashMap<>();
-        /** Token bounds of the current line: start, end pairs. */
-        private int[] tokens = new int[16];
-        private int tokenCount;
-        private int lineNo;
-
-        Parser(String source, char[] buf, int length, IdentityMode mode, boolean inlineKeysAllowed) {
-            this.source = source;
-            this.buf = buf;
-            this.length = length;
-            this.mode = mode;
-            this.inlineKeysAllowed = inlineKeysAllowed;
-        }
-
-        AssociationTable parse() throws SaefConfigException {
-            try {
-                int pos = length > 0 && buf[0] == '\uFEFF' ? 1 : 0;
-                while (pos < length) {
-                    int end = pos;
-                    while (end < length && buf[end] != '\n' && buf[end] != '\r') {
-                        end++;
-                    }
-                    lineNo++;
-                    parseLine(pos, end);
-                    pos = end;
-                    if (pos < length) {
-                        boolean crlf = buf[pos] == '\r' && pos + 1 < length && buf[pos + 1] == '\n';
-                        pos += crlf ? 2 : 1;
-                    }
-                }
-                return new AssociationTable(source, mode, associations, keys);
-            } catch (SaefConfigException | RuntimeException e) {
-                for (byte[] k : keys.values()) {
-                    Arrays.fill(k, (byte) 0);
-                }
-                throw e;
-            }
-        }
-
-        private void parseLine(int start, int end) throws SaefConfigException {
-            tokenCount = 0;
-            int i = start;
-            while (i < end) {
-                while (i < end && isBlank(buf[i])) {
-                    i++;
-                }
-                if (i == end || buf[i] == '#') {
-                    break;
-                }
-                int s = i;
-                while (i < end && !isBlank(buf[i])) {
-                    i++;
-                }
-                if (tokenCount * 2 == tokens.length) {
-                    tokens = Arrays.copyOf(tokens, tokens.length * 2);
-                }
-                tokens[tokenCount * 2] = s;
-                tokens[tokenCount * 2 + 1] = i;
-                tokenCount++;
-            }
-            if (tokenCount == 0) {
-                return;
-            }
-            for (String field : new String[] {"peer=", "address=", "key="}) {
-                if (startsWith(0, field)) {
-                    throw error("the line starts with the field " + field + "; the first token must be the KpsaID");
-                }
-            }
-            String first = text(0);
-            KpsaId id;
-            try {
-                id = KpsaId.parse(first, mode);
-            } catch (IllegalArgumentException e) {
-                throw error("bad KpsaID: " + e.getMessage());
-            }
-            Association earlier = byId.get(id);
-            if (earlier != null) {
-                throw error("KpsaID " + id + " is already defined at " + earlier.source());
-            }
-            String peer = null;
-            HostPort address = null;
-            byte[] key = null;
-            try {
-                for (int t = 1; t < tokenCount; t++) {
-                    int s = tokens[t * 2];
-                    int e = tokens[t * 2 + 1];
-                    int eq = indexOf(s, e, '=');
-                    if (eq < 0) {
-                        String shown = keySeenBefore(t) ? null : safeName(s, e);
-                        throw error((shown != null ? "field '" + shown + "'" : "field #" + t + " after the KpsaID")
-                                + " has no '=': " + FIELDS + " (name=value)");
-                    }
-                    if (regionEquals(s, eq, "peer")) {
-                        if (peer != null) {
-                            throw error("duplicate field peer=");
-                        }
-                        peer = new String(buf, eq + 1, e - eq - 1);
-                        if (peer.isEmpty()) {
-                            throw error("peer= is empty; give the peer's CSE-ID or AE-ID");
-                        }
-                        try {
-                            SaefPrincipal.checkEntityId(peer);
-                        } catch (IllegalArgumentException ex) {
-                            throw error("bad peer=: " + ex.getMessage());
-                        }
-                    } else if (regionEquals(s, eq, "address")) {
-                        if (address != null) {
-                            throw error("duplicate field address=");
-                        }
-                        try {
-                            address = HostPort.parse(new String(buf, eq + 1, e - eq - 1));
-                        } catch (IllegalArgumentException ex) {
-                            throw error("bad address=: " + ex.getMessage());
-                        }
-                    } else if (regionEquals(s, eq, "key")) {
-                        if (key != null) {
-                            throw error("duplicate field key=");
-                        }
-                        if (!inlineKeysAllowed) {
-                            throw error("inline keys (key=) are not allowed in this table; put the key in saef.keyStore");
-                        }
-                        key = decodeKey(eq + 1, e);
-                    } else {
-                        String shown = keySeenBefore(t) ? null : safeName(s, eq);
-                        throw error("unknown field "
-                                + (shown != null ? "'" + shown + "='" : "#" + t + " after the KpsaID") + "; " + FIELDS);
-                    }
-                }
-                if (address != null) {
-                    checkOverlap(address);
-                }
-            } catch (SaefConfigException | RuntimeException e) {
-                if (key != null) {
-                    Arrays.fill(key, (byte) 0);
-                }
-                throw e;
-            }
-            Association a = new Association(id, peer, address, key != null, source + ":" + lineNo);
-            associations.add(a);
-            byId.put(id, a);
-            if (address != null) {
-                byHost.computeIfAbsent(address.host(), h -> new ArrayList<>()).add(a);
-            }
-            if (key != null) {
-                keys.put(id, key);
-            }
-        }
-
-        private void checkOverlap(HostPort address) throws SaefConfigException {
-            for (Association other : byHost.getOrDefault(address.host(), List.of())) {
-                HostPort o = other.address().orElseThrow();
-                if (o.overlaps(address)) {
-                    String example = address.hasPort() ? address.toString() : o.toString();
-                    if (!address.hasPort() && !o.hasPort()) {
-                        example = address + ":<any port>";
-                    }
-                    throw error("address=" + address + " overlaps address=" + o + " of KpsaID " + other.kpsaId() + " ("
-                            + other.source() + "): a connection to " + example + " would match both; exactly one"
-                            + " association may match a host:port (give each a different port or host)");
-                }
-            }
-        }
-
-        private byte[] decodeKey(int s, int e) throws SaefConfigException {
-            if (regionStartsWith(s, e, "hex:")) {
-                return decodeHex(s + 4, e);
-            }
-            if (regionStartsWith(s, e, "base64:")) {
-                return decodeBase64(s + 7, e);
-            }
-            if (regionStartsWith(s, e, "text:")) {
-                return decodeText(s + 5, e);
-            }
-            throw error("key= must be key=hex:<hex digits>, key=base64:<base64 text> or key=text:<ASCII>");
-        }
-
-        /** RFC 4279 section 5.4: a PSK entered as an ASCII string (printable, no spaces, as a table token). */
-        private byte[] decodeText(int s, int e) throws SaefConfigException {
-            if (e == s) {
-                throw error("key=text: is empty");
-            }
-            if (e - s > MAX_KEY_OCTETS) {
-                throw error("key is " + (e - s) + " octets; at most " + MAX_KEY_OCTETS + " are supported");
-            }
-            byte[] out = new byte[e - s];
-            for (int i = s; i < e; i++) {
-                if (buf[i] < 0x21 || buf[i] > 0x7E) {
-                    Arrays.fill(out, (byte) 0);
-                    throw error("key=text: must be printable ASCII without spaces (position " + (i - s + 1)
-                            + " of the key text is not); use key=hex: for other octets");
-                }
-                out[i - s] = (byte) buf[i];
-            }
-            return out;
-        }
-
-        private byte[] decodeHex(int s, int e) throws SaefConfigException {
-            int digits = e - s;
-            if (digits == 0) {
-                throw error("key=hex: is empty");
-            }
-            if (digits % 2 != 0) {
-                throw error("key=hex: has an odd number of hex digits (" + digits + ")");
-            }
-            if (digits / 2 > MAX_KEY_OCTETS) {
-                throw error("key is " + digits / 2 + " octets; at most " + MAX_KEY_OCTETS + " are supported");
-            }
-            byte[] out = new byte[digits / 2];
-            for (int i = 0; i < digits; i += 2) {
-                int hi = Character.digit(buf[s + i], 16);
-                int lo = Character.digit(buf[s + i + 1], 16);
-                if (hi < 0 || lo < 0 || buf[s + i] > 0x7F || buf[s + i + 1] > 0x7F) {
-                    Arrays.fill(out, (byte) 0);
-                    int bad = hi < 0 || buf[s + i] > 0x7F ? i : i + 1;
-                    throw error("key=hex: has a character that is not a hex digit (position " + (bad + 1)
-                            + " of the key text)");
-                }
-                out[i / 2] = (byte) (hi << 4 | lo);
-            }
-            return out;
-        }
-
-        private byte[] decodeBase64(int s, int e) throws SaefConfigException {
-            if (e == s) {
-                throw error("key=base64: is empty");
-            }
-            byte[] ascii = new byte[e - s];
-            try {
-                for (int i = s; i < e; i++) {
-                    if (buf[i] > 0x7F) {
-                        throw error("key=base64: is not valid base64 (RFC 4648 standard alphabet)");
-                    }
-                    ascii[i - s] = (byte) buf[i];
-                }
-                byte[] out;
-                try {
-                    out = Base64.getDecoder().decode(ascii);
-                } catch (IllegalArgumentException ex) {
-                    // The decoder's message names the offending character: do not pass it on.
-                    throw error("key=base64: is not valid base64 (RFC 4648 standard alphabet)");
-                }
-                if (out.length == 0) {
-                    throw error("key=base64: decodes to an empty key");
-                }
-                if (out.length > MAX_KEY_OCTETS) {
-                    Arrays.fill(out, (byte) 0);
-                    throw error("key is " + out.length + " octets; at most " + MAX_KEY_OCTETS + " are supported");
-                }
-                return out;
-            } finally {
-                Arrays.fill(ascii, (byte) 0);
-            }
-        }
-
-        /**
-         * Builds the error for the current line. As a last line of defence, any text of a
-         * {@code key=} field of the line that shows up in the message is masked.
-         */
-        private SaefConfigException error(String message) {
-            String m = message;
-            for (int t = 0; t < tokenCount; t++) {
-                int s = tokens[t * 2];
-                int e = tokens[t * 2 + 1];
-                if (!startsWith(t, "key=")) {
-                    continue;
-                }
-                int v = s + 4;
-                if (regionStartsWith(v, e, "hex:")) {
-                    v += 4;
-                } else if (regionStartsWith(v, e, "base64:")) {
-                    v += 7;
-                } else if (regionStartsWith(v, e, "text:")) {
-                    v += 5;
-                }
-                if (e - v >= 4) {
-                    m = mask(m, v, e);
-                }
-            }
-            return new SaefConfigException(source + ":" + lineNo + ": " + m);
-        }
-
-        private String mask(String message, int s, int e) {
-            int n = e - s;
-            StringBuilder sb = null;
-            int from = 0;
-            for (int i = 0; i + n <= message.length(); i++) {
-                boolean same = true;
-                for (int j = 0; j < n && same; j++) {
-                    same = message.charAt(i + j) == buf[s + j];
-                }
-                if (same) {
-                    if (sb == null) {
-                        sb = new StringBuilder();
-                    }
-                    sb.append(message, from, i).append("<key text>");
-                    from = i + n;
-                    i = from - 1;
-                }
-            }
-            return sb == null ? message : sb.append(message, from, message.length()).toString();
-        }
-
-        /**
-         * @return whether a token before {@code token} is a {@code key=} field: what follows it may be
-         *     the rest of a key written with a blank in it, so no later token may be quoted
-         */
-        private boolean keySeenBefore(int token) {
-            for (int t = 1; t < token; t++) {
-                if (startsWith(t, "key=")) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /**
-         * @return the region if it looks like a field name (up to 16 letters, '-', '_'), else null: a
-         *     malformed field may be misplaced key text, which must not reach a message
-         */
-        private String safeName(int s, int e) {
-            if (e - s < 1 || e - s > 16) {
-                return null;
-            }
-            for (int i = s; i < e; i++) {
-                char c = buf[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_')) {
-                    return null;
-                }
-            }
-            return new String(buf, s, e - s);
-        }
-
-        private String text(int token) {
-            return new String(buf, tokens[token * 2], tokens[token * 2 + 1] - tokens[token * 2]);
-        }
-
-        private boolean startsWith(int token, String prefix) {
-            return regionStartsWith(tokens[token * 2], tokens[token * 2 + 1], prefix);
-        }
-
-        private boolean regionStartsWith(int s, int e, String prefix) {
-            if (e - s < prefix.length()) {
-                return false;
-            }
-            for (int i = 0; i < prefix.length(); i++) {
-                if (buf[s + i] != prefix.charAt(i)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private boolean regionEquals(int s, int e, String text) {
-            return e - s == text.length() && regionStartsWith(s, e, text);
-        }
-
-        private int indexOf(int s, int e, char c) {
-            for (int i = s; i < e; i++) {
-                if (buf[i] == c) {
-                    return i;
-                }
-            }
-            return -1;
-        }
-
-        private static boolean isBlank(char c) {
-            return c == ' ' || c == '\t' || c == '\f' || c == '\u000B';
-        }
     }
 }

@@ -36,7 +36,7 @@ public final class SaefProvider extends Provider {
         putService(new Service(this, "SSLContext", "Default", SaefSSLContextSpi.Default.class.getName(),
                 List.of(), Map.of()));
         putService(new Service(this, "KeyManagerFactory", "PSK",
-                dev.saef.keys.PskKeyManagerFactorySpi.class.getName(), List.of("SAEF-PSK"), Map.of()));
+                dev.saef.config.PskKeyManagerFactorySpi.class.getName(), List.of("SAEF-PSK"), Map.of()));
         boolean displaced = false;
         Service sha1 = null;
         try {

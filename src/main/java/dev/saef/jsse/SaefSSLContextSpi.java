@@ -2,9 +2,10 @@ package dev.saef.jsse;
 
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
+import dev.saef.config.SaefProperties;
 import dev.saef.crypto.SaefTlsCrypto;
 import dev.saef.keys.PskKeyManager;
-import dev.saef.keys.SaefKeyManager;
+import dev.saef.config.SaefKeyManager;
 import dev.saef.profile.SuiteProfile;
 import dev.saef.protocol.SaefPolicy;
 import java.security.KeyManagementException;
@@ -125,7 +126,7 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
             if (keyManager instanceof SaefKeyManager skm) {
                 config = skm.configuration();
             } else {
-                config = SaefConfiguration.fromSystemProperties();
+                config = SaefProperties.fromSystemProperties();
                 if (keyManager == null) {
                     keyManager = new SaefKeyManager(config);
                 }

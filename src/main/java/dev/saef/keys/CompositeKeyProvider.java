@@ -65,21 +65,6 @@ public final class CompositeKeyProvider implements PskKeyProvider {
         return false;
     }
 
-    /** @return the hash algorithm of the provider that holds the key, else {@code SHA-256} */
-    @Override
-    public String getHashAlgorithm(KpsaId kpsaId) {
-        for (PskKeyProvider p : providers) {
-            try {
-                if (p.hasKey(kpsaId)) {
-                    return p.getHashAlgorithm(kpsaId);
-                }
-            } catch (GeneralSecurityException e) {
-                break; // getKey will report the failure
-            }
-        }
-        return PskKeyProvider.super.getHashAlgorithm(kpsaId);
-    }
-
     @Override
     public String toString() {
         return "CompositeKeyProvider" + providers;

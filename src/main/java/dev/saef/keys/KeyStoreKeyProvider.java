@@ -8,10 +8,6 @@ import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
@@ -31,16 +27,6 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import javax.security.auth.DestroyFailedException;
 import javax.security.auth.Destroyable;
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1Encoding;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.ASN1Sequence;
-import org.bouncycastle.asn1.ASN1Set;
-import org.bouncycastle.asn1.ASN1String;
-import org.bouncycastle.asn1.DERSequence;
-import org.bouncycastle.asn1.DERSet;
-import org.bouncycastle.asn1.DERUTF8String;
 
 /**
  * A {@link PskKeyProvider} over a loaded {@link KeyStore} (PKCS12 or JCEKS) holding each Kpsa
@@ -51,7 +37,7 @@ import org.bouncycastle.asn1.DERUTF8String;
  * lower-case aliases. So a key is found by:
  * <ol>
  *   <li>the entry carrying the PKCS12 attribute {@value #KPSA_ID_ATTRIBUTE_OID} whose value is
- *       exactly the KpsaID ({@link #storeKey} writes it; it survives a store/load round trip);</li>
+ *       exactly the KpsaID ({@link KeyStoreKeyWriter#storeKey} writes it; it survives a store/load round trip);</li>
  *   <li>otherwise, among entries <em>without</em> that attribute (e.g. made with
  *       {@code keytool -genseckey}), the one whose alias equals the KpsaID ignoring case, when exactly
  *       one does. Entries that carry the attribute are never matched by alias: {@code ae1@x.com} must
@@ -60,9 +46,9 @@ import org.bouncycastle.asn1.DERUTF8String;
  * <b>One entry, one KpsaID.</b> An entry without the attribute serves only the first KpsaID that
  * matched it; a later lookup of another KpsaID that differs only in case fails with an error naming
  * both (else one key would authenticate both identities, and its holder would pick which {@code peer=}
- * a server binds). {@code SaefConfiguration} looks up every table KpsaID at load, so with a table the
- * binding is fixed, in table order, before any peer connects, and a table with two such KpsaIDs is a
- * start-up error. Callers that look up identities chosen by a peer should likewise call
+ * a server binds). The configuration loader ({@code SaefProperties}) looks up every table KpsaID
+ * at load, so with a table the binding is fixed, in table order, before any peer connects, and a
+ * table with two such KpsaIDs is a start-up error. Callers that look up identities chosen by a peer should likewise call
  * {@link #hasKey} for each KpsaID they serve first.
  * Two entries that match the same KpsaID make {@link #getKey} fail with an "ambiguous" error rather
  * than guess. Entries that are not secret keys are ignored. The index is built once, by the
@@ -78,17 +64,13 @@ import org.bouncycastle.asn1.DERUTF8String;
 public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable, Destroyable {
 
     /**
-     * OID of the PKCS12 bag attribute holding the exact KpsaID (a UTF8String), under the {@code 2.25}
-     * UUID arc (ITU-T X.667): UUID {@code 860060b3-004e-44c5-bf56-9b21d3fd404b} as a decimal integer.
+     * OID of the PKCS12 bag attribute holding the exact KpsaID (a UTF8String); see
+     * {@link KpsaIdAttribute}.
      */
-    public static final String KPSA_ID_ATTRIBUTE_OID = "2.25.178118512728436388565434010869174190155";
+    public static final String KPSA_ID_ATTRIBUTE_OID = KpsaIdAttribute.OID;
 
-    /**
-     * Algorithm name {@link #storeKey} gives keys: PKCS12 needs a name it has an OID for, and
-     * {@code HmacSHA256} (unlike {@code AES}) implies no key length, so any PSK of 1..n octets is
-     * stored and loaded back unchanged.
-     */
-    public static final String STORE_KEY_ALGORITHM = "HmacSHA256";
+    /** Same as {@link KeyStoreKeyWriter#STORE_KEY_ALGORITHM}. */
+    public static final String STORE_KEY_ALGORITHM = KeyStoreKeyWriter.STORE_KEY_ALGORITHM;
 
     /** {@code KeyStore.getAttributes(String)}, public since Java 18; null on Java 17. */
     private static final MethodHandle GET_ATTRIBUTES = findGetAttributes();
@@ -195,7 +177,7 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
             if (!KPSA_ID_ATTRIBUTE_OID.equals(a.getName())) {
                 continue;
             }
-            String value = a instanceof PKCS12Attribute p12 ? decodeAttribute(alias, p12.getEncoded()) : a.getValue();
+            String value = attributeValue(alias, a);
             if (found != null && !found.equals(value)) {
                 throw new KeyStoreException("key store entry " + QuotedText.quote(alias)
                         + " carries two different KpsaID attributes");
@@ -225,129 +207,35 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
         }
     }
 
-    /** Reads the single UTF8String (or UTF-8 OCTET STRING) value of an encoded PKCS12 attribute. */
-    private static String decodeAttribute(String alias, byte[] encoded) throws KeyStoreException {
-        try {
-            ASN1Sequence seq = ASN1Sequence.getInstance(encoded);
-            ASN1Set values = ASN1Set.getInstance(seq.getObjectAt(1));
-            if (values.size() != 1) {
-                throw new KeyStoreException("key store entry " + QuotedText.quote(alias) + ": the KpsaID attribute has "
-                        + values.size() + " values; it must have exactly one");
-            }
-            ASN1Encodable v = values.getObjectAt(0);
-            if (v instanceof ASN1String s) {
-                return s.getString();
-            }
-            if (v instanceof ASN1OctetString os) {
-                return StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(os.getOctets())).toString();
-            }
-            throw new KeyStoreException("key store entry " + QuotedText.quote(alias)
-                    + ": the KpsaID attribute is not a string");
-        } catch (CharacterCodingException | IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
-            throw new KeyStoreException("key store entry " + QuotedText.quote(alias)
-                    + ": the KpsaID attribute is malformed", e);
-        }
-    }
-
     /**
-     * @param kpsaId the KpsaID
-     * @return the PKCS12 attribute {@link #storeKey} attaches: {@value #KPSA_ID_ATTRIBUTE_OID} = the
-     *     KpsaID as a UTF8String
+     * @return the KpsaID an entry attribute carries (the value of {@link KpsaIdAttribute})
+     * @throws KeyStoreException naming the entry when the attribute is malformed
      */
-    public static PKCS12Attribute kpsaIdAttribute(KpsaId kpsaId) {
+    static String attributeValue(String alias, KeyStore.Entry.Attribute a) throws KeyStoreException {
+        if (!(a instanceof PKCS12Attribute p12)) {
+            return a.getValue();
+        }
         try {
-            byte[] der = new DERSequence(new ASN1Encodable[] {
-                new ASN1ObjectIdentifier(KPSA_ID_ATTRIBUTE_OID),
-                new DERSet(new DERUTF8String(kpsaId.value()))
-            }).getEncoded(ASN1Encoding.DER);
-            // Built from DER: the String constructor would turn values like "ab:cd" into octets.
-            return new PKCS12Attribute(der);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode the KpsaID attribute", e);
+            return KpsaIdAttribute.decode(p12.getEncoded());
+        } catch (IllegalArgumentException e) {
+            throw new KeyStoreException("key store entry " + QuotedText.quote(alias) + ": the KpsaID attribute is"
+                    + " malformed: " + e.getMessage(), e);
         }
     }
 
     /**
-     * Writes a Kpsa into a key store as a {@code SecretKeyEntry} with alias = the KpsaID and the
-     * KpsaID attribute {@value #KPSA_ID_ATTRIBUTE_OID} (so that the exact case survives a PKCS12
-     * round trip). The key octets are stored under algorithm {@value #STORE_KEY_ALGORITHM}, whatever
-     * the algorithm of {@code key}; the copy handed to the store is a {@code SecretKeySpec} (JCEKS
-     * accepts no other class), which cannot be wiped on Java 17, so prefer to run this in a
-     * short-lived provisioning process. An existing entry for the same KpsaID is replaced; an
-     * existing entry that only matches the alias ignoring case (PKCS12 and JCEKS fold case) is not
-     * overwritten: the call fails instead.
+     * Same as {@link KeyStoreKeyWriter#storeKey}; kept so that existing callers compile.
      *
-     * @param ks a loaded, writable key store (the caller saves it afterwards)
+     * @param ks a loaded, writable key store
      * @param id the KpsaID
-     * @param key the Kpsa; its {@code getEncoded()} must give the raw octets; not modified
-     * @param password the entry password (SAEF uses the store password)
-     * @throws KeyStoreException when the key has no raw encoding, the alias is taken, or the store
-     *     refuses the entry
+     * @param key the Kpsa
+     * @param password the entry password
+     * @throws KeyStoreException see {@link KeyStoreKeyWriter#storeKey}
+     * @deprecated use {@link KeyStoreKeyWriter#storeKey}: this class only looks keys up
      */
+    @Deprecated(forRemoval = true)
     public static void storeKey(KeyStore ks, KpsaId id, SecretKey key, char[] password) throws KeyStoreException {
-        Objects.requireNonNull(ks, "ks");
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(password, "password");
-        String alias = id.value();
-        KeyStore.PasswordProtection protection = new KeyStore.PasswordProtection(password);
-        byte[] octets = key.getEncoded();
-        SecretKey stored = null;
-        try {
-            if (octets == null || octets.length == 0) {
-                throw new KeyStoreException("the key for KpsaID " + QuotedText.quote(alias)
-                        + " has no raw encoding; a PSK must be exportable octets");
-            }
-            if (ks.containsAlias(alias)) {
-                checkReplaceable(ks, id, protection);
-            }
-            // A SecretKeySpec, not a PskSecretKey: JCEKS serializes the key object and only loads
-            // SecretKeySpec back (jceks.key.serialFilter). Its internal copy cannot be zeroed on Java 17.
-            stored = new SecretKeySpec(octets, STORE_KEY_ALGORITHM);
-            ks.setEntry(alias, new KeyStore.SecretKeyEntry(stored, Set.of(kpsaIdAttribute(id))), protection);
-        } finally {
-            if (octets != null) {
-                Arrays.fill(octets, (byte) 0);
-            }
-            destroyQuietly(stored);
-            destroyQuietly(protection);
-        }
-    }
-
-    private static void checkReplaceable(KeyStore ks, KpsaId id, KeyStore.PasswordProtection protection)
-            throws KeyStoreException {
-        String alias = id.value();
-        if (!ks.entryInstanceOf(alias, KeyStore.SecretKeyEntry.class)) {
-            throw new KeyStoreException("alias " + QuotedText.quote(alias)
-                    + " is already used by an entry that is not a secret key");
-        }
-        KeyStore.Entry existing;
-        try {
-            existing = ks.getEntry(alias, protection);
-        } catch (GeneralSecurityException e) {
-            throw new KeyStoreException("alias " + QuotedText.quote(alias)
-                    + " is already used by an entry that cannot be read with this password");
-        }
-        if (existing instanceof KeyStore.SecretKeyEntry ske) {
-            destroyQuietly(ske.getSecretKey());
-        }
-        String existingId = null;
-        for (KeyStore.Entry.Attribute a : existing.getAttributes()) {
-            if (KPSA_ID_ATTRIBUTE_OID.equals(a.getName())) {
-                existingId = a instanceof PKCS12Attribute p12 ? decodeAttribute(alias, p12.getEncoded()) : a.getValue();
-            }
-        }
-        if (existingId != null ? existingId.equals(alias) : Collections.list(ks.aliases()).contains(alias)) {
-            return; // the same KpsaID: replace its key
-        }
-        throw new KeyStoreException("the key store already has an entry whose alias matches KpsaID "
-                + QuotedText.quote(alias) + " ignoring case"
-                + (existingId != null ? " (for KpsaID " + QuotedText.quote(existingId) + ")" : "")
-                + "; " + ks.getType() + " aliases ignore case, so both cannot be stored: delete that entry first"
-                + " or use a store per KpsaID spelling");
+        KeyStoreKeyWriter.storeKey(ks, id, key, password);
     }
 
     private String resolve(KpsaId id) throws GeneralSecurityException {
@@ -368,7 +256,7 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
             throw new KeyStoreException("ambiguous: aliases " + QuotedText.quote(aliases.get(0)) + " and "
                     + QuotedText.quote(aliases.get(1)) + " both match KpsaID " + QuotedText.quote(id.value())
                     + " ignoring case; add the KpsaID attribute " + KPSA_ID_ATTRIBUTE_OID
-                    + " to the right entry (KeyStoreKeyProvider.storeKey writes it)");
+                    + " to the right entry (saef keys add, or KeyStoreKeyWriter.storeKey, writes it)");
         }
         String alias = aliases.get(0);
         String owner = aliasClaims.putIfAbsent(alias, id.value());
@@ -500,7 +388,7 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
         destroy();
     }
 
-    private static void destroyQuietly(Destroyable d) {
+    static void destroyQuietly(Destroyable d) {
         if (d == null || d.isDestroyed()) {
             return;
         }

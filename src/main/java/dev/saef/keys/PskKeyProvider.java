@@ -8,34 +8,77 @@ import javax.security.auth.DestroyFailedException;
 /**
  * Where Provisioned Secure Connection Keys come from: maps a KpsaID to its Kpsa (oneM2M TS-0003
  * clause 8.2.2.1, Credential Configuration; the TLS {@code psk} of RFC 4279). Implementations read
- * an association table's inline keys, a key store ({@link KeyStoreKeyProvider}), a secure element,
- * a remote key service, and so on; {@link CompositeKeyProvider} chains them.
+ * an association table's inline keys ({@code dev.saef.config.InlineKeys}), a key store
+ * ({@link KeyStoreKeyProvider}), a secure element, a remote key service, and so on;
+ * {@link CompositeKeyProvider} chains them. The standard key manager ({@code SaefKeyManager})
+ * asks its provider for the key of the association it chose; a {@link PskKeyManager} of your own
+ * need not use this interface at all.
  *
- * <p><b>Threading.</b> Implementations must be thread-safe: the provider is shared by every
- * connection of an {@code SSLContext} and its methods are called concurrently from handshakes on
- * many threads. A call may block (e.g. network I/O to a key service); the JSSE layer may run such
- * lookups as {@code SSLEngine} delegated tasks, but a slow provider still delays the handshake, so
- * cache where possible.
+ * <p><b>When it is called.</b> {@link #hasKey} once per association when a configuration is loaded
+ * (so that a missing key is a start-up error), and {@link #getKey} once per handshake, only for a
+ * KpsaID of the association table: never for an identity a client made up, so a provider cannot
+ * help a client enumerate identities (the key manager's concern, see {@link PskKeyManager}).
+ * {@code getKey} runs on the thread that drives the handshake (the socket's handshaking thread, or
+ * the thread calling {@code SSLEngine.wrap}/{@code unwrap}); SAEF never runs it as a delegated
+ * task, so a provider that blocks (e.g. network I/O to a key service) blocks that thread: cache, or
+ * fetch keys ahead of time. Implementations must be thread-safe: one provider serves every
+ * connection of an {@code SSLContext}, concurrently.
  *
- * <p><b>No key.</b> {@link #getKey} returns {@code null} when the provider has no key for the
- * identity; the handshake then fails (a server answers {@code unknown_psk_identity}, RFC 4279
- * section 2). Throw {@link GeneralSecurityException} only when the lookup itself failed (store
- * unreadable, ambiguous entries, service unreachable); messages name identities, never keys.
+ * <p><b>No key, failures.</b> {@link #getKey} returns {@code null} when the provider has no key for
+ * the KpsaID; the handshake then fails (a client with an error naming the KpsaID; a server treats
+ * the identity as unknown: by default it fails like a wrong key, see {@code saef.unknownIdentity}).
+ * Throw {@link GeneralSecurityException} only when the lookup itself failed (store unreadable,
+ * ambiguous entries, service unreachable): a server then answers {@code internal_error}. Messages
+ * name identities, never keys.
  *
- * <p><b>Key ownership.</b> Each call returns a key object the caller owns: a fresh object, or one
- * whose state the caller cannot change. The caller calls {@link SecretKey#getEncoded()} (which must
- * return a fresh array holding the raw key octets, format {@code RAW}), uses that copy, zeroes it,
- * and may then {@link SecretKey#destroy() destroy} the key object (providers should return
- * destroyable keys, e.g. {@link PskSecretKey}; destroying must not affect later calls). The
- * provider remains the owner of any master copy it keeps and zeroes it when it is closed.
+ * <p><b>Key ownership and zeroing.</b> Each call returns a key object the caller owns: a fresh
+ * object whose {@link SecretKey#getEncoded()} returns a fresh array of the raw key octets (format
+ * {@code RAW}). The caller uses that copy, zeroes it, and destroys the key object; return
+ * destroyable keys ({@link PskSecretKey}) and make sure destroying one does not affect later calls.
+ * The provider owns any master copy it keeps and zeroes it when it is closed
+ * ({@link KeyStoreKeyProvider#close()} and {@code InlineKeys.close()} do).
  *
- * <p><b>Key sizes.</b> Keys of 1 to at least 64 octets must be supported (RFC 4279 section 5.3).
+ * <p><b>Limits.</b> Keys of 1 to at least 64 octets must be supported (RFC 4279 section 5.3); a
+ * handshake accepts up to {@value PskKeyManager#MAX_KEY_LENGTH_BYTES}. KpsaIDs have 1 to
+ * {@value PskKeyManager#MAX_IDENTITY_LENGTH_BYTES} octets.
+ *
+ * <p><b>Example</b>: keys fetched once from a key service at start-up and kept in memory.
+ * <pre>{@code
+ * final class PrefetchedKeys implements PskKeyProvider, AutoCloseable {
+ *     private final Map<KpsaId, byte[]> keys = new ConcurrentHashMap<>();
+ *
+ *     PrefetchedKeys(KeyService service, Collection<KpsaId> ids) throws GeneralSecurityException {
+ *         for (KpsaId id : ids) {
+ *             keys.put(id, service.fetch(id)); // fails start-up, not a handshake
+ *         }
+ *     }
+ *
+ *     public SecretKey getKey(KpsaId id) {
+ *         byte[] k = keys.get(id);
+ *         return k == null ? null : new PskSecretKey(k); // copies: the caller destroys its key
+ *     }
+ *
+ *     public boolean hasKey(KpsaId id) {
+ *         return keys.containsKey(id); // no key material touched
+ *     }
+ *
+ *     public void close() {
+ *         keys.values().forEach(k -> Arrays.fill(k, (byte) 0));
+ *         keys.clear();
+ *     }
+ * }
+ *
+ * SaefConfiguration config = SaefConfiguration.builder()
+ *         .associations(AssociationTable.load(Path.of("/etc/saef/associations"), IdentityMode.STRICT))
+ *         .keys(prefetchedKeys)
+ *         .build()
+ *         .validate();
+ * }</pre>
  *
  * <p><b>TLS 1.3 (design note).</b> TLS 1.3 external PSKs (RFC 8446 section 4.2.11) bind each key to
- * a hash algorithm, a client may offer several identities and the server picks one. This SPI leaves
- * room for that: {@link #getHashAlgorithm} gives the hash per key (default SHA-256), and a later
- * default method may list the identities a client offers for a peer (modelled on Bouncy Castle's
- * {@code TlsPSKExternal}: identity, key and PRF hash together). TLS 1.2 PSK-SAEF ignores the hash.
+ * a hash algorithm, and a client may offer several identities for the server to pick from. A later
+ * default method may return the identities a client offers for a peer with their hash (modelled on
+ * Bouncy Castle's {@code TlsPSKExternal}: identity, key and PRF hash together).
  */
 public interface PskKeyProvider {
 
@@ -66,16 +109,5 @@ public interface PskKeyProvider {
             // Not destroyable (e.g. SecretKeySpec): nothing more can be done with it here.
         }
         return true;
-    }
-
-    /**
-     * The hash algorithm a TLS 1.3 external PSK is bound to (RFC 8446 section 4.2.11); unused by
-     * TLS 1.2.
-     *
-     * @param kpsaId the KpsaID
-     * @return a JCA message digest name; {@code SHA-256} unless the provider knows better
-     */
-    default String getHashAlgorithm(KpsaId kpsaId) {
-        return "SHA-256";
     }
 }

@@ -14,7 +14,7 @@ import javax.crypto.SecretKey;
  * its copy once the handshake has used it ({@code SecretKeySpec} cannot be wiped).
  *
  * <p>Algorithm name {@value #ALGORITHM} unless another is given (key stores need a name they know,
- * see {@link KeyStoreKeyProvider#STORE_KEY_ALGORITHM}); format {@code RAW}. Equality is identity:
+ * see {@link KeyStoreKeyWriter#STORE_KEY_ALGORITHM}); format {@code RAW}. Equality is identity:
  * key octets are never compared outside the handshake. Not serializable, and {@link #toString()}
  * shows no key octets. Thread-safe.
  */

@@ -1,5 +1,7 @@
 package dev.saef.protocol;
 
+import dev.saef.config.SaefConfigException;
+import dev.saef.config.SaefProperties;
 import java.time.Instant;
 import java.util.Locale;
 
@@ -16,9 +18,12 @@ public final class DebugLog {
     }
 
     private static boolean enabled() {
-        String d = System.getProperty("saef.debug");
-        if (d != null && (d.isBlank() || "true".equalsIgnoreCase(d.trim()))) { // as SaefConfiguration reads it
-            return true;
+        try {
+            if (SaefProperties.debugEnabled(System.getProperty(SaefProperties.DEBUG))) {
+                return true;
+            }
+        } catch (SaefConfigException e) {
+            // a bad value: loading the configuration reports it; tracing stays off
         }
         String j = System.getProperty("javax.net.debug", "").toLowerCase(Locale.ROOT);
         return j.contains("ssl") || j.contains("all");

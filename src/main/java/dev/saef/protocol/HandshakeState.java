@@ -1,6 +1,6 @@
 package dev.saef.protocol;
 
-import dev.saef.config.Association;
+import dev.saef.keys.Association;
 import java.util.Arrays;
 
 /**

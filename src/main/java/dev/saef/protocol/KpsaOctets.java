@@ -1,6 +1,8 @@
 package dev.saef.protocol;
 
+import dev.saef.keys.PskKeyManager;
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import javax.crypto.SecretKey;
 import javax.security.auth.DestroyFailedException;
 import javax.security.auth.Destroyable;
@@ -22,7 +24,8 @@ final class KpsaOctets {
     /**
      * @return {@code key.getEncoded()} (a fresh array the caller zeroes), or null when {@code key} is
      *     null or has no encoding; {@code key} is destroyed when it can be
-     * @throws GeneralSecurityException ({@link #REUSED}) when {@code key} was already destroyed
+     * @throws GeneralSecurityException ({@link #REUSED}) when {@code key} was already destroyed, or
+     *     when it is longer than {@link PskKeyManager#MAX_KEY_LENGTH_BYTES}
      */
     static byte[] take(SecretKey key) throws GeneralSecurityException {
         if (key == null) {
@@ -32,7 +35,14 @@ final class KpsaOctets {
             if (key.isDestroyed()) {
                 throw new GeneralSecurityException(REUSED);
             }
-            return key.getEncoded();
+            byte[] octets = key.getEncoded();
+            if (octets != null && octets.length > PskKeyManager.MAX_KEY_LENGTH_BYTES) {
+                int n = octets.length;
+                Arrays.fill(octets, (byte) 0);
+                throw new GeneralSecurityException("the key manager returned a key of " + n + " octets; a PSK has at"
+                        + " most " + PskKeyManager.MAX_KEY_LENGTH_BYTES + " (RFC 4279 section 2)");
+            }
+            return octets;
         } catch (IllegalStateException e) {
             throw new GeneralSecurityException(REUSED, e); // destroyed meanwhile by another handshake
         } finally {

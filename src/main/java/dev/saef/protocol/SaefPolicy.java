@@ -24,7 +24,7 @@ import org.bouncycastle.tls.crypto.TlsCrypto;
 public final class SaefPolicy {
 
     /** The system property that sets {@link #handshakeTimeoutMillis()}; named in timeout messages. */
-    public static final String HANDSHAKE_TIMEOUT_PROPERTY = dev.saef.config.SaefConfiguration.HANDSHAKE_TIMEOUT;
+    public static final String HANDSHAKE_TIMEOUT_PROPERTY = dev.saef.config.SaefProperties.HANDSHAKE_TIMEOUT;
     /**
      * Default handshake time limit: 60 s, which a constrained device on a slow link (NB-IoT, with
      * round trips of several seconds and a handshake of two or three of them) still meets.

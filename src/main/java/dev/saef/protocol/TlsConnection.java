@@ -1,6 +1,6 @@
 package dev.saef.protocol;
 
-import dev.saef.config.Association;
+import dev.saef.keys.Association;
 import dev.saef.identity.CredentialId;
 import dev.saef.identity.KpsaId;
 import dev.saef.identity.SaefPrincipal;

@@ -4,7 +4,7 @@ import dev.saef.config.AssociationTable;
 import dev.saef.config.SaefConfiguration;
 import dev.saef.identity.IdentityMode;
 import dev.saef.jsse.SaefProvider;
-import dev.saef.keys.PskKeyManagerParameters;
+import dev.saef.config.PskKeyManagerParameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
+import dev.saef.keys.Association;
+import dev.saef.keys.HostPort;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

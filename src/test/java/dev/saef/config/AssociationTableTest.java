@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
+import dev.saef.keys.Association;
+import dev.saef.keys.HostPort;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

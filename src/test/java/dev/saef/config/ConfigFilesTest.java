@@ -49,7 +49,7 @@ class ConfigFilesTest {
         for (int i = 0; i < kv.length; i += 2) {
             p.setProperty(kv[i], kv[i + 1]);
         }
-        return assertThrows(SaefConfigException.class, () -> SaefConfiguration.from(p)).getMessage();
+        return assertThrows(SaefConfigException.class, () -> SaefProperties.load(p)).getMessage();
     }
 
     private static String notRegular(String what, String kind, String property) {
@@ -121,7 +121,7 @@ class ConfigFilesTest {
         Path link = Files.createSymbolicLink(dir.resolve("link"), table);
         Properties p = new Properties();
         p.setProperty("saef.associations", link.toString());
-        SaefConfiguration c = SaefConfiguration.from(p);
+        SaefConfiguration c = SaefProperties.load(p);
         assertEquals(1, c.associations().associations().size());
         c.destroy();
         Path fifoLink = Files.createSymbolicLink(dir.resolve("fifo-link"), fifo(dir, "fifo2"));

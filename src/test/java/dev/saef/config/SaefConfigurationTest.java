@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
 import dev.saef.keys.KeyStoreKeyProvider;
+import dev.saef.keys.KeyStoreKeyWriter;
 import dev.saef.keys.PskKeyProvider;
 import java.io.OutputStream;
 import java.io.StringReader;
@@ -44,7 +45,7 @@ class SaefConfigurationTest {
     }
 
     private static String error(Properties p) {
-        SaefConfigException e = assertThrows(SaefConfigException.class, () -> SaefConfiguration.from(p));
+        SaefConfigException e = assertThrows(SaefConfigException.class, () -> SaefProperties.load(p));
         assertFalse(e.getMessage().contains(STORE_PASSWORD), e.getMessage());
         assertFalse(e.getMessage().contains("00112233445566778899aabbccddeeff"), e.getMessage());
         return e.getMessage();
@@ -62,7 +63,7 @@ class SaefConfigurationTest {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         for (String id : ids) {
-            KeyStoreKeyProvider.storeKey(ks, KpsaId.parse(id, IdentityMode.STRICT), new SecretKeySpec(STORE_KEY, "AES"),
+            KeyStoreKeyWriter.storeKey(ks, KpsaId.parse(id, IdentityMode.STRICT), new SecretKeySpec(STORE_KEY, "AES"),
                     STORE_PASSWORD.toCharArray());
         }
         Path f = dir.resolve("keys.p12");
@@ -79,7 +80,7 @@ class SaefConfigurationTest {
 
     @Test
     void defaultsWithoutProperties() throws Exception {
-        SaefConfiguration c = SaefConfiguration.from(new Properties());
+        SaefConfiguration c = SaefProperties.load(new Properties());
         assertTrue(c.associations().associations().isEmpty());
         assertEquals(Optional.empty(), c.localId());
         assertEquals(IdentityMode.STRICT, c.identityMode());
@@ -96,7 +97,7 @@ class SaefConfigurationTest {
     @Test
     void readsEverySetting() throws Exception {
         Path t = table("ae42@sp.example.com peer=/id-in key=hex:00112233445566778899aabbccddeeff\n");
-        SaefConfiguration c = SaefConfiguration.from(props(
+        SaefConfiguration c = SaefProperties.load(props(
                 "saef.associations", " " + t + " ",
                 "saef.localId", "/id-mn1",
                 "saef.identityMode", "LENIENT",
@@ -151,7 +152,7 @@ class SaefConfigurationTest {
                 + " case-sensitive)", error(props("SAEF.Associations", "/x")));
         assertEquals("saef.debug: 'yes' is not allowed; use true or false (default false)",
                 error(props("saef.debug", "yes")));
-        SaefConfiguration.from(props("saef.debug", "")).destroy(); // a bare -Dsaef.debug means on
+        SaefProperties.load(props("saef.debug", "")).destroy(); // a bare -Dsaef.debug means on
         assertEquals("unknown property saef.DEBUG: did you mean saef.debug? (property names are case-sensitive)",
                 error(props("saef.DEBUG", "true")));
     }
@@ -183,7 +184,7 @@ class SaefConfigurationTest {
     void keysComeFromTheTableFirstThenTheKeyStore() throws Exception {
         Path t = table("a@x.com key=hex:00112233445566778899aabbccddeeff\nb@x.com peer=/id-b\nAE9@x.com\n");
         Path ks = store("a@x.com", "b@x.com", "AE9@x.com");
-        SaefConfiguration c = SaefConfiguration.from(props("saef.associations", t.toString(),
+        SaefConfiguration c = SaefProperties.load(props("saef.associations", t.toString(),
                 "saef.keyStore", ks.toString(), "saef.keyStoreType", "PKCS12", "saef.keyStorePassword", STORE_PASSWORD));
         assertArrayEquals(HexFormat.of().parseHex("00112233445566778899aabbccddeeff"),
                 c.keys().getKey(id("a@x.com")).getEncoded());
@@ -198,6 +199,72 @@ class SaefConfigurationTest {
         assertThrows(IllegalStateException.class, () -> c.keys().getKey(id("b@x.com")));
     }
 
+    /**
+     * Regression (issue 8): a copy made by a {@code with...} method shared the original's keys and
+     * its {@code destroy()} wiped them, though the class called itself immutable. A copy borrows the
+     * key material: closing it leaves the original's keys alone; closing the original, which owns
+     * them, wipes them for every copy.
+     */
+    @Test
+    void closingACopyLeavesTheOriginalsKeys() throws Exception {
+        Path t = table("ae42@sp.example.com peer=/id-in key=hex:00112233445566778899aabbccddeeff\n"
+                + "ae43@sp.example.com peer=/id-in\n");
+        Path s = store("ae43@sp.example.com");
+        SaefConfiguration original = SaefProperties.load(props("saef.associations", t.toString(),
+                "saef.keyStore", s.toString(), "saef.keyStorePassword", STORE_PASSWORD));
+        assertTrue(original.ownsKeyMaterial());
+        SaefConfiguration copy = original.withLocalId("/id-mn1");
+        assertFalse(copy.ownsKeyMaterial());
+        copy.close();
+        SaefConfiguration built = original.toBuilder().cipherSuites("TLS_PSK_WITH_AES_128_CCM_8").build();
+        built.close();
+        assertArrayEquals(HexFormat.of().parseHex("00112233445566778899aabbccddeeff"),
+                original.keys().getKey(id("ae42@sp.example.com")).getEncoded());
+        assertArrayEquals(STORE_KEY, original.keys().getKey(id("ae43@sp.example.com")).getEncoded());
+        assertArrayEquals(STORE_KEY, copy.keys().getKey(id("ae43@sp.example.com")).getEncoded());
+        assertEquals(Optional.of("/id-mn1"), copy.localId());
+        original.close();
+        assertThrows(IllegalStateException.class, () -> copy.keys().getKey(id("ae42@sp.example.com")));
+        assertThrows(IllegalStateException.class, () -> original.keys().getKey(id("ae43@sp.example.com")));
+    }
+
+    @Test
+    void builderAndToBuilder() throws Exception {
+        AssociationTable table = AssociationTable.parse("t", new StringReader(
+                "a@x.com peer=/id-a address=h.example:1 key=hex:0011\n"), IdentityMode.LENIENT, true);
+        try (SaefConfiguration c = SaefConfiguration.builder().associations(table).localId("/id-me")
+                .credentialIdType(0).cipherSuites("TLS_PSK_WITH_AES_128_CCM_8").ecdhePskEnabled(true)
+                .requireExtendedMasterSecret(false).jdkFallback(false).hideUnknownIdentities(false)
+                .reflectionCheck(false).handshakeTimeout(java.time.Duration.ofSeconds(5)).build()) {
+            assertSame(table, c.associations());
+            assertSame(table.inlineKeys(), c.keys());
+            assertEquals(IdentityMode.LENIENT, c.identityMode());
+            assertTrue(c.ownsKeyMaterial());
+            SaefConfiguration copy = c.toBuilder().build();
+            assertEquals(c.describe(), copy.describe());
+            assertEquals("associations t (1, 1 with inline keys), no key store, identity mode lenient, Credential-ID"
+                    + " type 0, local id /id-me, suites TLS_PSK_WITH_AES_128_CCM_8, ECDHE_PSK enabled, extended master"
+                    + " secret not required, unknown KpsaIDs revealed, reflection check off, handshake timeout 5000 ms",
+                    copy.describe());
+            assertFalse(copy.jdkFallback());
+            assertThrows(IllegalArgumentException.class, () -> SaefConfiguration.builder().credentialIdType(-1));
+            assertThrows(IllegalArgumentException.class, () -> SaefConfiguration.builder().localId("a b"));
+            assertThrows(IllegalArgumentException.class,
+                    () -> SaefConfiguration.builder().handshakeTimeout(java.time.Duration.ofMillis(-1)));
+        }
+        assertTrue(table.isDestroyed());
+    }
+
+    @Test
+    void saefDebugHasOneParser() throws Exception {
+        assertFalse(SaefProperties.debugEnabled(null));
+        assertTrue(SaefProperties.debugEnabled(""));
+        assertTrue(SaefProperties.debugEnabled(" TRUE "));
+        assertFalse(SaefProperties.debugEnabled("false"));
+        assertEquals("saef.debug: 'yes' is not allowed; use true or false (default false)",
+                assertThrows(SaefConfigException.class, () -> SaefProperties.debugEnabled("yes")).getMessage());
+    }
+
     @Test
     void refusesAKeyStoreThatGroupOrOthersMayRead() throws Exception {
         Path t = table("b@x.com\n");
@@ -207,7 +274,7 @@ class SaefConfigurationTest {
                 + " rw-r--r--); restrict it with: chmod 600 " + ks, error(props("saef.associations", t.toString(),
                         "saef.keyStore", ks.toString(), "saef.keyStorePassword", STORE_PASSWORD)));
         Files.setPosixFilePermissions(ks, PosixFilePermissions.fromString("r--------"));
-        SaefConfiguration.from(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+        SaefProperties.load(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
                 "saef.keyStorePassword", STORE_PASSWORD)).destroy();
     }
 
@@ -218,14 +285,14 @@ class SaefConfigurationTest {
         Path pw = dir.resolve("store-password");
         Files.writeString(pw, STORE_PASSWORD + "\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
-        SaefConfiguration c = SaefConfiguration.from(props("saef.associations", t.toString(), "saef.keyStore",
+        SaefConfiguration c = SaefProperties.load(props("saef.associations", t.toString(), "saef.keyStore",
                 ks.toString(), "saef.keyStorePasswordFile", pw.toString()));
         assertArrayEquals(STORE_KEY, c.keys().getKey(id("b@x.com")).getEncoded());
         c.destroy();
 
         // as some editors save it: a byte order mark and CRLF
         Files.writeString(pw, "\uFEFF" + STORE_PASSWORD + "\r\n", StandardCharsets.UTF_8);
-        SaefConfiguration.from(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
+        SaefProperties.load(props("saef.associations", t.toString(), "saef.keyStore", ks.toString(),
                 "saef.keyStorePasswordFile", pw.toString())).destroy();
 
         Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-r--r--"));
@@ -285,12 +352,12 @@ class SaefConfigurationTest {
         bks.setEntry("ae1@x.com", new KeyStore.SecretKeyEntry(new SecretKeySpec(new byte[] {2}, "AES")), pp);
         Path t = table("AE1@x.com peer=/id-1\n");
         KeyStoreKeyProvider provider = new KeyStoreKeyProvider(bks, STORE_PASSWORD.toCharArray());
-        SaefConfigException e = assertThrows(SaefConfigException.class, () -> SaefConfiguration.from(
+        SaefConfigException e = assertThrows(SaefConfigException.class, () -> SaefProperties.load(
                 props("saef.associations", t.toString()), provider));
         assertEquals(t + ":1: key for KpsaID AE1@x.com: ambiguous: aliases 'AE1@x.com' and 'ae1@x.com' both match"
                 + " KpsaID 'AE1@x.com' ignoring case; add the KpsaID attribute"
-                + " 2.25.178118512728436388565434010869174190155 to the right entry (KeyStoreKeyProvider.storeKey"
-                + " writes it)", e.getMessage());
+                + " 2.25.178118512728436388565434010869174190155 to the right entry (saef keys add, or"
+                + " KeyStoreKeyWriter.storeKey, writes it)", e.getMessage());
     }
 
     /**
@@ -317,7 +384,7 @@ class SaefConfigurationTest {
                         "saef.keyStorePassword", STORE_PASSWORD)));
         // one KpsaID of that spelling: the keytool entry still works
         Path one = table("AE7@x.com peer=/id-cse\n");
-        SaefConfiguration c = SaefConfiguration.from(props("saef.associations", one.toString(), "saef.keyStore",
+        SaefConfiguration c = SaefProperties.load(props("saef.associations", one.toString(), "saef.keyStore",
                 ks.toString(), "saef.keyStorePassword", STORE_PASSWORD));
         try {
             javax.crypto.SecretKey key = c.keys().getKey(id("AE7@x.com"));
@@ -332,7 +399,7 @@ class SaefConfigurationTest {
         Path t = table("b@x.com peer=/id-b\n");
         PskKeyProvider given = kpsa -> kpsa.value().equals("b@x.com")
                 ? new dev.saef.keys.PskSecretKey(new byte[] {4, 2}) : null;
-        SaefConfiguration c = SaefConfiguration.from(props("saef.associations", t.toString(),
+        SaefConfiguration c = SaefProperties.load(props("saef.associations", t.toString(),
                 "saef.keyStore", dir.resolve("ignored.p12").toString()), given);
         assertArrayEquals(new byte[] {4, 2}, c.keys().getKey(id("b@x.com")).getEncoded());
         c.destroy(); // does not touch the caller's provider
@@ -368,16 +435,16 @@ class SaefConfigurationTest {
 
     @Test
     void unknownIdentityAndReflectionCheckSettings() throws Exception {
-        SaefConfiguration d = SaefConfiguration.from(new Properties());
+        SaefConfiguration d = SaefProperties.load(new Properties());
         assertTrue(d.hideUnknownIdentities(), "unknown KpsaIDs hidden by default");
         assertTrue(d.reflectionCheck(), "reflection check on by default");
-        SaefConfiguration c = SaefConfiguration.from(props("saef.unknownIdentity", " Reveal ",
+        SaefConfiguration c = SaefProperties.load(props("saef.unknownIdentity", " Reveal ",
                 "saef.reflectionCheck", "FALSE"));
         assertFalse(c.hideUnknownIdentities());
         assertFalse(c.reflectionCheck());
         assertEquals("associations (no association table) (0, 0 with inline keys), no key store, identity mode strict,"
                 + " Credential-ID type 12, unknown KpsaIDs revealed, reflection check off", c.describe());
-        assertTrue(SaefConfiguration.from(props("saef.unknownIdentity", "hide")).hideUnknownIdentities());
+        assertTrue(SaefProperties.load(props("saef.unknownIdentity", "hide")).hideUnknownIdentities());
         assertEquals("saef.unknownIdentity: 'hidden' is not allowed; use hide (an unknown KpsaID fails exactly like a"
                 + " wrong Kpsa, RFC 4279 section 5, the default) or reveal (it is answered with the unknown_psk_identity"
                 + " alert)", error(props("saef.unknownIdentity", "hidden")));
@@ -400,7 +467,7 @@ class SaefConfigurationTest {
         String before = System.getProperty("saef.credentialIdType");
         System.setProperty("saef.credentialIdType", "13");
         try {
-            assertEquals(13, SaefConfiguration.fromSystemProperties().credentialIdType());
+            assertEquals(13, SaefProperties.fromSystemProperties().credentialIdType());
         } finally {
             if (before == null) {
                 System.clearProperty("saef.credentialIdType");

@@ -5,7 +5,7 @@ import dev.saef.config.SaefConfiguration;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.SaefPrincipal;
 import dev.saef.jsse.SaefProvider;
-import dev.saef.keys.PskKeyManagerParameters;
+import dev.saef.config.PskKeyManagerParameters;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.saef.config.Association;
-import dev.saef.config.HostPort;
+import dev.saef.keys.Association;
+import dev.saef.keys.HostPort;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
 import dev.saef.keys.PskKeyManager;
@@ -43,6 +43,8 @@ class CustomKeyManagerTest {
         RuntimeException failWith;
         RuntimeException failLookupWith;
         PskSecretKey cached;
+        byte[] key = KEY;
+        final List<Thread> callers = new CopyOnWriteArrayList<>();
 
         OneAssociation(String peer, String address) {
             association = Association.of(KPSA, peer, address == null ? null : HostPort.parse(address), "app-store");
@@ -50,11 +52,13 @@ class CustomKeyManagerTest {
 
         @Override
         public Optional<Association> chooseClientAssociation(String peerHost, int peerPort) {
+            callers.add(Thread.currentThread());
             return association.address().filter(a -> a.matches(peerHost, peerPort)).map(a -> association);
         }
 
         @Override
         public Optional<Association> chooseServerAssociation(byte[] pskIdentity) {
+            callers.add(Thread.currentThread());
             if (failLookupWith != null) {
                 throw failLookupWith;
             }
@@ -64,13 +68,14 @@ class CustomKeyManagerTest {
 
         @Override
         public SecretKey getKey(Association a) throws GeneralSecurityException {
+            callers.add(Thread.currentThread());
             if (failWith != null) {
                 throw failWith;
             }
             if (cached != null) {
                 return cached; // against the contract: a cached key object
             }
-            PskSecretKey k = new PskSecretKey(KEY);
+            PskSecretKey k = new PskSecretKey(key);
             handedOut.add(k);
             return k;
         }
@@ -158,6 +163,59 @@ class CustomKeyManagerTest {
         assertEquals("cannot read the Kpsa for KpsaID Meter-7@sp.example.com (app-store): the key manager returned a"
                 + " key object that is already destroyed: PskKeyManager.getKey must return a new key object on each"
                 + " call, which SAEF destroys after use", e.getMessage());
+    }
+
+    /**
+     * What the {@link PskKeyManager} Javadoc promises: every call runs on the thread that drives the
+     * handshake (here the one calling wrap/unwrap); the engine never asks for a delegated task.
+     */
+    @Test
+    void callsRunOnTheThreadDrivingTheHandshakeNeverAsDelegatedTasks() throws Exception {
+        OneAssociation client = new OneAssociation("/id-in", "cse.example.net:443");
+        OneAssociation server = new OneAssociation("CMeter7", null);
+        EnginePair p = pair(client, server);
+        p.begin();
+        while (!p.round()) {
+            assertTrue(p.steps < 200, "the handshake does not converge");
+            assertTrue(p.client.getHandshakeStatus() != HandshakeStatus.NEED_TASK, "client asked for a task");
+            assertTrue(p.server.getHandshakeStatus() != HandshakeStatus.NEED_TASK, "server asked for a task");
+        }
+        // client: chooseClientAssociation (also asked by the JDK hand-off decision), getKey;
+        // server: chooseServerAssociation, getKey
+        assertTrue(client.callers.size() >= 2, client.callers.toString());
+        assertEquals(2, server.callers.size());
+        for (Thread t : client.callers) {
+            assertEquals(Thread.currentThread(), t);
+        }
+        for (Thread t : server.callers) {
+            assertEquals(Thread.currentThread(), t);
+        }
+    }
+
+    /**
+     * The key length limit the {@link PskKeyManager} constants state (RFC 4279 section 2:
+     * {@code psk<0..2^16-1>}). Regression (issue 8): a longer key was accepted and its length written
+     * modulo 2^16 into the premaster secret.
+     */
+    @Test
+    void keysUpToTheMaximumLengthWorkLongerOnesFail() throws Exception {
+        byte[] longest = new byte[PskKeyManager.MAX_KEY_LENGTH_BYTES];
+        java.util.Arrays.fill(longest, (byte) 0x5A);
+        OneAssociation client = new OneAssociation("/id-in", "cse.example.net:443");
+        OneAssociation server = new OneAssociation("CMeter7", null);
+        client.key = longest;
+        server.key = longest;
+        pair(client, server).handshake();
+
+        byte[] tooLong = new byte[PskKeyManager.MAX_KEY_LENGTH_BYTES + 1];
+        OneAssociation client2 = new OneAssociation("/id-in", "cse.example.net:443");
+        OneAssociation server2 = new OneAssociation("CMeter7", null);
+        client2.key = tooLong;
+        server2.key = tooLong;
+        EnginePair p = pair(client2, server2);
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, p::handshake);
+        assertEquals("cannot read the Kpsa for KpsaID Meter-7@sp.example.com (app-store): the key manager returned a"
+                + " key of 65536 octets; a PSK has at most 65535 (RFC 4279 section 2)", e.getMessage());
     }
 
     private record Outcome(SSLHandshakeException client, SSLHandshakeException server) {

@@ -83,21 +83,21 @@ class JsseSurfaceTest {
     void httpsEndpointIdentificationRequiresTheAssociationOfThatHost() throws Exception {
         dev.saef.config.SaefConfiguration config = Peers.config(Peers.clientTable(KPSA, "cse.example.net",
                 Peers.KEY_HEX));
-        dev.saef.config.Association only = config.associations().associations().get(0);
+        dev.saef.keys.Association only = config.associations().associations().get(0);
         // a custom key manager that hands out the same association for every host
         dev.saef.keys.PskKeyManager lax = new dev.saef.keys.PskKeyManager() {
             @Override
-            public java.util.Optional<dev.saef.config.Association> chooseClientAssociation(String h, int p) {
+            public java.util.Optional<dev.saef.keys.Association> chooseClientAssociation(String h, int p) {
                 return java.util.Optional.of(only);
             }
 
             @Override
-            public java.util.Optional<dev.saef.config.Association> chooseServerAssociation(byte[] id) {
+            public java.util.Optional<dev.saef.keys.Association> chooseServerAssociation(byte[] id) {
                 return java.util.Optional.empty();
             }
 
             @Override
-            public javax.crypto.SecretKey getKey(dev.saef.config.Association a)
+            public javax.crypto.SecretKey getKey(dev.saef.keys.Association a)
                     throws java.security.GeneralSecurityException {
                 return config.keys().getKey(a.kpsaId());
             }

@@ -3,7 +3,7 @@ package dev.saef.jsse;
 import dev.saef.config.AssociationTable;
 import dev.saef.config.SaefConfiguration;
 import dev.saef.identity.IdentityMode;
-import dev.saef.keys.PskKeyManagerParameters;
+import dev.saef.config.PskKeyManagerParameters;
 import java.io.StringReader;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.KeyManagerFactory;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
+import dev.saef.config.SaefProperties;
 import dev.saef.fuzz.FuzzInput;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
@@ -38,7 +39,7 @@ import javax.crypto.spec.SecretKeySpec;
  * else (a RuntimeException from the JDK's PKCS12 parser, an Error) is a finding.
  *
  * <p>Input ({@link FuzzInput}): the file's bytes. The seeds are PKCS12 stores written by
- * {@link KeyStoreKeyProvider#storeKey} with iteration count 1, so that the fuzzer does not spend its
+ * {@link KeyStoreKeyWriter#storeKey} with iteration count 1, so that the fuzzer does not spend its
  * time in PBKDF2.
  */
 class KeyStoreFuzzTest {
@@ -69,16 +70,16 @@ class KeyStoreFuzzTest {
         Files.write(store, bytes);
         Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rw-------"));
         Properties p = new Properties();
-        p.setProperty(SaefConfiguration.ASSOCIATIONS, dir().resolve("associations").toString());
-        p.setProperty(SaefConfiguration.KEY_STORE, store.toString());
-        p.setProperty(SaefConfiguration.KEY_STORE_PASSWORD, PASSWORD);
+        p.setProperty(SaefProperties.ASSOCIATIONS, dir().resolve("associations").toString());
+        p.setProperty(SaefProperties.KEY_STORE, store.toString());
+        p.setProperty(SaefProperties.KEY_STORE_PASSWORD, PASSWORD);
         SaefConfiguration config;
         try {
-            config = SaefConfiguration.from(p);
+            config = SaefProperties.load(p);
         } catch (SaefConfigException e) {
             String m = e.getMessage();
             assertNotNull(m);
-            assertTrue(m.contains(SaefConfiguration.KEY_STORE) || m.contains(store.toString()),
+            assertTrue(m.contains(SaefProperties.KEY_STORE) || m.contains(store.toString()),
                     "the message does not name the key store: " + m);
             assertFalse(m.contains(PASSWORD), "the message contains the password: " + m);
             return;
@@ -114,7 +115,7 @@ class KeyStoreFuzzTest {
         }
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, pw);
-        KeyStoreKeyProvider.storeKey(ks, KpsaId.parse(KPSA, IdentityMode.STRICT), new SecretKeySpec(key, "RAW"), pw);
+        KeyStoreKeyWriter.storeKey(ks, KpsaId.parse(KPSA, IdentityMode.STRICT), new SecretKeySpec(key, "RAW"), pw);
         write(ks, pw, out.resolve("seed-attributed"));
         ks.setEntry("other@x.example.com", new KeyStore.SecretKeyEntry(new SecretKeySpec(key, "HmacSHA256")),
                 new KeyStore.PasswordProtection(pw));

@@ -90,7 +90,7 @@ class KeyStoreKeyProviderTest {
     void pkcs12RoundTripKeepsTheExactCaseOfTheKpsaId() throws Exception {
         byte[] key = HexFormat.of().parseHex("00112233445566778899aabbccddeeff");
         KeyStore ks = emptyStore("PKCS12");
-        KeyStoreKeyProvider.storeKey(ks, LOCK, new SecretKeySpec(key, "AES"), PASSWORD);
+        KeyStoreKeyWriter.storeKey(ks, LOCK, new SecretKeySpec(key, "AES"), PASSWORD);
         Path file = save(ks, "keys.p12");
 
         try (KeyStoreKeyProvider p = load(file, "PKCS12", PASSWORD)) {
@@ -135,7 +135,7 @@ class KeyStoreKeyProviderTest {
                 java.util.Arrays.fill(key, (byte) 0);
             }
             keys.add(key);
-            KeyStoreKeyProvider.storeKey(ks, id("Key" + i + "-Len" + lengths[i] + "@Test.Example.com"),
+            KeyStoreKeyWriter.storeKey(ks, id("Key" + i + "-Len" + lengths[i] + "@Test.Example.com"),
                     new SecretKeySpec(key, "HmacSHA256"), PASSWORD);
         }
         Path file = save(ks, "lengths.p12");
@@ -153,8 +153,8 @@ class KeyStoreKeyProviderTest {
         KpsaId hexLike = KpsaId.parse("AB:CD:EF", IdentityMode.LENIENT);
         KpsaId listLike = KpsaId.parse("[X,Y]@bsf.example.com", IdentityMode.LENIENT);
         KeyStore ks = emptyStore("PKCS12");
-        KeyStoreKeyProvider.storeKey(ks, hexLike, new SecretKeySpec(new byte[] {1}, "AES"), PASSWORD);
-        KeyStoreKeyProvider.storeKey(ks, listLike, new SecretKeySpec(new byte[] {2}, "AES"), PASSWORD);
+        KeyStoreKeyWriter.storeKey(ks, hexLike, new SecretKeySpec(new byte[] {1}, "AES"), PASSWORD);
+        KeyStoreKeyWriter.storeKey(ks, listLike, new SecretKeySpec(new byte[] {2}, "AES"), PASSWORD);
         try (KeyStoreKeyProvider p = load(save(ks, "hex.p12"), "PKCS12", PASSWORD)) {
             assertArrayEquals(new byte[] {1}, encoded(p, hexLike));
             assertArrayEquals(new byte[] {2}, encoded(p, listLike));
@@ -165,7 +165,7 @@ class KeyStoreKeyProviderTest {
     @Test
     void eachGetKeyReturnsAFreshKeyTheCallerMayDestroy() throws Exception {
         KeyStore ks = emptyStore("PKCS12");
-        KeyStoreKeyProvider.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {9, 8, 7}, "AES"), PASSWORD);
+        KeyStoreKeyWriter.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {9, 8, 7}, "AES"), PASSWORD);
         try (KeyStoreKeyProvider p = new KeyStoreKeyProvider(ks, PASSWORD)) {
             SecretKey first = p.getKey(LOCK);
             byte[] copy = first.getEncoded();
@@ -214,7 +214,7 @@ class KeyStoreKeyProviderTest {
     @Test
     void jceksStoresWork() throws Exception {
         KeyStore ks = emptyStore("JCEKS");
-        KeyStoreKeyProvider.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {1, 2, 3, 4}, "AES"), PASSWORD);
+        KeyStoreKeyWriter.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {1, 2, 3, 4}, "AES"), PASSWORD);
         try (KeyStoreKeyProvider p = load(save(ks, "keys.jceks"), "JCEKS", PASSWORD)) {
             assertArrayEquals(new byte[] {1, 2, 3, 4}, encoded(p, LOCK));
             assertTrue(p.hasKey(LOCK));
@@ -234,7 +234,7 @@ class KeyStoreKeyProviderTest {
             KeyStoreException e = assertThrows(KeyStoreException.class, () -> p.getKey(id("AE1@x.com")));
             assertEquals("ambiguous: aliases 'AE1@x.com' and 'ae1@X.COM' both match KpsaID 'AE1@x.com' ignoring case;"
                     + " add the KpsaID attribute 2.25.178118512728436388565434010869174190155 to the right entry"
-                    + " (KeyStoreKeyProvider.storeKey writes it)", e.getMessage());
+                    + " (saef keys add, or KeyStoreKeyWriter.storeKey, writes it)", e.getMessage());
             assertThrows(KeyStoreException.class, () -> p.hasKey(id("Ae1@x.Com")));
         }
     }
@@ -243,7 +243,7 @@ class KeyStoreKeyProviderTest {
     void twoEntriesWithTheSameAttributeAreAmbiguous() throws Exception {
         KeyStore ks = emptyStore("PKCS12");
         KeyStore.PasswordProtection pp = new KeyStore.PasswordProtection(PASSWORD);
-        Set<KeyStore.Entry.Attribute> attr = Set.of(KeyStoreKeyProvider.kpsaIdAttribute(LOCK));
+        Set<KeyStore.Entry.Attribute> attr = Set.of(KpsaIdAttribute.of(LOCK));
         ks.setEntry("copy1", new KeyStore.SecretKeyEntry(new SecretKeySpec(new byte[] {1}, "AES"), attr), pp);
         ks.setEntry("copy2", new KeyStore.SecretKeyEntry(new SecretKeySpec(new byte[] {2}, "AES"), attr), pp);
         try (KeyStoreKeyProvider p = load(save(ks, "dup.p12"), "PKCS12", PASSWORD)) {
@@ -273,13 +273,13 @@ class KeyStoreKeyProviderTest {
     @Test
     void storeKeyRefusesToOverwriteAnotherSpellingButReplacesTheSameKpsaId() throws Exception {
         KeyStore ks = emptyStore("PKCS12");
-        KeyStoreKeyProvider.storeKey(ks, id("AE1@x.com"), new SecretKeySpec(new byte[] {1}, "AES"), PASSWORD);
-        KeyStoreException e = assertThrows(KeyStoreException.class, () -> KeyStoreKeyProvider.storeKey(ks,
+        KeyStoreKeyWriter.storeKey(ks, id("AE1@x.com"), new SecretKeySpec(new byte[] {1}, "AES"), PASSWORD);
+        KeyStoreException e = assertThrows(KeyStoreException.class, () -> KeyStoreKeyWriter.storeKey(ks,
                 id("ae1@x.com"), new SecretKeySpec(new byte[] {2}, "AES"), PASSWORD));
         assertEquals("the key store already has an entry whose alias matches KpsaID 'ae1@x.com' ignoring case (for"
                 + " KpsaID 'AE1@x.com'); PKCS12 aliases ignore case, so both cannot be stored: delete that entry first"
                 + " or use a store per KpsaID spelling", e.getMessage());
-        KeyStoreKeyProvider.storeKey(ks, id("AE1@x.com"), new SecretKeySpec(new byte[] {3}, "AES"), PASSWORD);
+        KeyStoreKeyWriter.storeKey(ks, id("AE1@x.com"), new SecretKeySpec(new byte[] {3}, "AES"), PASSWORD);
         try (KeyStoreKeyProvider p = new KeyStoreKeyProvider(ks, PASSWORD)) {
             assertArrayEquals(new byte[] {3}, encoded(p, id("AE1@x.com")));
         }
@@ -305,13 +305,13 @@ class KeyStoreKeyProviderTest {
         };
         assertEquals("the key for KpsaID 'AE123-LOCK@in.provider.com' has no raw encoding; a PSK must be exportable"
                 + " octets", assertThrows(KeyStoreException.class,
-                        () -> KeyStoreKeyProvider.storeKey(emptyStore("PKCS12"), LOCK, opaque, PASSWORD)).getMessage());
+                        () -> KeyStoreKeyWriter.storeKey(emptyStore("PKCS12"), LOCK, opaque, PASSWORD)).getMessage());
     }
 
     @Test
     void anEntryWithAnotherPasswordIsReported() throws Exception {
         KeyStore ks = emptyStore("PKCS12");
-        KeyStoreKeyProvider.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {1}, "AES"), "other".toCharArray());
+        KeyStoreKeyWriter.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {1}, "AES"), "other".toCharArray());
         // Java 17 decrypts entries to read their attributes (constructor fails); Java 18+ fails in getKey.
         GeneralSecurityException e = assertThrows(GeneralSecurityException.class, () -> {
             try (KeyStoreKeyProvider p = new KeyStoreKeyProvider(ks, PASSWORD)) {
@@ -325,7 +325,7 @@ class KeyStoreKeyProviderTest {
     @Test
     void aWrongStorePasswordFailsToLoad() throws Exception {
         KeyStore ks = emptyStore("PKCS12");
-        KeyStoreKeyProvider.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {1}, "AES"), PASSWORD);
+        KeyStoreKeyWriter.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {1}, "AES"), PASSWORD);
         Path file = save(ks, "pw.p12");
         IOException e = assertThrows(IOException.class,
                 () -> load(file, "PKCS12", "wrong".toCharArray()));
@@ -335,7 +335,7 @@ class KeyStoreKeyProviderTest {
     @Test
     void closeZeroesAndRefusesFurtherLookups() throws Exception {
         KeyStore ks = emptyStore("PKCS12");
-        KeyStoreKeyProvider.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {1, 2}, "AES"), PASSWORD);
+        KeyStoreKeyWriter.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {1, 2}, "AES"), PASSWORD);
         char[] password = PASSWORD.clone();
         KeyStoreKeyProvider p = new KeyStoreKeyProvider(ks, password);
         java.util.Arrays.fill(password, 'x'); // the provider keeps its own copy
@@ -352,7 +352,7 @@ class KeyStoreKeyProviderTest {
     @Test
     void toStringShowsNoKeysOrPasswords() throws Exception {
         KeyStore ks = emptyStore("PKCS12");
-        KeyStoreKeyProvider.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {0x41, 0x42, 0x43}, "AES"), PASSWORD);
+        KeyStoreKeyWriter.storeKey(ks, LOCK, new SecretKeySpec(new byte[] {0x41, 0x42, 0x43}, "AES"), PASSWORD);
         try (KeyStoreKeyProvider p = new KeyStoreKeyProvider(ks, PASSWORD)) {
             assertEquals("KeyStoreKeyProvider[PKCS12 key store, 1 secret key entry]", p.toString());
             assertEquals("PskSecretKey[HmacSHA256]", p.getKey(LOCK).toString());
@@ -364,7 +364,7 @@ class KeyStoreKeyProviderTest {
         assertEquals(new BigInteger("860060b3004e44c5bf569b21d3fd404b", 16).toString(),
                 KeyStoreKeyProvider.KPSA_ID_ATTRIBUTE_OID.substring("2.25.".length()));
         assertEquals("2.25.178118512728436388565434010869174190155=AE123-LOCK@in.provider.com",
-                KeyStoreKeyProvider.kpsaIdAttribute(LOCK).toString());
+                KpsaIdAttribute.of(LOCK).toString());
     }
 
     /** A self-signed EC certificate, built with bcprov's ASN.1 classes (no bcpkix in this project). */

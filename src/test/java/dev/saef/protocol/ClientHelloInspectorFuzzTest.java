@@ -70,7 +70,7 @@ class ClientHelloInspectorFuzzTest {
                 dev.saef.identity.IdentityMode.STRICT, true);
         javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PSK",
                 new dev.saef.jsse.SaefProvider());
-        kmf.init(new dev.saef.keys.PskKeyManagerParameters(dev.saef.config.SaefConfiguration.of(table,
+        kmf.init(new dev.saef.config.PskKeyManagerParameters(dev.saef.config.SaefConfiguration.of(table,
                 table.inlineKeys())));
         SSLContext saef = SSLContext.getInstance("TLS", new dev.saef.jsse.SaefProvider());
         saef.init(kmf.getKeyManagers(), null, null);

@@ -12,7 +12,7 @@ import dev.saef.config.SaefConfiguration;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.OriginatorCheck;
 import dev.saef.jsse.SaefProvider;
-import dev.saef.keys.PskKeyManagerParameters;
+import dev.saef.config.PskKeyManagerParameters;
 import java.io.OutputStream;
 import java.io.StringReader;
 import java.net.InetSocketAddress;

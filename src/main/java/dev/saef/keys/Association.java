@@ -1,4 +1,4 @@
-package dev.saef.config;
+package dev.saef.keys;
 
 import dev.saef.identity.KpsaId;
 import dev.saef.identity.SaefPrincipal;
@@ -11,7 +11,8 @@ import java.util.Optional;
  * A's CSE-ID/AE-ID on Entity B) and where a client uses it. One line of the association table.
  *
  * <p>Holds no key material: {@link #hasInlineKey()} only says whether the table line carried one
- * (available from {@link AssociationTable#inlineKeys()}); otherwise the key comes from the key
+ * (available from the table's inline keys, {@code dev.saef.config.AssociationTable#inlineKeys()});
+ * otherwise the key comes from the key
  * store. Immutable and thread-safe.
  */
 public final class Association {
@@ -22,7 +23,7 @@ public final class Association {
     private final boolean inlineKey;
     private final String source;
 
-    Association(KpsaId kpsaId, String peerId, HostPort address, boolean inlineKey, String source) {
+    private Association(KpsaId kpsaId, String peerId, HostPort address, boolean inlineKey, String source) {
         this.kpsaId = Objects.requireNonNull(kpsaId, "kpsaId");
         this.peerId = peerId == null ? null : SaefPrincipal.checkEntityId(peerId);
         this.address = address;
@@ -32,7 +33,7 @@ public final class Association {
 
     /**
      * Creates an association outside an association table (programmatic configuration); its key
-     * must come from a {@link dev.saef.keys.PskKeyProvider}.
+     * must come from a {@link PskKeyProvider}.
      *
      * @param kpsaId the KpsaID
      * @param peerId the peer's CSE-ID or AE-ID, or null
@@ -44,6 +45,24 @@ public final class Association {
      */
     public static Association of(KpsaId kpsaId, String peerId, HostPort address, String source) {
         return new Association(kpsaId, peerId, address, false, source);
+    }
+
+    /**
+     * Creates an association read from a line of an association table, which records whether the
+     * line carried the key (the key itself stays with the table's inline-key store).
+     *
+     * @param kpsaId the KpsaID
+     * @param peerId the peer's CSE-ID or AE-ID, or null
+     * @param address where a client uses it, or null
+     * @param inlineKey whether the line carried the key ({@code key=})
+     * @param source where it was defined, e.g. {@code /etc/saef/associations:12}
+     * @return the association
+     * @throws IllegalArgumentException when {@code peerId} is empty or contains whitespace or
+     *     control characters
+     */
+    public static Association fromTable(KpsaId kpsaId, String peerId, HostPort address, boolean inlineKey,
+            String source) {
+        return new Association(kpsaId, peerId, address, inlineKey, source);
     }
 
     /** @return the KpsaID, sent as {@code psk_identity} (clause 8.2.2.1) */

@@ -1,4 +1,4 @@
-package dev.saef.keys;
+package dev.saef.config;
 
 import dev.saef.config.SaefConfiguration;
 import java.util.Objects;

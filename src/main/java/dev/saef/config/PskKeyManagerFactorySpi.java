@@ -1,7 +1,8 @@
-package dev.saef.keys;
+package dev.saef.config;
 
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
+import dev.saef.keys.KeyStoreKeyProvider;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.KeyStore;
@@ -36,12 +37,12 @@ public final class PskKeyManagerFactorySpi extends KeyManagerFactorySpi {
         try {
             SaefConfiguration config;
             if (ks == null) {
-                config = SaefConfiguration.fromSystemProperties();
+                config = SaefProperties.fromSystemProperties();
             } else {
                 Properties props = new Properties();
                 props.putAll(System.getProperties());
                 props.remove("saef.keyStore");
-                config = SaefConfiguration.from(props, new KeyStoreKeyProvider(ks, password == null ? new char[0]
+                config = SaefProperties.load(props, new KeyStoreKeyProvider(ks, password == null ? new char[0]
                         : password));
             }
             this.keyManager = new SaefKeyManager(config);

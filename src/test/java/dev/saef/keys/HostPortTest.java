@@ -1,4 +1,4 @@
-package dev.saef.config;
+package dev.saef.keys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,7 +1,8 @@
-package dev.saef.keys;
+package dev.saef.config;
 
-import dev.saef.config.Association;
+import dev.saef.keys.Association;
 import dev.saef.config.SaefConfiguration;
+import dev.saef.keys.PskKeyManager;
 import java.security.GeneralSecurityException;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.saef.config;
+package dev.saef.keys;
 
 import dev.saef.identity.QuotedText;
 import java.net.Inet4Address;

@@ -1,0 +1,502 @@
+package dev.saef.config;
+
+import dev.saef.identity.CredentialId;
+import dev.saef.identity.IdentityMode;
+import dev.saef.identity.QuotedText;
+import dev.saef.identity.SaefPrincipal;
+import dev.saef.keys.CompositeKeyProvider;
+import dev.saef.keys.KeyStoreKeyProvider;
+import dev.saef.keys.PskKeyProvider;
+import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStoreException;
+import java.security.NoSuchAlgorithmException;
+import java.security.UnrecoverableKeyException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * Reads a {@link SaefConfiguration} from the {@code saef.*} system properties (or any
+ * {@link Properties}): the Credential, Identity and Association Configuration of oneM2M TS-0003
+ * clause 8.2.2.1 (association table, keys, own identity) plus the settings of the clause 10.2.2
+ * profile. This class parses and loads; the configuration it returns is a plain value.
+ *
+ * <table>
+ *   <caption>Properties</caption>
+ *   <tr><th>property</th><th>meaning</th><th>default</th></tr>
+ *   <tr><td>{@value #ASSOCIATIONS}</td><td>path of the association table ({@link AssociationTable})</td>
+ *       <td>none: no associations (the JSSE layer reports that at handshake time)</td></tr>
+ *   <tr><td>{@value #KEY_STORE}</td><td>key store with the Kpsa entries ({@link KeyStoreKeyProvider})</td>
+ *       <td>none</td></tr>
+ *   <tr><td>{@value #KEY_STORE_TYPE}</td><td>its type</td><td>{@code PKCS12}</td></tr>
+ *   <tr><td>{@value #KEY_STORE_PASSWORD}</td><td>its password, also for the entries; required with a key
+ *       store</td><td>none</td></tr>
+ *   <tr><td>{@value #LOCAL_ID}</td><td>this entity's CSE-ID or AE-ID (local principal)</td><td>none</td></tr>
+ *   <tr><td>{@value #IDENTITY_MODE}</td><td>{@code strict} or {@code lenient} KpsaID checking
+ *       ({@link IdentityMode})</td><td>{@code strict}</td></tr>
+ *   <tr><td>{@value #CREDENTIAL_ID_TYPE}</td><td>Credential-ID type-ID: a non-negative integer; 12 per clause
+ *       12.3.2.1, 0 gives TS-0013's {@code 00-} prefix</td><td>12</td></tr>
+ *   <tr><td>{@value #CIPHER_SUITES}</td><td>comma-separated suite names, passed on unchecked (the suite
+ *       profile validates them)</td><td>none: the profile's defaults</td></tr>
+ *   <tr><td>{@value #ENABLE_ECDHE_PSK}</td><td>{@code true}/{@code false}: allow ECDHE_PSK (RFC 5489)</td>
+ *       <td>{@code false}</td></tr>
+ *   <tr><td>{@value #REQUIRE_EXTENDED_MASTER_SECRET}</td><td>{@code true}/{@code false}: require RFC 7627</td>
+ *       <td>{@code true}</td></tr>
+ *   <tr><td>{@value #FALLBACK}</td><td>{@code jdk}: a client connecting to a peer with no association uses
+ *       the JDK's own TLS (SunJSSE, default key and trust stores); {@code none}: it fails</td>
+ *       <td>{@code jdk}</td></tr>
+ *   <tr><td>{@value #UNKNOWN_IDENTITY}</td><td>{@code hide}: a server answers a KpsaID it does not know exactly
+ *       as a wrong Kpsa (RFC 4279 section 5: it continues with a random key, so the alert and the work are
+ *       those of a wrong key and clients cannot list the provisioned KpsaIDs); {@code reveal}: it answers
+ *       {@code unknown_psk_identity} at once</td><td>{@code hide}</td></tr>
+ *   <tr><td>{@value #REFLECTION_CHECK}</td><td>{@code true}/{@code false}: a server refuses a ClientHello whose
+ *       random its own {@code SSLContext} sent as a client (a connection reflected back to its sender);
+ *       {@code false} only for one JVM talking to itself through one context</td><td>{@code true}</td></tr>
+ *   <tr><td>{@value #HANDSHAKE_TIMEOUT}</td><td>how long a whole handshake on an SAEF socket may take
+ *       (client and server, direct and layered): a number with a unit {@code ms}, {@code s} or
+ *       {@code min} ({@code 90s}, {@code 2min}; a bare number is milliseconds) or an ISO-8601 duration
+ *       ({@code PT90S}); {@code 0} means no limit. Nonzero values under 100 ms and over
+ *       {@code Integer.MAX_VALUE} ms are refused. A peer that sends nothing or dribbles its bytes
+ *       fails with an {@code SSLHandshakeException} naming this property.</td>
+ *       <td>{@code 60s} (a constrained device on NB-IoT, with round trips of seconds, still meets it)</td></tr>
+ * </table>
+ *
+ * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
+ * property whose name differs from a known one only in case (e.g. {@code saef.keystore}) is an
+ * error too, since it would otherwise be ignored silently. Loading also checks that every
+ * association has a key, inline or in the key store: a configuration that cannot handshake is an
+ * error at start, not at the first connection.
+ *
+ * <p>Files: the association table, the key store and the password file are read only when they are
+ * regular files (a symbolic link to one is fine; a FIFO is never opened; a device or directory is
+ * refused) of at most 64 MiB, 64 MiB and 4 KiB; anything else is an error naming the file, what it is
+ * and the property to fix.
+ *
+ * <p>Keys: the returned configuration looks in the table's inline keys first, then in the key
+ * store; it owns both (the table and the key store provider it loaded) and
+ * {@link SaefConfiguration#close()} zeroes them. A key provider given to
+ * {@link #load(Properties, PskKeyProvider)} stays the caller's.
+ */
+public final class SaefProperties {
+
+    /** Path of the association table. */
+    public static final String ASSOCIATIONS = "saef.associations";
+    /** Path of the key store. */
+    public static final String KEY_STORE = "saef.keyStore";
+    /** Type of the key store. */
+    public static final String KEY_STORE_TYPE = "saef.keyStoreType";
+    /** Password of the key store and its entries. */
+    public static final String KEY_STORE_PASSWORD = "saef.keyStorePassword";
+    /**
+     * A file holding the key store password (first line), instead of {@value #KEY_STORE_PASSWORD}:
+     * a system property is visible to other local users in the process list, a mode-600 file is not.
+     */
+    public static final String KEY_STORE_PASSWORD_FILE = "saef.keyStorePasswordFile";
+    /** This entity's CSE-ID or AE-ID. */
+    public static final String LOCAL_ID = "saef.localId";
+    /** {@code strict} or {@code lenient}. */
+    public static final String IDENTITY_MODE = "saef.identityMode";
+    /** Credential-ID type-ID. */
+    public static final String CREDENTIAL_ID_TYPE = "saef.credentialIdType";
+    /** Comma-separated cipher suite names. */
+    public static final String CIPHER_SUITES = "saef.cipherSuites";
+    /** Whether ECDHE_PSK suites may be enabled. */
+    public static final String ENABLE_ECDHE_PSK = "saef.enableEcdhePsk";
+    /** Whether the extended master secret is required. */
+    public static final String REQUIRE_EXTENDED_MASTER_SECRET = "saef.requireExtendedMasterSecret";
+    /** Property: what a client does for a peer with no association: {@code jdk} (default) or {@code none}. */
+    public static final String FALLBACK = "saef.fallback";
+
+    /** How a server answers an unknown KpsaID: {@code hide} (default) or {@code reveal}. */
+    public static final String UNKNOWN_IDENTITY = "saef.unknownIdentity";
+    /** Whether a server refuses its own context's ClientHello reflected back to it ({@code true}/{@code false}). */
+    public static final String REFLECTION_CHECK = "saef.reflectionCheck";
+    /** Property: the time limit of a whole socket handshake (a duration; 0 = none). */
+    public static final String HANDSHAKE_TIMEOUT = "saef.handshakeTimeout";
+    /** Smallest nonzero {@value #HANDSHAKE_TIMEOUT}: shorter is a mistake (a bare number is milliseconds). */
+    static final long MIN_HANDSHAKE_TIMEOUT_MILLIS = 100;
+
+    /**
+     * Handshake tracing to standard error ({@code true}/{@code false}; a bare {@code -Dsaef.debug} is
+     * {@code true}); parsed by {@link #debugEnabled(String)} both here and by the protocol's debug log.
+     */
+    public static final String DEBUG = "saef.debug";
+
+    /** Default key store type. */
+    public static final String DEFAULT_KEY_STORE_TYPE = "PKCS12";
+
+    private static final List<String> KNOWN = List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_TYPE, KEY_STORE_PASSWORD,
+            KEY_STORE_PASSWORD_FILE,
+            LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
+            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT);
+
+    private SaefProperties() {
+    }
+
+    /**
+     * @return the configuration given by the {@code saef.*} system properties
+     * @throws SaefConfigException when a property, the association table or the key store is bad,
+     *     or an association has no key
+     */
+    public static SaefConfiguration fromSystemProperties() throws SaefConfigException {
+        Properties props = new Properties();
+        props.putAll(System.getProperties());
+        return load(props);
+    }
+
+    /**
+     * Same as {@link #fromSystemProperties()}, reading the given properties.
+     *
+     * @param props the properties (only {@code saef.*} ones are read)
+     * @return the configuration
+     * @throws SaefConfigException when a property, the association table or the key store is bad,
+     *     or an association has no key
+     */
+    public static SaefConfiguration load(Properties props) throws SaefConfigException {
+        return load(props, null);
+    }
+
+    /**
+     * Same as {@link #load(Properties)}, but with the key store keys given by the caller (e.g. a
+     * {@code KeyManagerFactory} initialised with a {@code KeyStore}): {@value #KEY_STORE} and its
+     * type and password are then not read. The given provider stays the caller's
+     * ({@link SaefConfiguration#close()} does not close it).
+     *
+     * @param props the properties
+     * @param storeKeys the keys to use after the inline keys, or null to read {@value #KEY_STORE}
+     * @return the configuration
+     * @throws SaefConfigException when a property or the association table is bad, or an
+     *     association has no key
+     */
+    public static SaefConfiguration load(Properties props, PskKeyProvider storeKeys) throws SaefConfigException {
+        Objects.requireNonNull(props, "props");
+        checkNearMisses(props);
+        IdentityMode mode = identityMode(props);
+        int credentialIdType = credentialIdType(props);
+        boolean ecdhe = bool(props, ENABLE_ECDHE_PSK, false);
+        boolean ems = bool(props, REQUIRE_EXTENDED_MASTER_SECRET, true);
+        debugEnabled(props.getProperty(DEBUG)); // validated here so that "yes" is not silently "off"
+        boolean jdkFallback = fallback(props);
+        boolean hideUnknown = hideUnknownIdentities(props);
+        boolean reflection = bool(props, REFLECTION_CHECK, true);
+        long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
+        String localId = localId(props.getProperty(LOCAL_ID));
+        String suites = props.getProperty(CIPHER_SUITES);
+
+        Path tableFile = path(props, ASSOCIATIONS);
+        AssociationTable table = tableFile == null ? AssociationTable.empty(mode) : AssociationTable.load(tableFile, mode);
+
+        KeyStoreKeyProvider owned = null;
+        PskKeyProvider store = storeKeys;
+        String keyDescription;
+        try {
+            if (store != null) {
+                keyDescription = "key store " + store;
+            } else {
+                Path storeFile = path(props, KEY_STORE);
+                if (storeFile != null) {
+                    owned = loadKeyStore(props, storeFile);
+                    store = owned;
+                    keyDescription = owned.description() + " " + storeFile;
+                } else {
+                    keyDescription = "no key store";
+                }
+            }
+            PskKeyProvider keys = store == null ? table.inlineKeys() : CompositeKeyProvider.of(table.inlineKeys(), store);
+            SaefConfiguration config = SaefConfiguration.builder()
+                    .associations(table)
+                    .keys(keys)
+                    .keyDescription(keyDescription)
+                    .associationsFile(tableFile)
+                    .ownedKeyStore(owned)
+                    .localId(localId)
+                    .credentialIdType(credentialIdType)
+                    .cipherSuites(suites)
+                    .ecdhePskEnabled(ecdhe)
+                    .requireExtendedMasterSecret(ems)
+                    .jdkFallback(jdkFallback)
+                    .hideUnknownIdentities(hideUnknown)
+                    .reflectionCheck(reflection)
+                    .handshakeTimeoutMillis(handshakeTimeout)
+                    .build();
+            config.checkKeys(store == null ? null : (owned != null ? KEY_STORE + " (" + props.getProperty(KEY_STORE).trim()
+                    + ")" : "the key store"));
+            return config;
+        } catch (SaefConfigException | RuntimeException e) {
+            table.destroy();
+            if (owned != null) {
+                owned.close();
+            }
+            throw e;
+        }
+    }
+
+    private static KeyStoreKeyProvider loadKeyStore(Properties props, Path file) throws SaefConfigException {
+        String type = props.getProperty(KEY_STORE_TYPE, DEFAULT_KEY_STORE_TYPE).trim();
+        if (type.isEmpty()) {
+            throw new SaefConfigException(KEY_STORE_TYPE + " is empty; use PKCS12 (default) or JCEKS");
+        }
+        String where = KEY_STORE + " " + file;
+        byte[] contents = ConfigFiles.read(file, where, KEY_STORE, ConfigFiles.KEY_STORE_LIMIT);
+        char[] password = null;
+        try {
+            FileModes.refuse(file, where, FileModes.SHARED, "holds Kpsa keys but", "chmod 600 " + file);
+            password = password(props);
+            return KeyStoreKeyProvider.load(contents, type, password);
+        } catch (IOException e) {
+            if (e.getCause() instanceof UnrecoverableKeyException) {
+                throw new SaefConfigException(where + ": wrong " + (props.getProperty(KEY_STORE_PASSWORD) != null
+                        ? KEY_STORE_PASSWORD : "password in " + KEY_STORE_PASSWORD_FILE) + " (or the file is damaged)");
+            }
+            throw new SaefConfigException(where + " cannot be read as a " + type + " key store: " + e.getMessage(), e);
+        } catch (KeyStoreException e) {
+            if (e.getCause() instanceof NoSuchAlgorithmException) {
+                throw new SaefConfigException(KEY_STORE_TYPE + ": " + QuotedText.quote(type)
+                        + " is not a key store type of this JVM; use PKCS12 (default) or JCEKS", e);
+            }
+            throw new SaefConfigException(where + ": " + e.getMessage(), e);
+        } catch (SaefConfigException e) {
+            throw e;
+        } catch (GeneralSecurityException e) {
+            throw new SaefConfigException(where + ": " + e.getMessage(), e);
+        } finally {
+            Arrays.fill(contents, (byte) 0);
+            if (password != null) {
+                Arrays.fill(password, '\0');
+            }
+        }
+    }
+
+    private static void checkNearMisses(Properties props) throws SaefConfigException {
+        for (String name : props.stringPropertyNames()) {
+            if (!name.regionMatches(true, 0, "saef.", 0, 5) || KNOWN.contains(name)) {
+                continue;
+            }
+            for (String known : KNOWN) {
+                if (known.equalsIgnoreCase(name)) {
+                    throw new SaefConfigException("unknown property " + name + ": did you mean " + known
+                            + "? (property names are case-sensitive)");
+                }
+            }
+        }
+    }
+
+    private static IdentityMode identityMode(Properties props) throws SaefConfigException {
+        String v = props.getProperty(IDENTITY_MODE);
+        if (v == null) {
+            return IdentityMode.STRICT;
+        }
+        switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "strict":
+                return IdentityMode.STRICT;
+            case "lenient":
+                return IdentityMode.LENIENT;
+            default:
+                throw new SaefConfigException(IDENTITY_MODE + ": " + QuotedText.quote(v)
+                        + " is not allowed; use strict (TS-0003 clause 10.5 KpsaIDs, default) or lenient"
+                        + " (any printable US-ASCII, e.g. GBA B-TIDs)");
+        }
+    }
+
+    private static int credentialIdType(Properties props) throws SaefConfigException {
+        String v = props.getProperty(CREDENTIAL_ID_TYPE);
+        if (v == null) {
+            return CredentialId.SAEF_SYMMETRIC_KEY;
+        }
+        String t = v.trim();
+        boolean digits = !t.isEmpty() && t.length() <= 9 && t.chars().allMatch(c -> c >= '0' && c <= '9');
+        if (!digits) {
+            throw new SaefConfigException(CREDENTIAL_ID_TYPE + ": " + QuotedText.quote(v)
+                    + " is not allowed; use a non-negative integer: 12 (TS-0003 clause 12.3.2.1, default) or 0 for"
+                    + " the 00- prefix of TS-0013");
+        }
+        return Integer.parseInt(t);
+    }
+
+    private static boolean hideUnknownIdentities(Properties props) throws SaefConfigException {
+        String v = props.getProperty(UNKNOWN_IDENTITY);
+        if (v == null || v.trim().equalsIgnoreCase("hide")) {
+            return true;
+        }
+        if (v.trim().equalsIgnoreCase("reveal")) {
+            return false;
+        }
+        throw new SaefConfigException(UNKNOWN_IDENTITY + ": " + QuotedText.quote(v) + " is not allowed; use hide (an"
+                + " unknown KpsaID fails exactly like a wrong Kpsa, RFC 4279 section 5, the default) or reveal (it is"
+                + " answered with the unknown_psk_identity alert)");
+    }
+
+    private static boolean fallback(Properties props) throws SaefConfigException {
+        String v = props.getProperty(FALLBACK);
+        if (v == null || v.trim().equalsIgnoreCase("jdk")) {
+            return true;
+        }
+        if (v.trim().equalsIgnoreCase("none")) {
+            return false;
+        }
+        throw new SaefConfigException(FALLBACK + ": " + QuotedText.quote(v) + " is not allowed; use jdk (peers without"
+                + " an association get the JDK's certificate TLS, the default) or none (they fail)");
+    }
+
+    /**
+     * Parses {@value #HANDSHAKE_TIMEOUT}: {@code <digits>[ms|s|min]} (a bare number is milliseconds)
+     * or an ISO-8601 duration such as {@code PT90S}; 0 means no limit.
+     *
+     * @param v the value, or null for the default (60 s)
+     * @return the limit in milliseconds, 0 for none
+     * @throws SaefConfigException naming the property and the accepted forms
+     */
+    static long handshakeTimeout(String v) throws SaefConfigException {
+        if (v == null) {
+            return SaefConfiguration.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        }
+        String t = v.trim().toLowerCase(Locale.ROOT);
+        long ms = -1;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,12})\\s*(ms|s|min)?").matcher(t);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "ms" : m.group(2);
+            ms = switch (unit) {
+                case "s" -> n * 1000;
+                case "min" -> n * 60_000;
+                default -> n;
+            };
+        } else if (t.startsWith("p")) {
+            try {
+                java.time.Duration d = java.time.Duration.parse(t.toUpperCase(Locale.ROOT));
+                ms = d.isNegative() ? -1 : d.toMillis();
+            } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
+                ms = -1;
+            }
+        }
+        String forms = "; use a duration such as 60s (default), 90000ms, 2min or PT90S (a bare number is"
+                + " milliseconds), or 0 for no limit";
+        if (ms < 0) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is not a duration" + forms);
+        }
+        if (ms > 0 && ms < MIN_HANDSHAKE_TIMEOUT_MILLIS) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is " + ms + " ms, shorter"
+                    + " than any handshake can take (the least is " + MIN_HANDSHAKE_TIMEOUT_MILLIS + " ms)" + forms);
+        }
+        if (ms > Integer.MAX_VALUE) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is longer than "
+                    + Integer.MAX_VALUE + " ms (about 24 days)" + forms);
+        }
+        return ms;
+    }
+
+    /**
+     * The one parser of {@value #DEBUG}: absent or {@code false} is off; {@code true} or empty (a bare
+     * {@code -Dsaef.debug}) is on; case and surrounding blanks are ignored.
+     *
+     * @param value the property value, or null
+     * @return whether handshake tracing is on
+     * @throws SaefConfigException for any other value, naming the property and the allowed values
+     */
+    public static boolean debugEnabled(String value) throws SaefConfigException {
+        if (value != null && value.isBlank()) {
+            return true;
+        }
+        return bool(DEBUG, value, false);
+    }
+
+    private static boolean bool(Properties props, String name, boolean defaultValue) throws SaefConfigException {
+        return bool(name, props.getProperty(name), defaultValue);
+    }
+
+    private static boolean bool(String name, String v, boolean defaultValue) throws SaefConfigException {
+        if (v == null) {
+            return defaultValue;
+        }
+        String t = v.trim();
+        if (t.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (t.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new SaefConfigException(name + ": " + QuotedText.quote(v) + " is not allowed; use true or false (default "
+                + defaultValue + ")");
+    }
+
+    private static String localId(String v) throws SaefConfigException {
+        if (v == null) {
+            return null;
+        }
+        String t = v.trim();
+        if (t.isEmpty()) {
+            throw new SaefConfigException(LOCAL_ID + " is empty; set it to this entity's CSE-ID or AE-ID, or leave it unset");
+        }
+        try {
+            return SaefPrincipal.checkEntityId(t);
+        } catch (IllegalArgumentException e) {
+            throw new SaefConfigException(LOCAL_ID + ": " + e.getMessage());
+        }
+    }
+
+    /** The key store password, from {@value #KEY_STORE_PASSWORD} or {@value #KEY_STORE_PASSWORD_FILE}; the caller zeroes it. */
+    private static char[] password(Properties props) throws SaefConfigException {
+        String pw = props.getProperty(KEY_STORE_PASSWORD);
+        Path file = path(props, KEY_STORE_PASSWORD_FILE);
+        if (pw != null && file != null) {
+            throw new SaefConfigException("both " + KEY_STORE_PASSWORD + " and " + KEY_STORE_PASSWORD_FILE
+                    + " are set; set only one");
+        }
+        if (pw != null) {
+            return pw.toCharArray();
+        }
+        if (file == null) {
+            throw new SaefConfigException(KEY_STORE_PASSWORD + " (or " + KEY_STORE_PASSWORD_FILE + ") is not set; it"
+                    + " is required with " + KEY_STORE + " (the same password protects the store and its entries)");
+        }
+        String where = KEY_STORE_PASSWORD_FILE + " " + file;
+        byte[] bytes = ConfigFiles.read(file, where, KEY_STORE_PASSWORD_FILE, ConfigFiles.PASSWORD_FILE_LIMIT);
+        java.nio.CharBuffer chars = null;
+        try {
+            FileModes.refuse(file, where, FileModes.SHARED, "holds the key store password but", "chmod 600 " + file);
+            chars = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
+            if (chars.limit() > 0 && chars.get(0) == '\uFEFF') {
+                chars.position(1); // a byte order mark, as some editors write; the table reader skips it too
+                chars = chars.slice();
+            }
+            int n = 0;
+            while (n < chars.limit() && chars.get(n) != '\n' && chars.get(n) != '\r') {
+                n++; // the first line: the password ends at the first line break
+            }
+            if (n == 0) {
+                throw new SaefConfigException(where + ": the first line is empty; put the password on it");
+            }
+            char[] password = new char[n];
+            chars.get(password, 0, n);
+            return password;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new SaefConfigException(where + " is not valid UTF-8");
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+            if (chars != null && chars.hasArray()) {
+                Arrays.fill(chars.array(), '\0');
+            }
+        }
+    }
+
+    private static Path path(Properties props, String name) throws SaefConfigException {
+        String v = props.getProperty(name);
+        if (v == null) {
+            return null;
+        }
+        String t = v.trim();
+        if (t.isEmpty()) {
+            throw new SaefConfigException(name + " is empty; set it to a file path or leave it unset");
+        }
+        try {
+            return Path.of(t);
+        } catch (InvalidPathException e) {
+            throw new SaefConfigException(name + ": " + QuotedText.quote(v) + " is not a valid path: " + e.getReason());
+        }
+    }
+}
