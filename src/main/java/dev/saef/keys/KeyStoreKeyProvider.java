@@ -223,21 +223,6 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
         }
     }
 
-    /**
-     * Same as {@link KeyStoreKeyWriter#storeKey}; kept so that existing callers compile.
-     *
-     * @param ks a loaded, writable key store
-     * @param id the KpsaID
-     * @param key the Kpsa
-     * @param password the entry password
-     * @throws KeyStoreException see {@link KeyStoreKeyWriter#storeKey}
-     * @deprecated use {@link KeyStoreKeyWriter#storeKey}: this class only looks keys up
-     */
-    @Deprecated(forRemoval = true)
-    public static void storeKey(KeyStore ks, KpsaId id, SecretKey key, char[] password) throws KeyStoreException {
-        KeyStoreKeyWriter.storeKey(ks, id, key, password);
-    }
-
     private String resolve(KpsaId id) throws GeneralSecurityException {
         List<String> aliases = byAttribute.get(id.value());
         if (aliases != null) {

@@ -41,6 +41,7 @@ import dev.saef.identity.KpsaId;
 import dev.saef.identity.OriginatorCheck;
 import dev.saef.identity.SaefPrincipal;
 import dev.saef.keys.KeyStoreKeyProvider;
+import dev.saef.keys.KeyStoreKeyWriter;
 import dev.saef.profile.CipherSuiteInfo;
 import dev.saef.profile.SuiteProfile;
 import java.io.StringReader;
@@ -98,7 +99,7 @@ class Clause8_2_2_1PskSaefTest {
         char[] pw = "store-password".toCharArray();
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        KeyStoreKeyProvider.storeKey(ks, KpsaId.parse(KPSA, IdentityMode.STRICT),
+        KeyStoreKeyWriter.storeKey(ks, KpsaId.parse(KPSA, IdentityMode.STRICT),
                 new SecretKeySpec(Saef.hex(KEY_HEX), "AES"), pw);
         KeyStoreKeyProvider keys = new KeyStoreKeyProvider(ks, pw);
         AssociationTable clientTable = AssociationTable.parse("client", new StringReader(KPSA + " peer=" + CSE_ID

@@ -34,6 +34,7 @@ import dev.saef.config.SaefConfiguration;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
 import dev.saef.keys.KeyStoreKeyProvider;
+import dev.saef.keys.KeyStoreKeyWriter;
 import dev.saef.profile.CipherSuiteInfo;
 import dev.saef.profile.SuiteProfile;
 import java.io.StringReader;
@@ -269,7 +270,7 @@ class Rfc4279PskTest {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         KpsaId kid = KpsaId.parse(id, IdentityMode.STRICT);
-        KeyStoreKeyProvider.storeKey(ks, kid, new SecretKeySpec(key(64), "AES"), pw);
+        KeyStoreKeyWriter.storeKey(ks, kid, new SecretKeySpec(key(64), "AES"), pw);
         try (KeyStoreKeyProvider p = new KeyStoreKeyProvider(ks, pw)) {
             assertArrayEquals(key(64), p.getKey(kid).getEncoded());
         }

@@ -11,6 +11,7 @@ import dev.saef.identity.IdentityMode;
 import dev.saef.identity.KpsaId;
 import dev.saef.identity.SaefPrincipal;
 import dev.saef.keys.KeyStoreKeyProvider;
+import dev.saef.keys.KeyStoreKeyWriter;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -326,7 +327,7 @@ class JsseSurfaceTest {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         byte[] key = HexFormat.of().parseHex(Peers.KEY_HEX);
-        KeyStoreKeyProvider.storeKey(ks, KpsaId.parse(kpsa, IdentityMode.STRICT), new SecretKeySpec(key, "HmacSHA256"),
+        KeyStoreKeyWriter.storeKey(ks, KpsaId.parse(kpsa, IdentityMode.STRICT), new SecretKeySpec(key, "HmacSHA256"),
                 pw);
         Path store = dir.resolve("keys.p12");
         try (OutputStream out = Files.newOutputStream(store)) {
