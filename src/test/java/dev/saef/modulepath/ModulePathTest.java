@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The declared API ({@code module-info.java}) at work: a forked JVM with the compiled classes and Bouncy
- * Castle on the MODULE path (the other tests run on the class path, where module-info is ignored) finds
- * the {@code SAEF} provider through {@link java.util.ServiceLoader} ({@code security.provider.1=SAEF}),
+ * Castle on the MODULE path (the other tests run on the class path, where module-info is ignored), and no
+ * {@code --add-modules}, finds the {@code SAEF} provider through {@link java.util.ServiceLoader}
+ * ({@code security.provider.1=SAEF}; the module is resolved by service binding),
  * sees exactly the four exported packages, and runs a real PSK-SAEF handshake over loopback between a
  * server and a client context. Jetty is not on the module path: the module must resolve without it (its
  * Jetty modules are {@code requires static}, and module-info provides no Jetty service, which would make
@@ -42,7 +43,7 @@ class ModulePathTest {
     }
 
     /** Runs {@link ModulePathMain} with {@code modules} on the module path; returns its output lines. */
-    static List<String> run(Path dir, List<String> modules, String addModules) throws Exception {
+    static List<String> run(Path dir, List<String> modules) throws Exception {
         Path server = dir.resolve("server-associations");
         Files.writeString(server, KPSA + " peer=CAEmodule key=hex:" + KEY + "\n");
         Path client = dir.resolve("client-associations");
@@ -61,7 +62,8 @@ class ModulePathTest {
 
         List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djava.security.properties=" + Paths.get("saef.security").toAbsolutePath(),
-                "-p", String.join(File.pathSeparator, modules), "--add-modules", addModules,
+                // no --add-modules: java.base uses java.security.Provider, so service binding resolves dev.saef
+                "-p", String.join(File.pathSeparator, modules),
                 "-cp", main.toString(), ModulePathMain.class.getName(), server.toString(), client.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -87,7 +89,7 @@ class ModulePathTest {
 
     @Test
     void handshakeWithTheProviderOnTheModulePath(@TempDir Path dir) throws Exception {
-        List<String> out = run(dir, saefModules(), "dev.saef");
+        List<String> out = run(dir, saefModules());
         String all = String.join("\n", out);
         assertEquals("provider dev.saef.jsse.SaefProvider", line(out, "provider"), all);
         assertEquals("module dev.saef", line(out, "module"), all);
