@@ -18,7 +18,6 @@
 module dev.saef {
     requires org.bouncycastle.provider;
     requires org.bouncycastle.tls;
-    requires org.bouncycastle.util;
     requires jdk.httpserver;
 
     requires static org.eclipse.jetty.io;
