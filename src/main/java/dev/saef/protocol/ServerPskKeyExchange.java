@@ -6,7 +6,7 @@ import org.bouncycastle.tls.KeyExchangeAlgorithm;
 import org.bouncycastle.tls.TlsFatalAlert;
 
 /**
- * The server's RFC 4279 key exchange: Bouncy Castle's {@link TlsPSKKeyExchange}, but the client's
+ * The server's RFC 4279 key exchange: Bouncy Castle's {@link org.bouncycastle.tls.TlsPSKKeyExchange}, but the client's
  * ClientKeyExchange is checked field by field before the identity is looked up, so that malformed
  * input gets the alert RFC 5246 section 7.2.2 asks for instead of the {@code internal_error} Bouncy
  * Castle sends when a length overruns the message (it reads past the end and reports its own
