@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -86,10 +85,6 @@ class ArchitectureTest {
     }
 
     @Test
-    @Disabled("enabled when i8-config merges: dev.saef.keys uses dev.saef.config today (PskKeyManager and"
-            + " SaefKeyManager use config.Association, SaefKeyManager uses AssociationTable and SaefConfiguration,"
-            + " PskKeyManagerFactorySpi and PskKeyManagerParameters use SaefConfiguration/SaefConfigException);"
-            + " i8-config moves Association to keys and these key managers to config")
     void keysUsesOnlyIdentity() {
         layers().whereLayer("keys").mayOnlyAccessLayers("identity").check(main);
     }
@@ -152,9 +147,6 @@ class ArchitectureTest {
     }
 
     @Test
-    @Disabled("enabled when i8-config merges: the config <-> keys cycle (keys.PskKeyManager, SaefKeyManager,"
-            + " PskKeyManagerFactorySpi, PskKeyManagerParameters use config; config.AssociationTable and"
-            + " SaefConfiguration use keys)")
     void noPackageCycles() {
         slices().matching("dev.saef.(*)..").should().beFreeOfCycles().check(main);
     }
@@ -170,9 +162,6 @@ class ArchitectureTest {
     }
 
     @Test
-    @Disabled("enabled when i8-config merges: keys.KeyStoreKeyProvider encodes its key-store attributes with"
-            + " org.bouncycastle.asn1 (ASN1Sequence, DERUTF8String, ...); i8-config removes Bouncy Castle"
-            + " from keys")
     void keysNeverUsesBouncyCastle() {
         noClasses().that().resideInAPackage("dev.saef.keys..")
                 .should().dependOnClassesThat().resideInAPackage(BC)
@@ -181,9 +170,6 @@ class ArchitectureTest {
     }
 
     @Test
-    @Disabled("enabled when i8-handoff merges: jsse.SaefSSLEngine.wrap/unwrap call"
-            + " org.bouncycastle.tls.RecordPreview.getRecordSize/getContentLimit; i8-handoff removes Bouncy Castle"
-            + " from jsse")
     void jsseNeverUsesBouncyCastle() {
         noClasses().that().resideInAPackage("dev.saef.jsse..")
                 .should().dependOnClassesThat().resideInAPackage(BC)
