@@ -4,11 +4,16 @@ import dev.saef.protocol.SessionInfo;
 import dev.saef.protocol.TlsConnection;
 import java.security.Principal;
 import java.security.cert.Certificate;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLKeyException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSessionBindingEvent;
 import javax.net.ssl.SSLSessionBindingListener;
@@ -236,5 +241,50 @@ final class SaefSSLSession extends ExtendedSSLSession {
     public String toString() {
         return "SaefSSLSession[" + getProtocol() + ", " + getCipherSuite()
                 + (info == null ? "" : ", peer=" + info.peerPrincipal().getName()) + "]";
+    }
+
+    /**
+     * RFC 5705 keying material from this session's connection (the {@code ExtendedSSLSession} method
+     * Java 25 added; declared here so that it overrides there while the provider compiles for 17, where
+     * {@link KeyExport#exportKeyingMaterial} reaches it). Works while the connection is open; see
+     * {@code TlsConnection#exportKeyingMaterial} for the rules.
+     *
+     * @param label the exporter label (printable ASCII)
+     * @param context the context value, or null for none
+     * @param length octets wanted
+     * @return fresh octets, owned by the caller
+     * @throws SSLKeyException when nothing can be exported (no completed handshake, closed, no EMS)
+     */
+    public byte[] exportKeyingMaterialData(String label, byte[] context, int length) throws SSLKeyException {
+        Objects.requireNonNull(label, "label");
+        if (connection == null) {
+            throw new SSLKeyException("no keying material to export: this session has no completed handshake");
+        }
+        return connection.exportKeyingMaterial(label, context, length);
+    }
+
+    /**
+     * The same octets as {@link #exportKeyingMaterialData} as a key of algorithm {@code keyAlg}; the
+     * intermediate copy is zeroed.
+     *
+     * @param keyAlg the key's algorithm name, e.g. {@code HmacSHA256}
+     * @param label the exporter label
+     * @param context the context value, or null for none
+     * @param length octets wanted
+     * @return a new key, owned by the caller
+     * @throws SSLKeyException when nothing can be exported
+     */
+    public SecretKey exportKeyingMaterialKey(String keyAlg, String label, byte[] context, int length)
+            throws SSLKeyException {
+        Objects.requireNonNull(keyAlg, "keyAlg");
+        if (keyAlg.isEmpty()) {
+            throw new IllegalArgumentException("empty key algorithm");
+        }
+        byte[] octets = exportKeyingMaterialData(label, context, length);
+        try {
+            return new SecretKeySpec(octets, keyAlg);
+        } finally {
+            Arrays.fill(octets, (byte) 0);
+        }
     }
 }

@@ -1,9 +1,9 @@
 package dev.saef.protocol;
 
-import dev.saef.keys.Association;
 import dev.saef.identity.CredentialId;
 import dev.saef.identity.KpsaId;
 import dev.saef.identity.SaefPrincipal;
+import dev.saef.keys.Association;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
@@ -16,12 +16,17 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLKeyException;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.RecordPreview;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.ServerName;
+import org.bouncycastle.tls.SessionParameters;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsProtocol;
+import org.bouncycastle.tls.TlsSession;
+import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.crypto.TlsSecret;
 
 /**
  * The protocol core: one PSK-SAEF TLS 1.2 connection over Bouncy Castle's non-blocking
@@ -417,6 +422,67 @@ public final class TlsConnection {
     /** @return the bound session, or null before the handshake completed */
     public SessionInfo session() {
         return state.session;
+    }
+
+    /** The longest keying material one export may ask for (far above any use; bounds the work). */
+    public static final int MAX_EXPORT_LENGTH = 1 << 16;
+
+    /**
+     * RFC 5705 keying material exporter on this connection's master secret: {@code PRF(master_secret,
+     * label, client_random + server_random [+ uint16 context length + context], length)}. Available
+     * while the connection is open after a completed handshake with the extended master secret (RFC
+     * 7627 section 5.4 forbids exporting from a master secret without it); SAEF destroys the master
+     * secret when the connection closes, so export before closing.
+     *
+     * @param label the exporter label, e.g. {@code EXPORTER-oneM2M-Connection} (TS-0003 clause 10.3.1);
+     *     printable ASCII
+     * @param contextValue the context value, or null for none (RFC 5705 distinguishes no context from an
+     *     empty one); at most 65535 octets
+     * @param length the number of octets wanted, 1 to {@value #MAX_EXPORT_LENGTH}
+     * @return fresh octets the caller owns and should zero after use
+     * @throws SSLKeyException when no keying material can be exported, naming why
+     */
+    public byte[] exportKeyingMaterial(String label, byte[] contextValue, int length) throws SSLKeyException {
+        if (label == null || label.isEmpty() || !label.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7F)) {
+            throw new IllegalArgumentException("the exporter label must be non-empty printable ASCII (RFC 5705 section 4)");
+        }
+        if (length < 1 || length > MAX_EXPORT_LENGTH) {
+            throw new IllegalArgumentException("export length " + length + " is outside 1.." + MAX_EXPORT_LENGTH);
+        }
+        if (contextValue != null && contextValue.length > 0xFFFF) {
+            throw new IllegalArgumentException("the exporter context has " + contextValue.length
+                    + " octets; RFC 5705 allows at most 65535");
+        }
+        if (state.session == null || context == null) {
+            throw new SSLKeyException("no keying material to export: the handshake has not completed");
+        }
+        if (!state.session.extendedMasterSecret()) {
+            throw new SSLKeyException("no keying material to export: the session was negotiated without the extended"
+                    + " master secret (RFC 7627 section 5.4 forbids RFC 5705 export then); keep"
+                    + " saef.requireExtendedMasterSecret=true");
+        }
+        if (protocol.isClosed()) {
+            throw new SSLKeyException("no keying material to export: the connection is closed and its master secret"
+                    + " destroyed; export while the connection is open");
+        }
+        // Bouncy Castle's own exporter works only inside notifyHandshakeComplete (it clears the
+        // connection's master secret then); the session keeps the master secret until SAEF destroys
+        // it at the end of the connection (SessionSecrets), so the RFC 5705 PRF runs on that one.
+        SecurityParameters sp = context.getSecurityParametersConnection();
+        TlsSession tlsSession = context.getSession();
+        SessionParameters parameters = tlsSession == null ? null : tlsSession.exportSessionParameters();
+        TlsSecret master = parameters == null ? null : parameters.getMasterSecret();
+        if (sp == null || master == null) {
+            throw new SSLKeyException("no keying material to export: the connection's master secret is gone");
+        }
+        try {
+            byte[] seed = TlsUtils.calculateExporterSeed(sp, contextValue);
+            return TlsUtils.PRF(sp, master, label, seed, length).extract();
+        } catch (RuntimeException e) {
+            SSLKeyException x = new SSLKeyException("keying material export failed: " + e.getMessage());
+            x.initCause(e);
+            throw x;
+        }
     }
 
     /** Sends close_notify (queued as output) and closes the connection; idempotent. */
