@@ -4,6 +4,7 @@ import dev.saef.identity.CredentialId;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.SaefPrincipal;
 import dev.saef.keys.Association;
+import dev.saef.keys.CredentialIdResolver;
 import dev.saef.keys.KeyStoreKeyProvider;
 import dev.saef.keys.PskKeyProvider;
 import java.nio.file.Path;
@@ -51,6 +52,7 @@ public final class SaefConfiguration implements AutoCloseable {
     private final boolean hideUnknownIdentities;
     private final boolean reflectionCheck;
     private final long handshakeTimeoutMillis;
+    private final CredentialIdResolver credentialIdResolver;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
     private final AssociationTable ownedTable;
     /** The key store provider this configuration owns, or null. */
@@ -72,6 +74,7 @@ public final class SaefConfiguration implements AutoCloseable {
         this.hideUnknownIdentities = b.hideUnknownIdentities;
         this.reflectionCheck = b.reflectionCheck;
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.credentialIdResolver = b.credentialIdResolver;
         this.ownedTable = b.ownsTable ? associations : null;
         this.ownedStore = b.ownedStore;
     }
@@ -105,6 +108,7 @@ public final class SaefConfiguration implements AutoCloseable {
         b.hideUnknownIdentities = hideUnknownIdentities;
         b.reflectionCheck = reflectionCheck;
         b.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        b.credentialIdResolver = credentialIdResolver;
         b.ownsTable = false;
         b.ownedStore = null;
         return b;
@@ -286,6 +290,11 @@ public final class SaefConfiguration implements AutoCloseable {
         return handshakeTimeoutMillis;
     }
 
+    /** @return the server's Credential-ID resolver ({@code saef.credentialIdResolver}), if any */
+    public Optional<CredentialIdResolver> credentialIdResolver() {
+        return Optional.ofNullable(credentialIdResolver);
+    }
+
     /**
      * @param timeout the time limit of a whole socket handshake; zero for none
      * @return a copy with that limit
@@ -366,6 +375,7 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean hideUnknownIdentities = true;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private CredentialIdResolver credentialIdResolver;
         private boolean ownsTable;
         private KeyStoreKeyProvider ownedStore;
 
@@ -506,6 +516,15 @@ public final class SaefConfiguration implements AutoCloseable {
         /** Milliseconds, already checked by the loader. */
         Builder handshakeTimeoutMillis(long ms) {
             this.handshakeTimeoutMillis = ms;
+            return this;
+        }
+
+        /**
+         * @param resolver the server's Credential-ID resolver (TS-0003 clause 8.2.1), or null for none
+         * @return this builder
+         */
+        public Builder credentialIdResolver(CredentialIdResolver resolver) {
+            this.credentialIdResolver = resolver;
             return this;
         }
 

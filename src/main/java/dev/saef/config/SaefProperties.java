@@ -5,6 +5,7 @@ import dev.saef.identity.IdentityMode;
 import dev.saef.identity.QuotedText;
 import dev.saef.identity.SaefPrincipal;
 import dev.saef.keys.CompositeKeyProvider;
+import dev.saef.keys.CredentialIdResolver;
 import dev.saef.keys.KeyStoreKeyProvider;
 import dev.saef.keys.PskKeyProvider;
 import java.io.IOException;
@@ -36,6 +37,8 @@ import java.util.Properties;
  *   <tr><td>{@value #KEY_STORE_TYPE}</td><td>its type</td><td>{@code PKCS12}</td></tr>
  *   <tr><td>{@value #KEY_STORE_PASSWORD}</td><td>its password, also for the entries; required with a key
  *       store</td><td>none</td></tr>
+ *   <tr><td>{@value #CREDENTIAL_ID_RESOLVER}</td><td>server: class name of a {@link CredentialIdResolver}
+ *       (public no-argument constructor) that maps a Credential-ID to an AE-ID/CSE-ID</td><td>none</td></tr>
  *   <tr><td>{@value #LOCAL_ID}</td><td>this entity's CSE-ID or AE-ID (local principal)</td><td>none</td></tr>
  *   <tr><td>{@value #IDENTITY_MODE}</td><td>{@code strict} or {@code lenient} KpsaID checking
  *       ({@link IdentityMode})</td><td>{@code strict}</td></tr>
@@ -118,6 +121,8 @@ public final class SaefProperties {
     public static final String REFLECTION_CHECK = "saef.reflectionCheck";
     /** Property: the time limit of a whole socket handshake (a duration; 0 = none). */
     public static final String HANDSHAKE_TIMEOUT = "saef.handshakeTimeout";
+    /** Server: class name of a {@link CredentialIdResolver} with a public no-argument constructor. */
+    public static final String CREDENTIAL_ID_RESOLVER = "saef.credentialIdResolver";
     /** Smallest nonzero {@value #HANDSHAKE_TIMEOUT}: shorter is a mistake (a bare number is milliseconds). */
     static final long MIN_HANDSHAKE_TIMEOUT_MILLIS = 100;
 
@@ -133,7 +138,8 @@ public final class SaefProperties {
     private static final List<String> KNOWN = List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_TYPE, KEY_STORE_PASSWORD,
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
-            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT);
+            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT,
+            CREDENTIAL_ID_RESOLVER);
 
     private SaefProperties() {
     }
@@ -187,6 +193,7 @@ public final class SaefProperties {
         long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
+        CredentialIdResolver resolver = credentialIdResolver(props.getProperty(CREDENTIAL_ID_RESOLVER));
 
         Path tableFile = path(props, ASSOCIATIONS);
         AssociationTable table = tableFile == null ? AssociationTable.empty(mode) : AssociationTable.load(tableFile, mode);
@@ -223,6 +230,7 @@ public final class SaefProperties {
                     .hideUnknownIdentities(hideUnknown)
                     .reflectionCheck(reflection)
                     .handshakeTimeoutMillis(handshakeTimeout)
+                    .credentialIdResolver(resolver)
                     .build();
             config.checkKeys(store == null ? null : (owned != null ? KEY_STORE + " (" + props.getProperty(KEY_STORE).trim()
                     + ")" : "the key store"));
@@ -422,6 +430,37 @@ public final class SaefProperties {
         }
         throw new SaefConfigException(name + ": " + QuotedText.quote(v) + " is not allowed; use true or false (default "
                 + defaultValue + ")");
+    }
+
+    /** Loads the named resolver class (context class loader first, then this module's loader). */
+    private static CredentialIdResolver credentialIdResolver(String v) throws SaefConfigException {
+        if (v == null) {
+            return null;
+        }
+        String name = v.trim();
+        if (name.isEmpty()) {
+            throw new SaefConfigException(CREDENTIAL_ID_RESOLVER + " is empty; name a class implementing "
+                    + CredentialIdResolver.class.getName() + ", or leave it unset");
+        }
+        Class<?> c;
+        try {
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            c = Class.forName(name, true, loader != null ? loader : SaefProperties.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new SaefConfigException(CREDENTIAL_ID_RESOLVER + ": class " + QuotedText.quote(name)
+                    + " cannot be loaded (" + e + "); put it on the class path");
+        }
+        if (!CredentialIdResolver.class.isAssignableFrom(c)) {
+            throw new SaefConfigException(CREDENTIAL_ID_RESOLVER + ": " + name + " does not implement "
+                    + CredentialIdResolver.class.getName());
+        }
+        try {
+            return (CredentialIdResolver) c.getConstructor().newInstance();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite ? ite.getCause() : e;
+            throw new SaefConfigException(CREDENTIAL_ID_RESOLVER + ": " + name + " cannot be created through a public"
+                    + " no-argument constructor (" + cause + ")");
+        }
     }
 
     private static String localId(String v) throws SaefConfigException {

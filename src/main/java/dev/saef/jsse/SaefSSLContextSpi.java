@@ -2,10 +2,11 @@ package dev.saef.jsse;
 
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
+import dev.saef.config.SaefKeyManager;
 import dev.saef.config.SaefProperties;
 import dev.saef.crypto.SaefTlsCrypto;
+import dev.saef.keys.CredentialIdResolver;
 import dev.saef.keys.PskKeyManager;
-import dev.saef.config.SaefKeyManager;
 import dev.saef.profile.SuiteProfile;
 import dev.saef.protocol.SaefPolicy;
 import java.security.KeyManagementException;
@@ -108,14 +109,18 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
      */
     static SaefContext build(KeyManager[] km, TrustManager[] tm, SecureRandom sr) throws KeyManagementException {
         PskKeyManager keyManager = null;
+        CredentialIdResolver resolver = null;
         java.util.List<KeyManager> others = new java.util.ArrayList<>();
         if (km != null) {
             for (KeyManager k : km) {
+                if (k instanceof CredentialIdResolver r && resolver == null) {
+                    resolver = r;
+                }
                 if (k instanceof PskKeyManager p) {
                     if (keyManager == null) {
                         keyManager = p;
                     }
-                } else if (k != null) {
+                } else if (k != null && !(k instanceof CredentialIdResolver)) {
                     others.add(k);
                 }
             }
@@ -146,6 +151,7 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .hideUnknownIdentities(config.hideUnknownIdentities())
                     .reflectionCheck(config.reflectionCheck())
                     .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
+                    .credentialIdResolver(resolver != null ? resolver : config.credentialIdResolver().orElse(null))
                     .build();
             return new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
         } catch (SaefConfigException e) {

@@ -1,6 +1,7 @@
 package dev.saef.protocol;
 
 import dev.saef.identity.IdentityMode;
+import dev.saef.keys.CredentialIdResolver;
 import dev.saef.keys.PskKeyManager;
 import dev.saef.profile.CipherSuiteInfo;
 import dev.saef.profile.SuiteProfile;
@@ -45,6 +46,7 @@ public final class SaefPolicy {
     /** The client randoms in flight, or null when the reflection check is off. */
     private final ReflectionGuard reflectionGuard;
     private final long handshakeTimeoutMillis;
+    private final CredentialIdResolver credentialIdResolver;
 
     private SaefPolicy(Builder b) {
         this.crypto = Objects.requireNonNull(b.crypto, "crypto");
@@ -62,6 +64,7 @@ public final class SaefPolicy {
             throw new IllegalArgumentException("handshake timeout " + b.handshakeTimeoutMillis + " ms is negative");
         }
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.credentialIdResolver = b.credentialIdResolver;
         List<String> missing = new ArrayList<>();
         for (CipherSuiteInfo s : profile.supported()) {
             if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {s.code()}).length == 0) {
@@ -74,6 +77,11 @@ public final class SaefPolicy {
                     + "; SAEF requires all of the clause 10.2.2 profile (check the JCA providers for AES/GCM,"
                     + " HmacSHA256/384 and DH)");
         }
+    }
+
+    /** @return the server's Credential-ID resolver (TS-0003 clause 8.2.1), if one is installed */
+    public Optional<CredentialIdResolver> credentialIdResolver() {
+        return Optional.ofNullable(credentialIdResolver);
     }
 
     /** @return a builder */
@@ -166,8 +174,15 @@ public final class SaefPolicy {
         private boolean hideUnknownIdentities = true;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private CredentialIdResolver credentialIdResolver;
 
         private Builder() {
+        }
+
+        /** @param v the server's Credential-ID resolver, or null for none */
+        public Builder credentialIdResolver(CredentialIdResolver v) {
+            credentialIdResolver = v;
+            return this;
         }
 
         public Builder crypto(TlsCrypto v) {

@@ -4,6 +4,7 @@ import dev.saef.identity.CredentialId;
 import dev.saef.identity.KpsaId;
 import dev.saef.identity.SaefPrincipal;
 import dev.saef.keys.Association;
+import dev.saef.keys.CredentialIdResolver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
@@ -202,7 +203,7 @@ public final class TlsConnection {
         } else if (a.peerId().isPresent()) {
             peer = SaefPrincipal.configured(a.peerId().get(), kpsaId, credentialId);
         } else {
-            peer = SaefPrincipal.derived(kpsaId, credentialId);
+            peer = resolve(kpsaId, credentialId);
         }
         Principal local = policy.localId().map(SaefPrincipal::local).orElse(null);
         List<SNIServerName> sni = new ArrayList<>();
@@ -229,6 +230,33 @@ public final class TlsConnection {
                     + kpsaId + ", peer bound to " + peer.getName() + (peer.isDerivedFromCredentialId()
                             ? " (Credential-ID)" : " (configured)") + ", EMS " + sp.isExtendedMasterSecret()
                     + ", EtM " + sp.isEncryptThenMAC() + ", SNI " + sni);
+        }
+    }
+
+    /**
+     * Server, association without {@code peer=}: the installed {@link CredentialIdResolver}'s AE-ID or
+     * CSE-ID for the Credential-ID (TS-0003 clause 8.2.1), else the Credential-ID itself. Fails closed.
+     */
+    private SaefPrincipal resolve(KpsaId kpsaId, CredentialId credentialId) {
+        Optional<CredentialIdResolver> resolver = policy.credentialIdResolver();
+        if (resolver.isEmpty()) {
+            return SaefPrincipal.derived(kpsaId, credentialId);
+        }
+        String who = "the Credential-ID resolver " + resolver.get().getClass().getName();
+        Optional<String> id;
+        try {
+            id = resolver.get().resolve(credentialId, kpsaId);
+        } catch (Exception | LinkageError e) {
+            throw new IllegalStateException(who + " failed for " + credentialId + ": " + e, e);
+        }
+        if (id == null || id.isEmpty()) {
+            return SaefPrincipal.derived(kpsaId, credentialId);
+        }
+        try {
+            return SaefPrincipal.configured(id.get(), kpsaId, credentialId);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(who + " returned an unusable ID for " + credentialId + ": "
+                    + e.getMessage(), e);
         }
     }
 
