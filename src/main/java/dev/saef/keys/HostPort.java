@@ -164,6 +164,11 @@ public record HostPort(String host, int port) {
         if (h.isEmpty()) {
             throw new IllegalArgumentException("host is empty");
         }
+        if (h.endsWith(".")) {
+            // "a.b.." : one trailing dot is the DNS root, a second one an empty label (which no peer name
+            // could ever match)
+            throw new IllegalArgumentException("host name has an empty label at its end (two trailing dots)");
+        }
         if (!h.chars().allMatch(ch -> ch < 0x80)) {
             // An internationalised name (RFC 6066 section 3 sends it as its A-label): compare in xn-- form.
             try {

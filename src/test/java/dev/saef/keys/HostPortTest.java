@@ -50,6 +50,8 @@ class HostPortTest {
         ".            | address '.': host is empty",
         "a..b         | address 'a..b': host name has an empty label at index 2",
         ".a           | address '.a': host name has an empty label at index 0",
+        "hp.p..       | address 'hp.p..': host name has an empty label at its end (two trailing dots)",
+        "..           | address '..': host name has an empty label at its end (two trailing dots)",
         "ho/st:80     | address 'ho/st:80': character '/' at index 2 is not allowed in a host name (ASCII letters, digits, '-', '_', '.'; internationalised names in their xn-- form)",
         "[::g]        | address '[::g]': character 'g' at index 2 is not allowed in an IPv6 address",
         "[1::2::3]    | address '[1::2::3]': '1::2::3' is not an IPv6 address",
