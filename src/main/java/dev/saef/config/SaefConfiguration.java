@@ -53,8 +53,8 @@ public final class SaefConfiguration implements AutoCloseable {
     private final long handshakeTimeoutMillis;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
     private final AssociationTable ownedTable;
-    /** The key store provider this configuration owns, or null. */
-    private final KeyStoreKeyProvider ownedStore;
+    /** The key store provider this configuration owns (a PKCS12 file or a database store), or null. */
+    private final AutoCloseable ownedStore;
 
     private SaefConfiguration(Builder b) {
         this.associations = b.associations != null ? b.associations
@@ -312,8 +312,18 @@ public final class SaefConfiguration implements AutoCloseable {
         if (ownedTable != null) {
             ownedTable.destroy();
         }
-        if (ownedStore != null) {
-            ownedStore.close();
+        closeQuietly(ownedStore);
+    }
+
+    /** Closes a key store provider; theirs ({@link KeyStoreKeyProvider}, the database store) do not throw. */
+    static void closeQuietly(AutoCloseable store) {
+        if (store == null) {
+            return;
+        }
+        try {
+            store.close();
+        } catch (Exception e) {
+            // the owned stores' close() throws nothing
         }
     }
 
@@ -367,7 +377,7 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private boolean ownsTable;
-        private KeyStoreKeyProvider ownedStore;
+        private AutoCloseable ownedStore;
 
         private Builder() {
         }
@@ -406,7 +416,7 @@ public final class SaefConfiguration implements AutoCloseable {
         }
 
         /** A key store provider the configuration owns and closes (set by the loader). */
-        Builder ownedKeyStore(KeyStoreKeyProvider store) {
+        Builder ownedKeyStore(AutoCloseable store) {
             this.ownedStore = store;
             return this;
         }

@@ -7,6 +7,8 @@ import dev.saef.identity.SaefPrincipal;
 import dev.saef.keys.CompositeKeyProvider;
 import dev.saef.keys.KeyStoreKeyProvider;
 import dev.saef.keys.PskKeyProvider;
+import dev.saef.keys.jdbc.JdbcUrls;
+import dev.saef.keys.jdbc.PostgresKeyStore;
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -31,7 +33,9 @@ import java.util.Properties;
  *   <tr><th>property</th><th>meaning</th><th>default</th></tr>
  *   <tr><td>{@value #ASSOCIATIONS}</td><td>path of the association table ({@link AssociationTable})</td>
  *       <td>none: no associations (the JSSE layer reports that at handshake time)</td></tr>
- *   <tr><td>{@value #KEY_STORE}</td><td>key store with the Kpsa entries ({@link KeyStoreKeyProvider})</td>
+ *   <tr><td>{@value #KEY_STORE}</td><td>key store with the Kpsa entries: a PKCS12 or JCEKS file
+ *       ({@link KeyStoreKeyProvider}), or a {@code jdbc:postgresql://host:port/db?user=...} URL: a key store in
+ *       PostgreSQL shared by a cluster ({@link PostgresKeyStore}; needs the PostgreSQL JDBC driver)</td>
  *       <td>none</td></tr>
  *   <tr><td>{@value #KEY_STORE_TYPE}</td><td>its type</td><td>{@code PKCS12}</td></tr>
  *   <tr><td>{@value #KEY_STORE_PASSWORD}</td><td>its password, also for the entries; required with a key
@@ -191,18 +195,27 @@ public final class SaefProperties {
         Path tableFile = path(props, ASSOCIATIONS);
         AssociationTable table = tableFile == null ? AssociationTable.empty(mode) : AssociationTable.load(tableFile, mode);
 
-        KeyStoreKeyProvider owned = null;
+        AutoCloseable owned = null;
         PskKeyProvider store = storeKeys;
         String keyDescription;
+        String storeName = null;
         try {
             if (store != null) {
                 keyDescription = "key store " + store;
+            } else if (JdbcUrls.isPostgres(props.getProperty(KEY_STORE, "").trim())) {
+                PostgresKeyStore db = openDatabase(props, props.getProperty(KEY_STORE).trim());
+                owned = db;
+                store = db;
+                keyDescription = db.description();
+                storeName = KEY_STORE + " (" + JdbcUrls.redact(props.getProperty(KEY_STORE).trim()) + ")";
             } else {
                 Path storeFile = path(props, KEY_STORE);
                 if (storeFile != null) {
-                    owned = loadKeyStore(props, storeFile);
-                    store = owned;
-                    keyDescription = owned.description() + " " + storeFile;
+                    KeyStoreKeyProvider file = loadKeyStore(props, storeFile);
+                    owned = file;
+                    store = file;
+                    keyDescription = file.description() + " " + storeFile;
+                    storeName = KEY_STORE + " (" + props.getProperty(KEY_STORE).trim() + ")";
                 } else {
                     keyDescription = "no key store";
                 }
@@ -224,15 +237,30 @@ public final class SaefProperties {
                     .reflectionCheck(reflection)
                     .handshakeTimeoutMillis(handshakeTimeout)
                     .build();
-            config.checkKeys(store == null ? null : (owned != null ? KEY_STORE + " (" + props.getProperty(KEY_STORE).trim()
-                    + ")" : "the key store"));
+            config.checkKeys(store == null ? null : (storeName != null ? storeName : "the key store"));
             return config;
         } catch (SaefConfigException | RuntimeException e) {
             table.destroy();
-            if (owned != null) {
-                owned.close();
-            }
+            SaefConfiguration.closeQuietly(owned);
             throw e;
+        }
+    }
+
+    /**
+     * Opens the PostgreSQL key store a {@code jdbc:postgresql:} {@value #KEY_STORE} names, with the key store
+     * password ({@link PostgresKeyStore}). {@value #KEY_STORE_TYPE} does not apply to it.
+     */
+    private static PostgresKeyStore openDatabase(Properties props, String url) throws SaefConfigException {
+        char[] password = password(props);
+        try {
+            return PostgresKeyStore.open(url, password);
+        } catch (UnrecoverableKeyException e) {
+            throw new SaefConfigException(e.getMessage() + " (" + (props.getProperty(KEY_STORE_PASSWORD) != null
+                    ? KEY_STORE_PASSWORD : KEY_STORE_PASSWORD_FILE) + ")", e);
+        } catch (GeneralSecurityException e) {
+            throw new SaefConfigException(e.getMessage() + " (" + KEY_STORE + ")", e);
+        } finally {
+            Arrays.fill(password, '\0');
         }
     }
 

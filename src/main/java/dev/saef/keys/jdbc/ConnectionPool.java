@@ -96,6 +96,14 @@ final class ConnectionPool implements AutoCloseable {
         }
     }
 
+    /** Closes the idle connections (after the database restarted they are dead); later borrows open new ones. */
+    void closeIdle() {
+        Connection c;
+        while ((c = idle.poll()) != null) {
+            closeQuietly(c);
+        }
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -303,7 +303,7 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
     static String describe(SQLException e) {
         String state = e.getSQLState();
         String msg = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
-        boolean unreachable = state != null && state.startsWith("08");
+        boolean unreachable = isConnectionFailure(e);
         return msg + (state != null ? " (SQLSTATE " + state + ")" : "")
                 + (unreachable ? "; the database is down, unreachable or too slow: check it and the network" : "");
     }
@@ -378,6 +378,29 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
     }
 
     private <T> T withConnection(String what, Work<T> work) throws KeyStoreException {
+        try {
+            return attempt(work);
+        } catch (SQLException e) {
+            if (!isConnectionFailure(e)) {
+                throw new KeyStoreException(where + ": " + what + ": " + describe(e), e);
+            }
+            // a pooled connection the server has closed (restart, failover): once more, on a new connection
+            pool.closeIdle();
+            try {
+                return attempt(work);
+            } catch (SQLException again) {
+                throw new KeyStoreException(where + ": " + what + ": " + describe(again), again);
+            }
+        }
+    }
+
+    /** @return whether the SQLSTATE says the connection, not the statement, failed (classes 08 and 57P) */
+    static boolean isConnectionFailure(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P"));
+    }
+
+    private <T> T attempt(Work<T> work) throws SQLException, KeyStoreException {
         Connection c = null;
         boolean ok = false;
         try {
@@ -385,8 +408,6 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
             T result = work.run(c);
             ok = true;
             return result;
-        } catch (SQLException e) {
-            throw new KeyStoreException(where + ": " + what + ": " + describe(e), e);
         } catch (KeyStoreException e) {
             throw e;
         } catch (GeneralSecurityException e) {
@@ -591,7 +612,9 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
                     }
                 }
             } catch (SQLException | RuntimeException e) {
-                // database down or driver without notifications: serve without cache until it is back
+                // database down or driver without notifications: serve without cache until it is back, and drop
+                // pooled connections that may be dead too
+                pool.closeIdle();
             } finally {
                 listening = false;
                 invalidateAll();
