@@ -379,7 +379,7 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
 
     private <T> T withConnection(String what, Work<T> work) throws KeyStoreException {
         try {
-            return attempt(work);
+            return attempt(what, work);
         } catch (SQLException e) {
             if (!isConnectionFailure(e)) {
                 throw new KeyStoreException(where + ": " + what + ": " + describe(e), e);
@@ -387,7 +387,7 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
             // a pooled connection the server has closed (restart, failover): once more, on a new connection
             pool.closeIdle();
             try {
-                return attempt(work);
+                return attempt(what, work);
             } catch (SQLException again) {
                 throw new KeyStoreException(where + ": " + what + ": " + describe(again), again);
             }
@@ -400,7 +400,7 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
         return state != null && (state.startsWith("08") || state.startsWith("57P"));
     }
 
-    private <T> T attempt(Work<T> work) throws SQLException, KeyStoreException {
+    private <T> T attempt(String what, Work<T> work) throws SQLException, KeyStoreException {
         Connection c = null;
         boolean ok = false;
         try {
