@@ -26,10 +26,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import javax.crypto.SecretKey;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,29 +41,16 @@ class PostgresKeyStoreTest {
 
     static final int FAST_ITERATIONS = 2_000;
     static final String PASSWORD = "store-pw-1";
-    static final AtomicInteger SCHEMAS = new AtomicInteger();
     static TestPostgres pg;
 
     @BeforeAll
     static void startPostgres() throws Exception {
         assumeTrue(TestPostgres.findBin().isPresent(), "no PostgreSQL server binaries (apt-get install postgresql)");
-        pg = TestPostgres.start();
+        pg = TestPostgres.shared();
     }
 
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        if (pg != null) {
-            pg.close();
-        }
-    }
-
-    /** @return the URL of a new, empty schema */
     static String freshSchema() throws Exception {
-        String schema = "t" + SCHEMAS.incrementAndGet();
-        try (Connection c = DriverManager.getConnection(pg.url()); Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA " + schema);
-        }
-        return pg.url() + "&currentSchema=" + schema;
+        return TestPostgres.freshSchema();
     }
 
     static PostgresKeyStore open(String url, String password) throws Exception {

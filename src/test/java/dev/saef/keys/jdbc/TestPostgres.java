@@ -23,10 +23,10 @@ import java.util.stream.Stream;
  * as the {@code postgres} (else {@code nobody}) user through {@code setpriv}, which execs, so the child process is
  * the server itself.
  */
-final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements AutoCloseable {
 
-    static final String USER = "saef";
-    static final String PASSWORD = "db-pw-" + Long.toHexString(System.nanoTime());
+    public static final String USER = "saef";
+    public static final String PASSWORD = "db-pw-" + Long.toHexString(System.nanoTime());
 
     private final Path dir;
     private final Path bin;
@@ -42,7 +42,7 @@ final class TestPostgres implements AutoCloseable {
     }
 
     /** @return the server binaries' directory, or empty with no PostgreSQL installed */
-    static Optional<Path> findBin() {
+    public static Optional<Path> findBin() {
         String p = System.getProperty("saef.test.pgBin");
         if (p != null) {
             return Optional.of(Path.of(p)).filter(d -> Files.isExecutable(d.resolve("postgres")));
@@ -66,6 +66,38 @@ final class TestPostgres implements AutoCloseable {
         } catch (NumberFormatException e) {
             return 0;
         }
+    }
+
+    private static TestPostgres shared;
+
+    /**
+     * @return one server for every test class of this JVM (started on first use, stopped when the JVM exits); tests
+     *     that stop it start it again
+     */
+    public static synchronized TestPostgres shared() throws Exception {
+        if (shared == null) {
+            TestPostgres pg = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    pg.close();
+                } catch (Exception e) {
+                    // the JVM is ending
+                }
+            }));
+            shared = pg;
+        }
+        return shared;
+    }
+
+    /** @return the URL of a new, empty schema of the shared server, for one test */
+    public static String freshSchema() throws Exception {
+        TestPostgres pg = shared();
+        String schema = "t" + System.nanoTime();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg.url());
+                java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema);
+        }
+        return pg.url() + "&currentSchema=" + schema;
     }
 
     /** Initialises a cluster and starts the server; the caller closes it. */
@@ -122,7 +154,7 @@ final class TestPostgres implements AutoCloseable {
     }
 
     /** Starts (or restarts) the server on the same port and data directory; returns once it accepts connections. */
-    void startServer() throws Exception {
+    public void startServer() throws Exception {
         List<String> cmd = new ArrayList<>(asUser);
         cmd.addAll(List.of(bin.resolve("postgres").toString(), "-D", dir.resolve("data").toString(),
                 "-p", Integer.toString(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
@@ -147,7 +179,7 @@ final class TestPostgres implements AutoCloseable {
     }
 
     /** Stops the server (fast shutdown: SIGINT), waiting until it has exited. */
-    void stop() throws Exception {
+    public void stop() throws Exception {
         if (server != null && server.isAlive()) {
             new ProcessBuilder("kill", "-INT", Long.toString(server.pid())).start().waitFor();
             if (!server.waitFor(20, TimeUnit.SECONDS)) {
@@ -156,12 +188,12 @@ final class TestPostgres implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** @return a JDBC URL for database {@code postgres} with user and password in it */
-    String url() {
+    public String url() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=" + USER + "&password=" + PASSWORD;
     }
 
