@@ -14,6 +14,7 @@ import dev.saef.config.SaefProperties;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.SaefPrincipal;
 import dev.saef.jsse.SaefProvider;
+import dev.saef.keys.jdbc.PostgresKeyStore;
 import dev.saef.keys.jdbc.TestPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -64,6 +65,17 @@ class PostgresKeyStoreCliTest {
         TestPostgres.shared();
     }
 
+    /**
+     * @return a new, empty schema holding a store created with few PBKDF2 iterations, so that each {@code saef keys}
+     *     run (which derives the KEK with the store's count) stays fast; the production default is 600 000
+     */
+    static String freshStore() throws Exception {
+        String url = TestPostgres.freshSchema();
+        PostgresKeyStore.open(url, "cli-store-pw".toCharArray(),
+                PostgresKeyStore.Settings.defaults().withIterations(2_000)).close();
+        return url;
+    }
+
     String keys(String... args) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int status = new KeysCommand(new PrintStream(out, true, StandardCharsets.UTF_8), env::get).run(args);
@@ -73,7 +85,7 @@ class PostgresKeyStoreCliTest {
 
     @Test
     void keysAddListRotateRemoveAgainstTheDatabase() throws Exception {
-        String url = TestPostgres.freshSchema();
+        String url = freshStore();
         String out = keys("add", "--keystore", url, "--keystore-password-env", "STOREPW", "--kpsa-id", KPSA,
                 "--key-env", "K1");
         assertTrue(out.contains("stored the Kpsa for KpsaID " + KPSA), out);
@@ -170,7 +182,7 @@ class PostgresKeyStoreCliTest {
 
     @Test
     void handshakesWithKeysFromPostgresFollowARotationAndFailClosedWhenTheDatabaseIsDown() throws Exception {
-        String url = TestPostgres.freshSchema();
+        String url = freshStore();
         keys("add", "--keystore", url, "--keystore-password-env", "STOREPW", "--kpsa-id", KPSA, "--key-env", "K1");
         try (SaefConfiguration config = serverConfig(url);
                 SSLServerSocket ss = (SSLServerSocket) context(config).getServerSocketFactory()
@@ -213,7 +225,7 @@ class PostgresKeyStoreCliTest {
 
     @Test
     void aWrongStorePasswordIsAStartupErrorNamingTheProperty() throws Exception {
-        String url = TestPostgres.freshSchema();
+        String url = freshStore();
         keys("add", "--keystore", url, "--keystore-password-env", "STOREPW", "--kpsa-id", KPSA, "--key-env", "K1");
         Path table = dir.resolve("t");
         Files.writeString(table, KPSA + " peer=CAE01\n");

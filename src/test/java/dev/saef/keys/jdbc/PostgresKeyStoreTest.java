@@ -251,7 +251,13 @@ class PostgresKeyStoreTest {
             } finally {
                 pg.startServer();
             }
-            await("recovery", 10_000, () -> present(store, id("ae1@sp.example.com"), new byte[] {1}));
+            await("recovery", 10_000, () -> {
+                try {
+                    return present(store, id("ae1@sp.example.com"), new byte[] {1});
+                } catch (AssertionError e) {
+                    return false; // still starting up
+                }
+            });
             await("listening again", 5_000, store::listening);
         }
     }

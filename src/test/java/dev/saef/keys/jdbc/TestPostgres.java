@@ -159,6 +159,8 @@ public final class TestPostgres implements AutoCloseable {
         cmd.addAll(List.of(bin.resolve("postgres").toString(), "-D", dir.resolve("data").toString(),
                 "-p", Integer.toString(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
                 "-c", "fsync=off", "-c", "max_connections=50"));
+        Path log = dir.resolve("server.log");
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
         server = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -167,7 +169,7 @@ public final class TestPostgres implements AutoCloseable {
                 throw new IOException("postgres ended: " + Files.readString(dir.resolve("server.log")));
             }
             try (Socket s = new Socket("127.0.0.1", port)) {
-                if (Files.readString(dir.resolve("server.log")).contains("ready to accept connections")) {
+                if (Files.readString(log).substring((int) logStart).contains("ready to accept connections")) {
                     return;
                 }
             } catch (IOException e) {
