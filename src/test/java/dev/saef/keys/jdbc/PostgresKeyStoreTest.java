@@ -262,6 +262,22 @@ class PostgresKeyStoreTest {
         }
     }
 
+    /** Regression: a pooled connection the restarted server closed was reused and failed the lookup. */
+    @Test
+    void aRestartedDatabaseIsReconnectedOnTheNextLookup() throws Exception {
+        String url = freshSchema();
+        // no listener (it would close the idle connections when it sees the restart), no cache
+        PostgresKeyStore.Settings settings = new PostgresKeyStore.Settings(FAST_ITERATIONS, 0,
+                java.time.Duration.ofSeconds(60), 5, 2, false);
+        try (PostgresKeyStore store = PostgresKeyStore.open(url, PASSWORD.toCharArray(), settings)) {
+            store.put(id("ae1@sp.example.com"), new PskSecretKey(new byte[] {1}));
+            assertNotNull(store.getKey(id("ae1@sp.example.com")));
+            pg.stop();
+            pg.startServer();
+            assertArrayEquals(new byte[] {1}, octets(store.getKey(id("ae1@sp.example.com"))));
+        }
+    }
+
     @Test
     void aUrlThatIsNotPostgresOrAnUnreachableServerIsAClearError() throws Exception {
         KeyStoreException e = assertThrows(KeyStoreException.class,
