@@ -101,7 +101,7 @@ public final class TestPostgres implements AutoCloseable {
     }
 
     /** Initialises a cluster and starts the server; the caller closes it. */
-    static TestPostgres start() throws Exception {
+    public static TestPostgres start() throws Exception {
         Path bin = findBin().orElseThrow(() -> new IllegalStateException("no PostgreSQL server binaries"));
         Path dir = Files.createTempDirectory("saef-pg");
         List<String> asUser = new ArrayList<>();
