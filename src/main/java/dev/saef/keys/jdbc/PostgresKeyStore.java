@@ -53,8 +53,9 @@ import javax.crypto.SecretKey;
  *
  * <p><b>Changes from other nodes.</b> A trigger {@code NOTIFY}s every insert, update and delete; each store keeps one
  * connection that {@code LISTEN}s and drops the changed KpsaID from its cache as soon as the notification arrives
- * (well within a second). The cache is used only while that connection is up: when it fails, the cache is cleared and
- * every lookup goes to the database until it is back. Notifications are read through the PostgreSQL driver's
+ * (well within a second). The cache is used only while that connection is up (it is checked every second, so a
+ * connection that died silently is noticed within a second plus the time limit): when it fails, the cache is cleared
+ * and every lookup goes to the database until it is back. Notifications are read through the PostgreSQL driver's
  * {@code PGConnection.getNotifications(int)}, found by reflection, so SAEF-JSSE does not need the driver to compile;
  * with another driver the cache stays off. The driver itself ({@code org.postgresql:postgresql}) is an optional
  * runtime dependency: put it on the class (or module) path to use this store.
@@ -69,6 +70,8 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
     public static final int MIN_ITERATIONS = 1_000;
     private static final int MAX_ITERATIONS = 50_000_000;
     private static final String KDF = "PBKDF2WithHmacSHA256";
+    /** How often the listener checks that its silent connection is alive. */
+    private static final long HEARTBEAT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /**
      * Tunables of a store.
@@ -602,6 +605,7 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
                 invalidateAll(); // changes may have been missed while not listening
                 listening = true;
                 firstListen.countDown();
+                long nextCheck = System.nanoTime() + HEARTBEAT_NANOS;
                 while (!closed) {
                     for (String id : n.poll(250)) {
                         if (id.isEmpty()) {
@@ -609,6 +613,14 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
                         } else {
                             invalidate(id);
                         }
+                    }
+                    if (System.nanoTime() - nextCheck > 0) {
+                        // a silent connection may be a dead one (a partition sends no reset): ask, within the
+                        // socket time limit, so that the cache is not trusted on a connection that cannot notify
+                        try (Statement s = c.createStatement()) {
+                            s.execute("SELECT 1");
+                        }
+                        nextCheck = System.nanoTime() + HEARTBEAT_NANOS;
                     }
                 }
             } catch (SQLException | RuntimeException e) {

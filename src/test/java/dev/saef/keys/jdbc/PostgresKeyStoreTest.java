@@ -278,6 +278,34 @@ class PostgresKeyStoreTest {
         }
     }
 
+    /**
+     * A listener connection that goes silent (its server process frozen, as in a network partition that sends no
+     * reset) is noticed by the heartbeat: the cache stops being trusted.
+     */
+    @Test
+    void aSilentlyDeadListenerConnectionTurnsTheCacheOff() throws Exception {
+        String url = freshSchema() + "&ApplicationName=saef-silent-test";
+        PostgresKeyStore.Settings settings = new PostgresKeyStore.Settings(FAST_ITERATIONS, 100,
+                java.time.Duration.ofSeconds(60), 1, 2, true);
+        try (PostgresKeyStore store = PostgresKeyStore.open(url, PASSWORD.toCharArray(), settings)) {
+            assertTrue(store.listening());
+            long pid;
+            try (Connection c = DriverManager.getConnection(pg.url()); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE application_name ="
+                            + " 'saef-silent-test' AND query IN ('LISTEN saef_kpsa', 'SELECT 1')")) {
+                assertTrue(rs.next(), "the listener's backend");
+                pid = rs.getLong(1);
+                assertFalse(rs.next(), "one listener backend");
+            }
+            new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+            try {
+                await("the heartbeat noticing", 5_000, () -> !store.listening());
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
+            }
+        }
+    }
+
     @Test
     void aUrlThatIsNotPostgresOrAnUnreachableServerIsAClearError() throws Exception {
         KeyStoreException e = assertThrows(KeyStoreException.class,
