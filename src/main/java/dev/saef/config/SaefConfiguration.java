@@ -49,6 +49,7 @@ public final class SaefConfiguration implements AutoCloseable {
     private final boolean requireExtendedMasterSecret;
     private final boolean jdkFallback;
     private final boolean hideUnknownIdentities;
+    private final boolean storeIdentities;
     private final boolean reflectionCheck;
     private final long handshakeTimeoutMillis;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
@@ -70,6 +71,7 @@ public final class SaefConfiguration implements AutoCloseable {
         this.requireExtendedMasterSecret = b.requireExtendedMasterSecret;
         this.jdkFallback = b.jdkFallback;
         this.hideUnknownIdentities = b.hideUnknownIdentities;
+        this.storeIdentities = b.storeIdentities;
         this.reflectionCheck = b.reflectionCheck;
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
         this.ownedTable = b.ownsTable ? associations : null;
@@ -103,6 +105,7 @@ public final class SaefConfiguration implements AutoCloseable {
         b.requireExtendedMasterSecret = requireExtendedMasterSecret;
         b.jdkFallback = jdkFallback;
         b.hideUnknownIdentities = hideUnknownIdentities;
+        b.storeIdentities = storeIdentities;
         b.reflectionCheck = reflectionCheck;
         b.handshakeTimeoutMillis = handshakeTimeoutMillis;
         b.ownsTable = false;
@@ -253,6 +256,15 @@ public final class SaefConfiguration implements AutoCloseable {
     }
 
     /**
+     * @return whether a server also accepts a KpsaID that is not in the association table but has a key in the
+     *     key store ({@value SaefProperties#STORE_IDENTITIES}); such a session is bound to the Credential-ID
+     *     {@code 12-<KpsaID>} (TS-0003 clause 10.4)
+     */
+    public boolean storeIdentities() {
+        return storeIdentities;
+    }
+
+    /**
      * @param hide true: an unknown KpsaID fails like a wrong Kpsa; false: {@code unknown_psk_identity}
      * @return a copy with that setting
      */
@@ -347,6 +359,7 @@ public final class SaefConfiguration implements AutoCloseable {
                 + (ecdhePskEnabled ? ", ECDHE_PSK enabled" : "")
                 + (requireExtendedMasterSecret ? "" : ", extended master secret not required")
                 + (hideUnknownIdentities ? "" : ", unknown KpsaIDs revealed")
+                + (storeIdentities ? ", server KpsaIDs also from the key store" : "")
                 + (reflectionCheck ? "" : ", reflection check off")
                 + (handshakeTimeoutMillis == DEFAULT_HANDSHAKE_TIMEOUT_MILLIS ? ""
                         : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"));
@@ -374,6 +387,7 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean requireExtendedMasterSecret = true;
         private boolean jdkFallback = true;
         private boolean hideUnknownIdentities = true;
+        private boolean storeIdentities;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private boolean ownsTable;
@@ -477,6 +491,16 @@ public final class SaefConfiguration implements AutoCloseable {
          */
         public Builder jdkFallback(boolean enabled) {
             this.jdkFallback = enabled;
+            return this;
+        }
+
+        /**
+         * @param enabled whether a server also accepts KpsaIDs that are not in the table but have a key in the key
+         *     store (bound to their Credential-ID); for a database key store shared by a cluster
+         * @return this
+         */
+        public Builder storeIdentities(boolean enabled) {
+            this.storeIdentities = enabled;
             return this;
         }
 

@@ -58,6 +58,10 @@ import java.util.Properties;
  *       as a wrong Kpsa (RFC 4279 section 5: it continues with a random key, so the alert and the work are
  *       those of a wrong key and clients cannot list the provisioned KpsaIDs); {@code reveal}: it answers
  *       {@code unknown_psk_identity} at once</td><td>{@code hide}</td></tr>
+ *   <tr><td>{@value #STORE_IDENTITIES}</td><td>{@code true}: with a database key store, a server also accepts a
+ *       KpsaID that is not in the association table but has a key in the store, and binds the session to its
+ *       Credential-ID (clause 10.4), so keys added to the shared store work on every node without a table change;
+ *       {@code false}: only table KpsaIDs</td><td>{@code false}</td></tr>
  *   <tr><td>{@value #REFLECTION_CHECK}</td><td>{@code true}/{@code false}: a server refuses a ClientHello whose
  *       random its own {@code SSLContext} sent as a client (a connection reflected back to its sender);
  *       {@code false} only for one JVM talking to itself through one context</td><td>{@code true}</td></tr>
@@ -118,6 +122,11 @@ public final class SaefProperties {
 
     /** How a server answers an unknown KpsaID: {@code hide} (default) or {@code reveal}. */
     public static final String UNKNOWN_IDENTITY = "saef.unknownIdentity";
+    /**
+     * Whether a server also accepts a KpsaID that is not in the association table but has a key in a database
+     * key store ({@code true}/{@code false}, default {@code false}); such a session is bound to the Credential-ID.
+     */
+    public static final String STORE_IDENTITIES = "saef.keyStore.identities";
     /** Whether a server refuses its own context's ClientHello reflected back to it ({@code true}/{@code false}). */
     public static final String REFLECTION_CHECK = "saef.reflectionCheck";
     /** Property: the time limit of a whole socket handshake (a duration; 0 = none). */
@@ -137,7 +146,8 @@ public final class SaefProperties {
     private static final List<String> KNOWN = List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_TYPE, KEY_STORE_PASSWORD,
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
-            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT);
+            REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT,
+            STORE_IDENTITIES);
 
     private SaefProperties() {
     }
@@ -188,6 +198,12 @@ public final class SaefProperties {
         boolean jdkFallback = fallback(props);
         boolean hideUnknown = hideUnknownIdentities(props);
         boolean reflection = bool(props, REFLECTION_CHECK, true);
+        boolean storeIdentities = bool(props, STORE_IDENTITIES, false);
+        if (storeIdentities && (storeKeys != null || !JdbcUrls.isPostgres(props.getProperty(KEY_STORE, "").trim()))) {
+            throw new SaefConfigException(STORE_IDENTITIES + "=true needs " + KEY_STORE + " to be a database key store"
+                    + " (jdbc:postgresql://...): a server then accepts every KpsaID that store has; set it to false or"
+                    + " leave it unset with a key store file");
+        }
         long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
@@ -235,6 +251,7 @@ public final class SaefProperties {
                     .jdkFallback(jdkFallback)
                     .hideUnknownIdentities(hideUnknown)
                     .reflectionCheck(reflection)
+                    .storeIdentities(storeIdentities)
                     .handshakeTimeoutMillis(handshakeTimeout)
                     .build();
             config.checkKeys(store == null ? null : (storeName != null ? storeName : "the key store"));

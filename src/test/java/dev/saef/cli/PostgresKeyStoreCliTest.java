@@ -147,13 +147,21 @@ class PostgresKeyStoreCliTest {
     }
 
     static SSLContext client(int port, String keyHex) throws Exception {
-        String table = KPSA + " peer=/id-in address=127.0.0.1:" + port + " key=hex:" + keyHex + "\n";
+        return client(KPSA, port, keyHex);
+    }
+
+    static SSLContext client(String kpsa, int port, String keyHex) throws Exception {
+        String table = kpsa + " peer=/id-in address=127.0.0.1:" + port + " key=hex:" + keyHex + "\n";
         AssociationTable t = AssociationTable.parse("client", new StringReader(table), IdentityMode.STRICT, true);
         return context(SaefConfiguration.of(t, t.inlineKeys()));
     }
 
     /** One handshake; returns the server's bound principal name, or throws the server's failure. */
     static String handshake(SSLServerSocket ss, String clientKey) throws Exception {
+        return handshake(ss, KPSA, clientKey);
+    }
+
+    static String handshake(SSLServerSocket ss, String kpsa, String clientKey) throws Exception {
         CompletableFuture<String> server = CompletableFuture.supplyAsync(() -> {
             try (SSLSocket s = (SSLSocket) ss.accept()) {
                 s.startHandshake();
@@ -165,7 +173,7 @@ class PostgresKeyStoreCliTest {
                 throw new RuntimeException(e);
             }
         });
-        try (SSLSocket c = (SSLSocket) client(ss.getLocalPort(), clientKey).getSocketFactory()
+        try (SSLSocket c = (SSLSocket) client(kpsa, ss.getLocalPort(), clientKey).getSocketFactory()
                 .createSocket("127.0.0.1", ss.getLocalPort())) {
             c.startHandshake();
             assertEquals("/id-in", c.getSession().getPeerPrincipal().getName());
@@ -220,6 +228,62 @@ class PostgresKeyStoreCliTest {
                 pg.startServer();
             }
             assertEquals("CAE01", handshake(ss, KEY2), "back once the database is");
+        }
+    }
+
+    @Test
+    void withStoreIdentitiesAKpsaIdAddedToTheStoreWorksWithoutATableChange() throws Exception {
+        String url = freshStore();
+        keys("add", "--keystore", url, "--keystore-password-env", "STOREPW", "--kpsa-id", KPSA, "--key-env", "K1");
+        Path table = dir.resolve("server.table");
+        Files.writeString(table, KPSA + " peer=CAE01\n");
+        Properties p = new Properties();
+        p.setProperty(SaefProperties.ASSOCIATIONS, table.toString());
+        p.setProperty(SaefProperties.KEY_STORE, url);
+        p.setProperty(SaefProperties.KEY_STORE_PASSWORD, "cli-store-pw");
+        p.setProperty(SaefProperties.STORE_IDENTITIES, "true");
+        String added = "ae77@sp.example.com";
+        try (SaefConfiguration config = SaefProperties.load(p);
+                SSLServerSocket ss = (SSLServerSocket) context(config).getServerSocketFactory()
+                        .createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            assertThrows(SSLHandshakeException.class, () -> handshake(ss, added, KEY2), "not in the store yet");
+            keys("add", "--keystore", url, "--keystore-password-env", "STOREPW", "--kpsa-id", added, "--key-env", "K2");
+            assertEquals("12-" + added, untilItWorks(ss, added, KEY2), "bound to the Credential-ID");
+            assertEquals("CAE01", handshake(ss, KPSA, KEY1), "table associations unchanged");
+            keys("remove", "--keystore", url, "--keystore-password-env", "STOREPW", "--kpsa-id", added);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (true) {
+                try {
+                    handshake(ss, added, KEY2);
+                    assertTrue(System.nanoTime() < deadline, "removal not seen within 1 s");
+                } catch (SSLHandshakeException e) {
+                    break;
+                }
+            }
+        }
+        // without the property, a KpsaID outside the table stays unknown
+        p.remove(SaefProperties.STORE_IDENTITIES);
+        keys("add", "--keystore", url, "--keystore-password-env", "STOREPW", "--kpsa-id", added, "--key-env", "K2");
+        try (SaefConfiguration config = SaefProperties.load(p);
+                SSLServerSocket ss = (SSLServerSocket) context(config).getServerSocketFactory()
+                        .createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            assertThrows(SSLHandshakeException.class, () -> handshake(ss, added, KEY2));
+        }
+        // and it needs a database key store
+        p.setProperty(SaefProperties.STORE_IDENTITIES, "true");
+        p.setProperty(SaefProperties.KEY_STORE, dir.resolve("keys.p12").toString());
+        SaefConfigException e = assertThrows(SaefConfigException.class, () -> SaefProperties.load(p));
+        assertTrue(e.getMessage().contains("needs saef.keyStore to be a database key store"), e.getMessage());
+    }
+
+    static String untilItWorks(SSLServerSocket ss, String kpsa, String key) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (true) {
+            try {
+                return handshake(ss, kpsa, key);
+            } catch (SSLHandshakeException e) {
+                assertTrue(System.nanoTime() < deadline, "not seen within 1 s: " + e);
+            }
         }
     }
 
