@@ -271,8 +271,9 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
             return pool.borrow();
         } catch (SQLException e) {
             if ("08001".equals(e.getSQLState()) && e.getMessage() != null && e.getMessage().startsWith("No suitable driver")) {
+                // not chained: DriverManager's message quotes the whole URL, password included
                 throw new SQLException("no JDBC driver for PostgreSQL: put org.postgresql:postgresql (42.7 or later) on"
-                        + " the class path", e.getSQLState(), e);
+                        + " the class path", e.getSQLState());
             }
             throw e;
         }

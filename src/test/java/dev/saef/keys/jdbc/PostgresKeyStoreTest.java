@@ -323,6 +323,23 @@ class PostgresKeyStoreTest {
     }
 
     @Test
+    void withoutTheDriverTheErrorSaysWhatToAddAndNeverShowsThePassword() throws Exception {
+        java.sql.Driver driver = DriverManager.getDriver(pg.url());
+        DriverManager.deregisterDriver(driver);
+        try {
+            KeyStoreException e = assertThrows(KeyStoreException.class, () -> PostgresKeyStore.open(
+                    "jdbc:postgresql://127.0.0.1:1/db?user=u&password=secret", "pw".toCharArray()));
+            assertTrue(e.getMessage().contains("no JDBC driver for PostgreSQL: put org.postgresql:postgresql"),
+                    e.getMessage());
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                assertFalse(String.valueOf(t.getMessage()).contains("secret"), t.toString());
+            }
+        } finally {
+            DriverManager.registerDriver(driver);
+        }
+    }
+
+    @Test
     void redactsPasswords() {
         assertEquals("jdbc:postgresql://h/db?user=u&password=***&ssl=true",
                 JdbcUrls.redact("jdbc:postgresql://h/db?user=u&password=p%40ss&ssl=true"));
