@@ -19,6 +19,8 @@ module dev.saef {
     requires org.bouncycastle.provider;
     requires org.bouncycastle.tls;
     requires jdk.httpserver;
+    // the PostgreSQL key store (dev.saef.keys.jdbc) uses only java.sql; the driver is found at run time
+    requires java.sql;
 
     requires static org.eclipse.jetty.io;
     requires static org.eclipse.jetty.alpn.client;

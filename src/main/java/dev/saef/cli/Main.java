@@ -12,7 +12,8 @@ import java.util.Arrays;
  *   <li>{@code server} / {@code client}: line echo over PSK-SAEF, for interoperability checks by hand
  *       against {@code openssl s_client/s_server -psk};</li>
  *   <li>{@code check}: validates a configuration and lists its associations (never keys);</li>
- *   <li>{@code keys}: stores Kpsa keys in a PKCS12 key store under their exact-case KpsaID.</li>
+ *   <li>{@code keys}: adds, rotates, removes and lists Kpsa keys under their exact-case KpsaID, in a PKCS12 key
+ *       store or a PostgreSQL key store.</li>
  * </ul>
  * Exit status: 0 on success; 1 when the configuration is refused (one line,
  * {@code saef <command>: <reason>}: the provider's reason, never a key) or the client's connection
@@ -84,12 +85,13 @@ public final class Main {
         out.println("                                     prints replies until S s of silence (--wait, default "
                 + EchoCommands.DEFAULT_WAIT_SECONDS + ")");
         out.println("  check [--associations FILE]        validate a configuration, list associations");
-        out.println("  keys add|list --keystore F.p12 --keystore-password-env VAR [--kpsa-id ID --key-env KVAR|--generate N]");
+        out.println("  keys add|rotate|remove|list --keystore F.p12|jdbc:postgresql://h:p/db?user=U --keystore-password-env VAR");
+        out.println("       [--kpsa-id ID [--key-env KVAR|--generate N]]");
         out.println("                                     a key has " + KeysCommand.MIN_KEY_OCTETS + ".."
                 + KeysCommand.MAX_KEY_OCTETS + " octets (KVAR: hex)");
         out.println("table options (else the saef.* system properties are used):");
         out.println("  --associations FILE   association table (see README)");
-        out.println("  --keystore FILE --keystore-type PKCS12 --keystore-password-env VAR");
+        out.println("  --keystore FILE|URL --keystore-type PKCS12 --keystore-password-env VAR  (URL: jdbc:postgresql://...)");
         out.println("  --suites S1,S2        restrict the cipher suites");
         out.println("server limits (a stuck or slow client never blocks the others):");
         out.println("  --max-connections N   connections served at once (default " + EchoServer.DEFAULT_MAX_CONNECTIONS

@@ -50,13 +50,14 @@ public final class SaefConfiguration implements AutoCloseable {
     private final boolean requireExtendedMasterSecret;
     private final boolean jdkFallback;
     private final boolean hideUnknownIdentities;
+    private final boolean storeIdentities;
     private final boolean reflectionCheck;
     private final long handshakeTimeoutMillis;
     private final CredentialIdResolver credentialIdResolver;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
     private final AssociationTable ownedTable;
-    /** The key store provider this configuration owns, or null. */
-    private final KeyStoreKeyProvider ownedStore;
+    /** The key store provider this configuration owns (a PKCS12 file or a database store), or null. */
+    private final AutoCloseable ownedStore;
 
     private SaefConfiguration(Builder b) {
         this.associations = b.associations != null ? b.associations
@@ -72,6 +73,7 @@ public final class SaefConfiguration implements AutoCloseable {
         this.requireExtendedMasterSecret = b.requireExtendedMasterSecret;
         this.jdkFallback = b.jdkFallback;
         this.hideUnknownIdentities = b.hideUnknownIdentities;
+        this.storeIdentities = b.storeIdentities;
         this.reflectionCheck = b.reflectionCheck;
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
         this.credentialIdResolver = b.credentialIdResolver;
@@ -106,6 +108,7 @@ public final class SaefConfiguration implements AutoCloseable {
         b.requireExtendedMasterSecret = requireExtendedMasterSecret;
         b.jdkFallback = jdkFallback;
         b.hideUnknownIdentities = hideUnknownIdentities;
+        b.storeIdentities = storeIdentities;
         b.reflectionCheck = reflectionCheck;
         b.handshakeTimeoutMillis = handshakeTimeoutMillis;
         b.credentialIdResolver = credentialIdResolver;
@@ -257,6 +260,15 @@ public final class SaefConfiguration implements AutoCloseable {
     }
 
     /**
+     * @return whether a server also accepts a KpsaID that is not in the association table but has a key in the
+     *     key store ({@value SaefProperties#STORE_IDENTITIES}); such a session is bound to the Credential-ID
+     *     {@code 12-<KpsaID>} (TS-0003 clause 10.4)
+     */
+    public boolean storeIdentities() {
+        return storeIdentities;
+    }
+
+    /**
      * @param hide true: an unknown KpsaID fails like a wrong Kpsa; false: {@code unknown_psk_identity}
      * @return a copy with that setting
      */
@@ -321,8 +333,18 @@ public final class SaefConfiguration implements AutoCloseable {
         if (ownedTable != null) {
             ownedTable.destroy();
         }
-        if (ownedStore != null) {
-            ownedStore.close();
+        closeQuietly(ownedStore);
+    }
+
+    /** Closes a key store provider; theirs ({@link KeyStoreKeyProvider}, the database store) do not throw. */
+    static void closeQuietly(AutoCloseable store) {
+        if (store == null) {
+            return;
+        }
+        try {
+            store.close();
+        } catch (Exception e) {
+            // the owned stores' close() throws nothing
         }
     }
 
@@ -346,6 +368,7 @@ public final class SaefConfiguration implements AutoCloseable {
                 + (ecdhePskEnabled ? ", ECDHE_PSK enabled" : "")
                 + (requireExtendedMasterSecret ? "" : ", extended master secret not required")
                 + (hideUnknownIdentities ? "" : ", unknown KpsaIDs revealed")
+                + (storeIdentities ? ", server KpsaIDs also from the key store" : "")
                 + (reflectionCheck ? "" : ", reflection check off")
                 + (handshakeTimeoutMillis == DEFAULT_HANDSHAKE_TIMEOUT_MILLIS ? ""
                         : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"));
@@ -373,11 +396,12 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean requireExtendedMasterSecret = true;
         private boolean jdkFallback = true;
         private boolean hideUnknownIdentities = true;
+        private boolean storeIdentities;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private CredentialIdResolver credentialIdResolver;
         private boolean ownsTable;
-        private KeyStoreKeyProvider ownedStore;
+        private AutoCloseable ownedStore;
 
         private Builder() {
         }
@@ -416,7 +440,7 @@ public final class SaefConfiguration implements AutoCloseable {
         }
 
         /** A key store provider the configuration owns and closes (set by the loader). */
-        Builder ownedKeyStore(KeyStoreKeyProvider store) {
+        Builder ownedKeyStore(AutoCloseable store) {
             this.ownedStore = store;
             return this;
         }
@@ -477,6 +501,16 @@ public final class SaefConfiguration implements AutoCloseable {
          */
         public Builder jdkFallback(boolean enabled) {
             this.jdkFallback = enabled;
+            return this;
+        }
+
+        /**
+         * @param enabled whether a server also accepts KpsaIDs that are not in the table but have a key in the key
+         *     store (bound to their Credential-ID); for a database key store shared by a cluster
+         * @return this
+         */
+        public Builder storeIdentities(boolean enabled) {
+            this.storeIdentities = enabled;
             return this;
         }
 

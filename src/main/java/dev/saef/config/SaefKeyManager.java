@@ -1,5 +1,6 @@
 package dev.saef.config;
 
+import dev.saef.identity.KpsaId;
 import dev.saef.keys.Association;
 import dev.saef.config.SaefConfiguration;
 import dev.saef.keys.PskKeyManager;
@@ -42,7 +43,31 @@ public final class SaefKeyManager implements PskKeyManager {
         if (pskIdentity == null) {
             return Optional.empty();
         }
-        return configuration.associations().byWireIdentity(pskIdentity);
+        Optional<Association> listed = configuration.associations().byWireIdentity(pskIdentity);
+        if (listed.isPresent() || !configuration.storeIdentities()) {
+            return listed;
+        }
+        return storeAssociation(pskIdentity);
+    }
+
+    /**
+     * An association for a KpsaID the table does not list, when the key store may supply it
+     * ({@link SaefConfiguration#storeIdentities()}): no {@code peer=}, so the session is bound to the Credential-ID.
+     * Whether the store has a key is found out by {@link #getKey} (none: the identity is unknown, answered as
+     * {@code saef.unknownIdentity} says). Octets that are not a KpsaID are unknown identities.
+     */
+    private Optional<Association> storeAssociation(byte[] pskIdentity) {
+        String text;
+        try {
+            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(pskIdentity)).toString();
+            return Optional.of(Association.of(KpsaId.parse(text, configuration.identityMode()), null, null,
+                    "key store"));
+        } catch (java.nio.charset.CharacterCodingException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

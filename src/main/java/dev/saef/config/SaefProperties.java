@@ -8,6 +8,8 @@ import dev.saef.keys.CompositeKeyProvider;
 import dev.saef.keys.CredentialIdResolver;
 import dev.saef.keys.KeyStoreKeyProvider;
 import dev.saef.keys.PskKeyProvider;
+import dev.saef.keys.jdbc.JdbcUrls;
+import dev.saef.keys.jdbc.PostgresKeyStore;
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -32,7 +34,9 @@ import java.util.Properties;
  *   <tr><th>property</th><th>meaning</th><th>default</th></tr>
  *   <tr><td>{@value #ASSOCIATIONS}</td><td>path of the association table ({@link AssociationTable})</td>
  *       <td>none: no associations (the JSSE layer reports that at handshake time)</td></tr>
- *   <tr><td>{@value #KEY_STORE}</td><td>key store with the Kpsa entries ({@link KeyStoreKeyProvider})</td>
+ *   <tr><td>{@value #KEY_STORE}</td><td>key store with the Kpsa entries: a PKCS12 or JCEKS file
+ *       ({@link KeyStoreKeyProvider}), or a {@code jdbc:postgresql://host:port/db?user=...} URL: a key store in
+ *       PostgreSQL shared by a cluster ({@link PostgresKeyStore}; needs the PostgreSQL JDBC driver)</td>
  *       <td>none</td></tr>
  *   <tr><td>{@value #KEY_STORE_TYPE}</td><td>its type</td><td>{@code PKCS12}</td></tr>
  *   <tr><td>{@value #KEY_STORE_PASSWORD}</td><td>its password, also for the entries; required with a key
@@ -57,6 +61,10 @@ import java.util.Properties;
  *       as a wrong Kpsa (RFC 4279 section 5: it continues with a random key, so the alert and the work are
  *       those of a wrong key and clients cannot list the provisioned KpsaIDs); {@code reveal}: it answers
  *       {@code unknown_psk_identity} at once</td><td>{@code hide}</td></tr>
+ *   <tr><td>{@value #STORE_IDENTITIES}</td><td>{@code true}: with a database key store, a server also accepts a
+ *       KpsaID that is not in the association table but has a key in the store, and binds the session to its
+ *       Credential-ID (clause 10.4), so keys added to the shared store work on every node without a table change;
+ *       {@code false}: only table KpsaIDs</td><td>{@code false}</td></tr>
  *   <tr><td>{@value #REFLECTION_CHECK}</td><td>{@code true}/{@code false}: a server refuses a ClientHello whose
  *       random its own {@code SSLContext} sent as a client (a connection reflected back to its sender);
  *       {@code false} only for one JVM talking to itself through one context</td><td>{@code true}</td></tr>
@@ -117,6 +125,11 @@ public final class SaefProperties {
 
     /** How a server answers an unknown KpsaID: {@code hide} (default) or {@code reveal}. */
     public static final String UNKNOWN_IDENTITY = "saef.unknownIdentity";
+    /**
+     * Whether a server also accepts a KpsaID that is not in the association table but has a key in a database
+     * key store ({@code true}/{@code false}, default {@code false}); such a session is bound to the Credential-ID.
+     */
+    public static final String STORE_IDENTITIES = "saef.keyStore.identities";
     /** Whether a server refuses its own context's ClientHello reflected back to it ({@code true}/{@code false}). */
     public static final String REFLECTION_CHECK = "saef.reflectionCheck";
     /** Property: the time limit of a whole socket handshake (a duration; 0 = none). */
@@ -139,7 +152,7 @@ public final class SaefProperties {
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
             REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT,
-            CREDENTIAL_ID_RESOLVER);
+            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES);
 
     private SaefProperties() {
     }
@@ -190,6 +203,12 @@ public final class SaefProperties {
         boolean jdkFallback = fallback(props);
         boolean hideUnknown = hideUnknownIdentities(props);
         boolean reflection = bool(props, REFLECTION_CHECK, true);
+        boolean storeIdentities = bool(props, STORE_IDENTITIES, false);
+        if (storeIdentities && (storeKeys != null || !JdbcUrls.isPostgres(props.getProperty(KEY_STORE, "").trim()))) {
+            throw new SaefConfigException(STORE_IDENTITIES + "=true needs " + KEY_STORE + " to be a database key store"
+                    + " (jdbc:postgresql://...): a server then accepts every KpsaID that store has; set it to false or"
+                    + " leave it unset with a key store file");
+        }
         long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
@@ -198,18 +217,27 @@ public final class SaefProperties {
         Path tableFile = path(props, ASSOCIATIONS);
         AssociationTable table = tableFile == null ? AssociationTable.empty(mode) : AssociationTable.load(tableFile, mode);
 
-        KeyStoreKeyProvider owned = null;
+        AutoCloseable owned = null;
         PskKeyProvider store = storeKeys;
         String keyDescription;
+        String storeName = null;
         try {
             if (store != null) {
                 keyDescription = "key store " + store;
+            } else if (JdbcUrls.isPostgres(props.getProperty(KEY_STORE, "").trim())) {
+                PostgresKeyStore db = openDatabase(props, props.getProperty(KEY_STORE).trim());
+                owned = db;
+                store = db;
+                keyDescription = db.description();
+                storeName = KEY_STORE + " (" + JdbcUrls.redact(props.getProperty(KEY_STORE).trim()) + ")";
             } else {
                 Path storeFile = path(props, KEY_STORE);
                 if (storeFile != null) {
-                    owned = loadKeyStore(props, storeFile);
-                    store = owned;
-                    keyDescription = owned.description() + " " + storeFile;
+                    KeyStoreKeyProvider file = loadKeyStore(props, storeFile);
+                    owned = file;
+                    store = file;
+                    keyDescription = file.description() + " " + storeFile;
+                    storeName = KEY_STORE + " (" + props.getProperty(KEY_STORE).trim() + ")";
                 } else {
                     keyDescription = "no key store";
                 }
@@ -229,18 +257,34 @@ public final class SaefProperties {
                     .jdkFallback(jdkFallback)
                     .hideUnknownIdentities(hideUnknown)
                     .reflectionCheck(reflection)
+                    .storeIdentities(storeIdentities)
                     .handshakeTimeoutMillis(handshakeTimeout)
                     .credentialIdResolver(resolver)
                     .build();
-            config.checkKeys(store == null ? null : (owned != null ? KEY_STORE + " (" + props.getProperty(KEY_STORE).trim()
-                    + ")" : "the key store"));
+            config.checkKeys(store == null ? null : (storeName != null ? storeName : "the key store"));
             return config;
         } catch (SaefConfigException | RuntimeException e) {
             table.destroy();
-            if (owned != null) {
-                owned.close();
-            }
+            SaefConfiguration.closeQuietly(owned);
             throw e;
+        }
+    }
+
+    /**
+     * Opens the PostgreSQL key store a {@code jdbc:postgresql:} {@value #KEY_STORE} names, with the key store
+     * password ({@link PostgresKeyStore}). {@value #KEY_STORE_TYPE} does not apply to it.
+     */
+    private static PostgresKeyStore openDatabase(Properties props, String url) throws SaefConfigException {
+        char[] password = password(props);
+        try {
+            return PostgresKeyStore.open(url, password);
+        } catch (UnrecoverableKeyException e) {
+            throw new SaefConfigException(e.getMessage() + " (" + (props.getProperty(KEY_STORE_PASSWORD) != null
+                    ? KEY_STORE_PASSWORD : KEY_STORE_PASSWORD_FILE) + ")", e);
+        } catch (GeneralSecurityException e) {
+            throw new SaefConfigException(e.getMessage() + " (" + KEY_STORE + ")", e);
+        } finally {
+            Arrays.fill(password, '\0');
         }
     }
 

@@ -319,6 +319,14 @@ public final class KeyStoreKeyProvider implements PskKeyProvider, AutoCloseable,
     }
 
     /**
+     * @return the alias of the entry that holds the KpsaID, or null (for {@link KeyStoreKeyWriter#removeKey})
+     * @throws KeyStoreException as {@link #hasKey}
+     */
+    String aliasOf(KpsaId kpsaId) throws GeneralSecurityException {
+        return resolve(kpsaId);
+    }
+
+    /**
      * @return whether an entry matches the KpsaID, from the index (no decryption)
      * @throws KeyStoreException when two entries match it, or its entry already serves another KpsaID
      */

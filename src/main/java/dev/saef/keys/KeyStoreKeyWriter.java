@@ -109,4 +109,29 @@ public final class KeyStoreKeyWriter {
                 + "; " + ks.getType() + " aliases ignore case, so both cannot be stored: delete that entry first"
                 + " or use a store per KpsaID spelling");
     }
+
+    /**
+     * Deletes the entry that holds a KpsaID's Kpsa, found as {@link KeyStoreKeyProvider} finds it: the secret-key
+     * entry whose {@link KpsaIdAttribute} is exactly the KpsaID, else the one entry without the attribute whose
+     * alias equals it ignoring case. Used by {@code saef keys remove}.
+     *
+     * @param ks a loaded, writable key store (the caller saves it afterwards)
+     * @param id the KpsaID
+     * @param password the store password
+     * @return false when no entry holds the KpsaID
+     * @throws KeyStoreException when two entries hold it (ambiguous: nothing is deleted) or the store refuses
+     */
+    public static boolean removeKey(KeyStore ks, KpsaId id, char[] password) throws GeneralSecurityException {
+        Objects.requireNonNull(ks, "ks");
+        Objects.requireNonNull(id, "id");
+        String alias;
+        try (KeyStoreKeyProvider index = new KeyStoreKeyProvider(ks, password)) {
+            if (!index.hasKey(id)) {
+                return false;
+            }
+            alias = index.aliasOf(id);
+        }
+        ks.deleteEntry(alias);
+        return true;
+    }
 }
