@@ -19,6 +19,7 @@ module dev.saef {
     requires org.bouncycastle.provider;
     requires org.bouncycastle.tls;
     requires jdk.httpserver;
+    requires java.management; // the JMX bean of ReloadingKeyManager (dev.saef:type=Associations)
 
     requires static org.eclipse.jetty.io;
     requires static org.eclipse.jetty.alpn.client;

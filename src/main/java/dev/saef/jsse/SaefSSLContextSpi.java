@@ -6,6 +6,7 @@ import dev.saef.config.SaefProperties;
 import dev.saef.crypto.SaefTlsCrypto;
 import dev.saef.keys.PskKeyManager;
 import dev.saef.config.SaefKeyManager;
+import dev.saef.config.ReloadingKeyManager;
 import dev.saef.profile.SuiteProfile;
 import dev.saef.protocol.SaefPolicy;
 import java.security.KeyManagementException;
@@ -125,11 +126,18 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
             SaefConfiguration config;
             if (keyManager instanceof SaefKeyManager skm) {
                 config = skm.configuration();
+            } else if (keyManager instanceof ReloadingKeyManager rkm) {
+                config = rkm.configuration(); // its settings only: keys are looked up through rkm
+            } else if (keyManager == null) {
+                // saef.reload (default watch): the table and key store are reloaded when they change
+                java.util.Properties props = new java.util.Properties();
+                props.putAll(System.getProperties());
+                PskKeyManager loaded = ReloadingKeyManager.fromProperties(props);
+                config = loaded instanceof ReloadingKeyManager r ? r.configuration()
+                        : ((SaefKeyManager) loaded).configuration();
+                keyManager = loaded;
             } else {
                 config = SaefProperties.fromSystemProperties();
-                if (keyManager == null) {
-                    keyManager = new SaefKeyManager(config);
-                }
             }
             SuiteProfile profile = SuiteProfile.create(config.cipherSuites().orElse(null), config.ecdhePskEnabled());
             SecureRandom random = sr != null ? sr : new SecureRandom();
