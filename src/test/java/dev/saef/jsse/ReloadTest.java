@@ -1,0 +1,363 @@
+package dev.saef.jsse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.saef.config.AssociationTable;
+import dev.saef.config.ReloadingKeyManager;
+import dev.saef.config.SaefConfiguration;
+import dev.saef.identity.SaefPrincipal;
+import dev.saef.keys.ReloadableKeyManager;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reload without restart (issue 11 item 1), over real TLS handshakes on loopback sockets: a server
+ * whose association table is edited while it runs.
+ */
+class ReloadTest {
+
+    private static final String A = "ae-a@sp.example.com";
+    private static final String B = "ae-b@sp.example.com";
+    /** The bound of the promise "picked up within 2 s". */
+    private static final long PICKUP_MILLIS = 2_000;
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    private Path table(String text) throws IOException {
+        Path f = dir.resolve("associations.txt");
+        write(f, text);
+        return f;
+    }
+
+    private static void write(Path f, String text) throws IOException {
+        Files.writeString(f, text);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private ReloadingKeyManager manager(Path table, String mode) throws Exception {
+        Properties p = new Properties();
+        p.setProperty("saef.associations", table.toString());
+        p.setProperty("saef.reload", mode);
+        ReloadingKeyManager km = ReloadingKeyManager.load(p);
+        open.add(km);
+        return km;
+    }
+
+    private Server server(ReloadingKeyManager km) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS", Peers.PROVIDER);
+        ctx.init(new KeyManager[] {km}, null, null);
+        Server s = new Server(ctx);
+        open.add(s);
+        return s;
+    }
+
+    /** A client handshake with the given KpsaID and key; the socket stays open (a live session). */
+    private SSLSocket connect(Server s, String kpsaId, String keyHex) throws Exception {
+        SSLContext ctx = Peers.context(Peers.clientTable(kpsaId, "127.0.0.1:" + s.port(), keyHex));
+        SSLSocket c = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", s.port());
+        open.add(c);
+        c.setSoTimeout(10_000);
+        c.startHandshake();
+        return c;
+    }
+
+    private static void awaitTrue(String what, long millis, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within " + millis + " ms: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static long awaitReload(ReloadingKeyManager km, long before) throws InterruptedException {
+        long t0 = System.nanoTime();
+        awaitTrue("reload of " + km.files(), PICKUP_MILLIS, () -> km.reloadCount() > before);
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    }
+
+    @Test
+    void addedKpsaIdWorksWithoutRestartWithinTwoSeconds() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        ReloadingKeyManager km = manager(t, "watch");
+        Server s = server(km);
+        connect(s, A, Peers.KEY_HEX);
+        assertEquals("CAE-A", s.nextSession().getPeerPrincipal().getName());
+        assertThrows(SSLException.class, () -> connect(s, B, Peers.OTHER_KEY_HEX), "B is not provisioned yet");
+
+        long before = km.reloadCount();
+        write(t, Peers.serverTable(A, "CAE-A", Peers.KEY_HEX) + Peers.serverTable(B, "CAE-B", Peers.OTHER_KEY_HEX));
+        long ms = awaitReload(km, before);
+        System.out.println("picked up after " + ms + " ms");
+        connect(s, B, Peers.OTHER_KEY_HEX);
+        SSLSession serverSide = s.nextSession();
+        assertEquals("CAE-B", serverSide.getPeerPrincipal().getName());
+    }
+
+    @Test
+    void removedKpsaIdIsRefusedAndItsLiveSessionTurnsInvalid() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX) + Peers.serverTable(B, "CAE-B", Peers.OTHER_KEY_HEX));
+        ReloadingKeyManager km = manager(t, "watch");
+        Server s = server(km);
+        SSLSocket a = connect(s, A, Peers.KEY_HEX);
+        SSLSession aServer = s.nextSession();
+        SSLSocket b = connect(s, B, Peers.OTHER_KEY_HEX);
+        SSLSession bServer = s.nextSession();
+        assertTrue(bServer.isValid());
+
+        long before = km.reloadCount();
+        write(t, Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        awaitReload(km, before);
+
+        assertThrows(SSLException.class, () -> connect(s, B, Peers.OTHER_KEY_HEX), "B was removed");
+        assertFalse(bServer.isValid(), "the live session of the removed association");
+        assertTrue(aServer.isValid(), "the live session of an unchanged association");
+        assertTrue(a.getSession().isValid());
+        assertTrue(b.getSession().isValid(), "the client's own table did not change");
+        connect(s, A, Peers.KEY_HEX);
+    }
+
+    @Test
+    void replacedKeyRefusesTheOldKeyAcceptsTheNewAndInvalidatesTheOldSession() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        ReloadingKeyManager km = manager(t, "watch");
+        Server s = server(km);
+        connect(s, A, Peers.KEY_HEX);
+        SSLSession old = s.nextSession();
+        assertTrue(old.isValid());
+
+        long before = km.reloadCount();
+        write(t, Peers.serverTable(A, "CAE-A", Peers.OTHER_KEY_HEX));
+        awaitReload(km, before);
+
+        assertThrows(SSLException.class, () -> connect(s, A, Peers.KEY_HEX), "the old key");
+        connect(s, A, Peers.OTHER_KEY_HEX);
+        SSLSession fresh = s.nextSession();
+        assertTrue(fresh.isValid(), "the session on the new key");
+        assertFalse(old.isValid(), "the live session on the replaced key");
+    }
+
+    @Test
+    void changedPeerIdentityInvalidatesTheSessionBoundToTheOldOne() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        ReloadingKeyManager km = manager(t, "manual");
+        Server s = server(km);
+        connect(s, A, Peers.KEY_HEX);
+        SSLSession old = s.nextSession();
+        write(t, Peers.serverTable(A, "CAE-OTHER", Peers.KEY_HEX));
+        assertTrue(km.reload());
+        assertFalse(old.isValid(), "bound to CAE-A, which no longer holds this KpsaID");
+        connect(s, A, Peers.KEY_HEX);
+        assertEquals("CAE-OTHER", s.nextSession().getPeerPrincipal().getName());
+    }
+
+    @Test
+    void unchangedAssociationKeepsItsSessionValidAcrossReloads() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        ReloadingKeyManager km = manager(t, "manual");
+        Server s = server(km);
+        connect(s, A, Peers.KEY_HEX);
+        SSLSession session = s.nextSession();
+        write(t, "# a comment\n" + Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        assertTrue(km.reload());
+        assertTrue(session.isValid());
+        assertEquals(A, ((SaefPrincipal) session.getPeerPrincipal()).kpsaId().orElseThrow().toString());
+    }
+
+    @Test
+    void invalidEditKeepsTheRunningConfigurationAndTheBeanReportsFileAndLine() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        ReloadingKeyManager km = manager(t, "watch");
+        Server s = server(km);
+        ObjectName name = km.objectName().orElseThrow();
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        assertEquals("", jmx.getAttribute(name, "LastError"));
+
+        write(t, Peers.serverTable(A, "CAE-A", Peers.KEY_HEX) + B + " peer=CAE-B key=hex:0g\n");
+        awaitTrue("LastError after the bad edit", PICKUP_MILLIS, () -> km.lastError().isPresent());
+        String error = (String) jmx.getAttribute(name, "LastError");
+        assertTrue(error.startsWith(t + ":2: "), error);
+        assertFalse(error.contains("0g"), "no key text in the message: " + error);
+        assertEquals(1, jmx.getAttribute(name, "AssociationCount"));
+        connect(s, A, Peers.KEY_HEX); // still running on the old table
+        assertEquals(0L, km.reloadCount());
+
+        long before = km.reloadCount();
+        write(t, Peers.serverTable(A, "CAE-A", Peers.KEY_HEX) + Peers.serverTable(B, "CAE-B", Peers.OTHER_KEY_HEX));
+        awaitReload(km, before);
+        assertEquals("", jmx.getAttribute(name, "LastError"));
+        connect(s, B, Peers.OTHER_KEY_HEX);
+    }
+
+    @Test
+    void insecureFileModeIsRefusedOnReloadAsAtStart() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        ReloadingKeyManager km = manager(t, "manual");
+        Server s = server(km);
+        Files.writeString(t, Peers.serverTable(A, "CAE-A", Peers.OTHER_KEY_HEX));
+        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
+        assertFalse(km.reload());
+        assertTrue(km.lastError().orElseThrow().contains("chmod"), km.lastError().orElseThrow());
+        connect(s, A, Peers.KEY_HEX);
+    }
+
+    @Test
+    void jmxReloadTriggersAReloadInManualMode() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        ReloadingKeyManager km = manager(t, "manual");
+        Server s = server(km);
+        ObjectName name = km.objectName().orElseThrow();
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        assertEquals("MANUAL", jmx.getAttribute(name, "Mode"));
+        assertEquals(t.toString(), jmx.getAttribute(name, "Source"));
+
+        write(t, Peers.serverTable(A, "CAE-A", Peers.KEY_HEX) + Peers.serverTable(B, "CAE-B", Peers.OTHER_KEY_HEX));
+        Thread.sleep(ConfigWatcherTiming.QUIET_MILLIS); // manual: nothing watches the file
+        assertEquals(0L, km.reloadCount());
+        assertThrows(SSLException.class, () -> connect(s, B, Peers.OTHER_KEY_HEX));
+
+        Object result = jmx.invoke(name, "reload", null, null);
+        assertEquals("reloaded: 2 associations", result);
+        assertEquals(2, jmx.getAttribute(name, "AssociationCount"));
+        assertEquals(1L, jmx.getAttribute(name, "ReloadCount"));
+        connect(s, B, Peers.OTHER_KEY_HEX);
+
+        km.close();
+        assertFalse(jmx.isRegistered(name), "close() unregisters the bean");
+    }
+
+    @Test
+    void theOldSnapshotsKeysAreZeroedOnceNoHandshakeUsesThem() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        ReloadingKeyManager km = manager(t, "manual");
+        Server s = server(km);
+        connect(s, A, Peers.KEY_HEX);
+        SaefConfiguration first = km.configuration();
+        AssociationTable firstTable = first.associations();
+
+        // A handshake in progress pins its snapshot: the swap does not release the keys under it.
+        ReloadableKeyManager.Snapshot inProgress = km.pin();
+        write(t, Peers.serverTable(A, "CAE-A", Peers.OTHER_KEY_HEX));
+        assertTrue(km.reload());
+        assertFalse(firstTable.isDestroyed(), "still pinned by a handshake in progress");
+        assertFalse(firstTable.inlineKeys().isDestroyed());
+        assertEquals(Peers.KEY_HEX.length() / 2,
+                inProgress.getKey(inProgress.chooseServerAssociation(A.getBytes()).orElseThrow()).getEncoded().length,
+                "the pinned snapshot still answers with its own key");
+        inProgress.close();
+        assertTrue(firstTable.isDestroyed(), "released once the last pin is gone");
+        assertTrue(firstTable.inlineKeys().isDestroyed());
+
+        // without pins, a swap releases the old keys at once
+        AssociationTable second = km.configuration().associations();
+        write(t, Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        assertTrue(km.reload());
+        assertTrue(second.inlineKeys().isDestroyed());
+        assertFalse(km.configuration().associations().inlineKeys().isDestroyed());
+        connect(s, A, Peers.KEY_HEX);
+    }
+
+    /** How long a test waits to show that something did not happen (well above the watcher's reaction time). */
+    static final class ConfigWatcherTiming {
+        static final long QUIET_MILLIS = 800;
+    }
+
+    /** A SAEF server socket that accepts and handshakes in the background, keeping connections open. */
+    private static final class Server implements AutoCloseable {
+        private final SSLServerSocket socket;
+        private final LinkedBlockingQueue<Object> outcomes = new LinkedBlockingQueue<>();
+        private final List<Socket> accepted = new ArrayList<>();
+        private final Thread thread;
+
+        Server(SSLContext ctx) throws IOException {
+            socket = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 50,
+                    InetAddress.getLoopbackAddress());
+            thread = new Thread(this::run, "reload-test-server");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        private void run() {
+            while (!socket.isClosed()) {
+                try {
+                    SSLSocket c = (SSLSocket) socket.accept();
+                    synchronized (accepted) {
+                        accepted.add(c);
+                    }
+                    c.setSoTimeout(10_000);
+                    try {
+                        c.startHandshake();
+                        outcomes.add(c.getSession());
+                    } catch (IOException e) {
+                        outcomes.add(e);
+                    }
+                } catch (IOException e) {
+                    return; // closed
+                }
+            }
+        }
+
+        /** @return the session of the next successful server handshake (failed ones are skipped) */
+        SSLSession nextSession() throws InterruptedException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < end) {
+                Object o = outcomes.poll(100, TimeUnit.MILLISECONDS);
+                if (o instanceof SSLSession session) {
+                    return session;
+                }
+            }
+            throw new AssertionError("no server handshake completed");
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+            synchronized (accepted) {
+                for (Socket c : accepted) {
+                    c.close();
+                }
+            }
+            thread.join(5_000);
+        }
+    }
+}
