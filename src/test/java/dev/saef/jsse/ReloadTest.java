@@ -293,6 +293,52 @@ class ReloadTest {
         connect(s, A, Peers.KEY_HEX);
     }
 
+    @Test
+    void keyStoreReplacedByRenameIsPickedUpAndTheOldStoreIsDestroyed() throws Exception {
+        Path t = table(A + " peer=CAE-A\n");
+        Path store = dir.resolve("keys.p12");
+        writeStore(store, Peers.KEY_HEX);
+        Properties p = new Properties();
+        p.setProperty("saef.associations", t.toString());
+        p.setProperty("saef.keyStore", store.toString());
+        p.setProperty("saef.keyStorePassword", STORE_PASSWORD);
+        ReloadingKeyManager km = ReloadingKeyManager.load(p);
+        open.add(km);
+        Server s = server(km);
+        connect(s, A, Peers.KEY_HEX);
+        SSLSession old = s.nextSession();
+        SaefConfiguration first = km.configuration();
+
+        // the way tools replace a file safely: write a new one, rename it over the old
+        Path next = dir.resolve("keys.p12.new");
+        writeStore(next, Peers.OTHER_KEY_HEX);
+        long before = km.reloadCount();
+        Files.move(next, store, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        awaitReload(km, before);
+
+        assertThrows(SSLException.class, () -> connect(s, A, Peers.KEY_HEX), "the old key");
+        connect(s, A, Peers.OTHER_KEY_HEX);
+        assertTrue(s.nextSession().isValid());
+        assertFalse(old.isValid(), "the live session on the replaced key");
+        assertThrows(IllegalStateException.class,
+                () -> first.keys().getKey(dev.saef.identity.KpsaId.parse(A, dev.saef.identity.IdentityMode.STRICT)),
+                "the old key store provider is destroyed");
+    }
+
+    private static final String STORE_PASSWORD = "reload-test-password";
+
+    private static void writeStore(Path f, String keyHex) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        dev.saef.keys.KeyStoreKeyWriter.storeKey(ks, dev.saef.identity.KpsaId.parse(A, dev.saef.identity.IdentityMode.STRICT),
+                new javax.crypto.spec.SecretKeySpec(java.util.HexFormat.of().parseHex(keyHex), "HmacSHA256"),
+                STORE_PASSWORD.toCharArray());
+        try (java.io.OutputStream out = Files.newOutputStream(f)) {
+            ks.store(out, STORE_PASSWORD.toCharArray());
+        }
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    }
+
     /** How long a test waits to show that something did not happen (well above the watcher's reaction time). */
     static final class ConfigWatcherTiming {
         static final long QUIET_MILLIS = 800;
