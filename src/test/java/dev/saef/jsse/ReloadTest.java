@@ -277,8 +277,8 @@ class ReloadTest {
         assertTrue(km.reload());
         assertFalse(firstTable.isDestroyed(), "still pinned by a handshake in progress");
         assertFalse(firstTable.inlineKeys().isDestroyed());
-        assertEquals(Peers.KEY_HEX.length() / 2,
-                inProgress.getKey(inProgress.chooseServerAssociation(A.getBytes()).orElseThrow()).getEncoded().length,
+        assertEquals(Peers.KEY_HEX, java.util.HexFormat.of().formatHex(
+                inProgress.getKey(inProgress.chooseServerAssociation(A.getBytes()).orElseThrow()).getEncoded()),
                 "the pinned snapshot still answers with its own key");
         inProgress.close();
         assertTrue(firstTable.isDestroyed(), "released once the last pin is gone");
@@ -337,6 +337,113 @@ class ReloadTest {
             ks.store(out, STORE_PASSWORD.toCharArray());
         }
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void aHandshakeInProgressFinishesWithTheSnapshotItStartedWith() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-1", Peers.KEY_HEX));
+        ReloadingKeyManager km = manager(t, "manual");
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        // between the association choice and the key read of the server's handshake, the table is
+        // replaced (new key, new peer) and reloaded
+        ReloadMidHandshake wrapper = new ReloadMidHandshake(km, () -> {
+            if (once.compareAndSet(false, true)) {
+                try {
+                    write(t, Peers.serverTable(A, "CAE-2", Peers.OTHER_KEY_HEX));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                assertTrue(km.reload());
+            }
+        });
+        SSLContext ctx = SSLContext.getInstance("TLS", Peers.PROVIDER);
+        ctx.init(new KeyManager[] {wrapper}, null, null);
+        Server s = new Server(ctx);
+        open.add(s);
+
+        connect(s, A, Peers.KEY_HEX); // the old key: the handshake started on the old snapshot
+        SSLSession session = s.nextSession();
+        assertTrue(once.get(), "the reload happened during the handshake");
+        assertEquals("CAE-1", session.getPeerPrincipal().getName(), "bound to the old snapshot's peer");
+        assertFalse(session.isValid(), "and invalid at once: its association was replaced");
+        connect(s, A, Peers.OTHER_KEY_HEX);
+        assertEquals("CAE-2", s.nextSession().getPeerPrincipal().getName());
+    }
+
+    /** Runs {@code between} inside a pinned snapshot, after the server chose the association. */
+    private static final class ReloadMidHandshake implements ReloadableKeyManager {
+        private final ReloadingKeyManager km;
+        private final Runnable between;
+
+        ReloadMidHandshake(ReloadingKeyManager km, Runnable between) {
+            this.km = km;
+            this.between = between;
+        }
+
+        @Override
+        public Snapshot pin() {
+            Snapshot s = km.pin();
+            return new Snapshot() {
+                @Override
+                public java.util.Optional<byte[]> fingerprint(dev.saef.keys.Association a) {
+                    return s.fingerprint(a);
+                }
+
+                @Override
+                public void close() {
+                    s.close();
+                }
+
+                @Override
+                public java.util.Optional<dev.saef.keys.Association> chooseClientAssociation(String h, int p) {
+                    return s.chooseClientAssociation(h, p);
+                }
+
+                @Override
+                public java.util.Optional<dev.saef.keys.Association> chooseServerAssociation(byte[] id) {
+                    java.util.Optional<dev.saef.keys.Association> a = s.chooseServerAssociation(id);
+                    between.run();
+                    return a;
+                }
+
+                @Override
+                public javax.crypto.SecretKey getKey(dev.saef.keys.Association a) throws java.security.GeneralSecurityException {
+                    return s.getKey(a);
+                }
+
+                @Override
+                public String describe() {
+                    return s.describe();
+                }
+            };
+        }
+
+        @Override
+        public boolean isCurrent(dev.saef.keys.Association a, byte[] fingerprint) {
+            return km.isCurrent(a, fingerprint);
+        }
+
+        @Override
+        public java.util.Optional<dev.saef.keys.Association> chooseClientAssociation(String h, int p) {
+            return km.chooseClientAssociation(h, p);
+        }
+
+        @Override
+        public java.util.Optional<dev.saef.keys.Association> chooseServerAssociation(byte[] id) {
+            java.util.Optional<dev.saef.keys.Association> a = km.chooseServerAssociation(id);
+            between.run();
+            return a;
+        }
+
+        @Override
+        public javax.crypto.SecretKey getKey(dev.saef.keys.Association a) throws java.security.GeneralSecurityException {
+            return km.getKey(a);
+        }
+
+        @Override
+        public String describe() {
+            return km.describe();
+        }
     }
 
     /** How long a test waits to show that something did not happen (well above the watcher's reaction time). */
