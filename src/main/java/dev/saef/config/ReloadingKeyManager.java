@@ -52,8 +52,8 @@ import javax.crypto.SecretKey;
  * report {@code isValid() == false}.
  *
  * <p>Thread-safe. {@link #close()} stops watching, unregisters the MBean and releases the current
- * snapshot; a manager that is no longer reachable is dropped by the watcher (its snapshot's keys are
- * then left to the garbage collector, as for a configuration that is never closed).
+ * snapshot; a manager that is no longer reachable without having been closed is dropped by the
+ * watcher, and a {@link java.lang.ref.Cleaner} unregisters its bean and releases its snapshot.
  */
 public final class ReloadingKeyManager implements ReloadableKeyManager, AutoCloseable {
 
@@ -67,6 +67,8 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
     private final long id = IDS.incrementAndGet();
     private final Object reloadLock = new Object();
     private final AtomicLong reloads = new AtomicLong();
+    /** The current snapshot; shared with the cleaner, which releases it if the manager is dropped unclosed. */
+    private final Holder holder = new Holder();
     private volatile Generation current;
     private volatile Instant loadedAt;
     private volatile String lastError;
@@ -80,7 +82,31 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
         this.files = List.copyOf(files);
         this.source = files.isEmpty() ? "no files" : files.get(0).toString();
         this.current = new Generation(first);
+        this.holder.generation = current;
         this.loadedAt = Instant.now();
+        CLEANER.register(this, holder);
+    }
+
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+    /**
+     * Releases the current snapshot of a manager that became unreachable without {@link #close()}
+     * (an {@code SSLContext} dropped by the application), so that its keys are zeroed then too.
+     */
+    private static final class Holder implements Runnable {
+        volatile Generation generation;
+        volatile Associations bean;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        @Override
+        public void run() {
+            if (released.compareAndSet(false, true)) {
+                if (bean != null) {
+                    bean.unregister();
+                }
+                generation.release();
+            }
+        }
     }
 
     /**
@@ -106,6 +132,7 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
         ReloadingKeyManager m = new ReloadingKeyManager(copy, mode, files, SaefProperties.load(copy));
         if (mode != ReloadMode.OFF) {
             m.mbean = Associations.register(m);
+            m.holder.bean = m.mbean;
         }
         if (mode == ReloadMode.WATCH && !files.isEmpty()) {
             ConfigWatcher.shared().watch(m, files, before);
@@ -202,6 +229,7 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
             }
             Generation old = current;
             current = new Generation(next);
+            holder.generation = current;
             loadedAt = Instant.now();
             lastError = null;
             reloads.incrementAndGet();
@@ -216,8 +244,7 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
 
     private boolean failed(String cause) {
         String msg = "SAEF reload of " + source + " failed, the running configuration stays in use: " + cause;
-        boolean repeated = msg.equals(lastError == null ? null : "SAEF reload of " + source
-                + " failed, the running configuration stays in use: " + lastError);
+        boolean repeated = cause.equals(lastError); // the same cause again: logged once
         lastError = cause;
         if (!repeated) {
             LOG.log(System.Logger.Level.WARNING, msg);
@@ -244,6 +271,9 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
             Generation g = current;
             if (g.acquire()) {
                 return new Pin(g);
+            }
+            if (closed && g == current) {
+                throw new IllegalStateException("the key manager for " + source + " is closed");
             }
             // g was swapped out and released between the read and the acquire: the next read sees its successor
             Thread.onSpinWait();
@@ -306,10 +336,7 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
             closed = true;
         }
         ConfigWatcher.shared().unwatch(this);
-        if (mbean != null) {
-            mbean.unregister();
-        }
-        current.release();
+        holder.run(); // unregisters the bean and releases the current snapshot, once
     }
 
     @Override

@@ -122,6 +122,7 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
             }
         }
         KeyManager[] jdkKeyManagers = others.isEmpty() ? null : others.toArray(new KeyManager[0]);
+        ReloadingKeyManager created = null; // closed again when the context cannot be built
         try {
             SaefConfiguration config;
             if (keyManager instanceof SaefKeyManager skm) {
@@ -136,6 +137,7 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                 config = loaded instanceof ReloadingKeyManager r ? r.configuration()
                         : ((SaefKeyManager) loaded).configuration();
                 keyManager = loaded;
+                created = loaded instanceof ReloadingKeyManager r ? r : null;
             } else {
                 config = SaefProperties.fromSystemProperties();
             }
@@ -155,11 +157,17 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .reflectionCheck(config.reflectionCheck())
                     .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
                     .build();
-            return new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
+            SaefContext built = new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
+            created = null;
+            return built;
         } catch (SaefConfigException e) {
             throw new KeyManagementException("SAEF configuration error: " + e.getMessage(), e);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new KeyManagementException("SAEF configuration error: " + e.getMessage(), e);
+        } finally {
+            if (created != null) {
+                created.close(); // no watcher or JMX bean for a context that never worked
+            }
         }
     }
 

@@ -446,6 +446,41 @@ class ReloadTest {
         }
     }
 
+    @Test
+    void aContextInitialisedFromSystemPropertiesReloadsAndHasItsBean() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        String oldTable = System.getProperty("saef.associations");
+        System.setProperty("saef.associations", t.toString());
+        SSLContext ctx;
+        try {
+            ctx = SSLContext.getInstance("TLS", Peers.PROVIDER);
+            ctx.init(null, null, null);
+        } finally {
+            if (oldTable == null) {
+                System.clearProperty("saef.associations");
+            } else {
+                System.setProperty("saef.associations", oldTable);
+            }
+        }
+        Server s = new Server(ctx);
+        open.add(s);
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = jmx.queryNames(new ObjectName("dev.saef:type=Associations,*"), null).stream()
+                .filter(n -> n.getKeyProperty("name").equals(ObjectName.quote(t.toString()))).findFirst().orElseThrow();
+        assertEquals("WATCH", jmx.getAttribute(name, "Mode"), "watch is the default");
+
+        long before = (Long) jmx.getAttribute(name, "ReloadCount");
+        write(t, Peers.serverTable(A, "CAE-A", Peers.KEY_HEX) + Peers.serverTable(B, "CAE-B", Peers.OTHER_KEY_HEX));
+        awaitTrue("watched reload", PICKUP_MILLIS, () -> {
+            try {
+                return (Long) jmx.getAttribute(name, "ReloadCount") > before;
+            } catch (javax.management.JMException e) {
+                throw new AssertionError(e);
+            }
+        });
+        connect(s, B, Peers.OTHER_KEY_HEX);
+    }
+
     /** How long a test waits to show that something did not happen (well above the watcher's reaction time). */
     static final class ConfigWatcherTiming {
         static final long QUIET_MILLIS = 800;
