@@ -86,6 +86,11 @@ final class Associations implements AssociationsMBean {
     }
 
     @Override
+    public int getUnknownIdentitiesCached() {
+        return m().unknownIdentities();
+    }
+
+    @Override
     public long getReloadCount() {
         return m().reloadCount();
     }

@@ -22,6 +22,9 @@ public interface AssociationsMBean {
     /** @return why the last reload failed ({@code file:line: cause}), or empty after a good one */
     String getLastError();
 
+    /** @return how many unknown identities the running configuration remembers (bounded; emptied by a reload) */
+    int getUnknownIdentitiesCached();
+
     /** @return how many reloads succeeded */
     long getReloadCount();
 

@@ -9,7 +9,6 @@ import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +43,11 @@ import javax.crypto.SecretKey;
  * logged through {@code System.Logger} {@code dev.saef} (WARNING) and, with {@code saef.debug},
  * on standard error, and is the MBean's {@code LastError} until a load succeeds.
  *
+ * <h2>Unknown identities</h2>
+ * Each snapshot keeps a bounded cache of the {@code psk_identity} values it did not know
+ * ({@link UnknownIdentityCache}, {@value UnknownIdentityCache#DEFAULT_CAPACITY} entries), so that a
+ * flood of unknown identities does not reach the key source; a reload starts a new, empty cache.
+ *
  * <h2>Sessions</h2>
  * {@link #isCurrent} tells a session whether its association is still the same in the current
  * snapshot: same KpsaID, peer, address and Kpsa, compared through keyed fingerprints
@@ -73,7 +77,6 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
     private volatile Instant loadedAt;
     private volatile String lastError;
     private volatile boolean closed;
-    private volatile Runnable onSwap = () -> { };
     private Associations mbean;
 
     private ReloadingKeyManager(Properties props, ReloadMode mode, List<Path> files, SaefConfiguration first) {
@@ -189,6 +192,11 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
         return reloads.get();
     }
 
+    /** @return how many unknown identities the current snapshot remembers (for tests and JMX) */
+    int unknownIdentities() {
+        return current.unknown.size();
+    }
+
     /** @return the JMX name of this manager's bean, or empty when {@value SaefProperties#RELOAD} is off */
     public Optional<javax.management.ObjectName> objectName() {
         return Optional.ofNullable(mbean).map(Associations::name);
@@ -200,11 +208,6 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
 
     String source() {
         return source;
-    }
-
-    /** A hook run after each swap (the negative cache is cleared there). */
-    void onSwap(Runnable r) {
-        this.onSwap = Objects.requireNonNull(r);
     }
 
     /**
@@ -234,7 +237,6 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
             lastError = null;
             reloads.incrementAndGet();
             old.release();
-            onSwap.run();
             String msg = "SAEF reloaded " + source + ": " + next.associations().associations().size() + " associations";
             LOG.log(System.Logger.Level.INFO, msg);
             debug(msg);
@@ -352,6 +354,8 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
         final AtomicInteger refs = new AtomicInteger(1);
         /** 32 octets per association whose key was read: no key material. */
         final ConcurrentHashMap<KpsaId, byte[]> fingerprints = new ConcurrentHashMap<>();
+        /** Identities this snapshot did not know: a new snapshot starts with an empty cache. */
+        final UnknownIdentityCache unknown = new UnknownIdentityCache(UnknownIdentityCache.DEFAULT_CAPACITY);
 
         Generation(SaefConfiguration config) {
             this.config = config;
@@ -421,12 +425,22 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
 
         @Override
         public Optional<Association> chooseServerAssociation(byte[] pskIdentity) {
-            return g.keys.chooseServerAssociation(pskIdentity);
+            if (g.unknown.isUnknown(pskIdentity)) {
+                return Optional.empty(); // a flood of unknown identities stays here
+            }
+            Optional<Association> a = g.keys.chooseServerAssociation(pskIdentity);
+            if (a.isEmpty()) {
+                g.unknown.remember(pskIdentity);
+            }
+            return a;
         }
 
         @Override
         public SecretKey getKey(Association association) throws GeneralSecurityException {
             SecretKey k = g.keys.getKey(association);
+            if (k == null) {
+                g.unknown.remember(association.kpsaId().toWire()); // in the table, but no key
+            }
             if (k != null && !g.fingerprints.containsKey(association.kpsaId())) {
                 g.remember(association, k); // from the octets read anyway: no second key read
             }

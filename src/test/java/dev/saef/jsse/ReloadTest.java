@@ -120,6 +120,8 @@ class ReloadTest {
         connect(s, A, Peers.KEY_HEX);
         assertEquals("CAE-A", s.nextSession().getPeerPrincipal().getName());
         assertThrows(SSLException.class, () -> connect(s, B, Peers.OTHER_KEY_HEX), "B is not provisioned yet");
+        assertEquals(1, ManagementFactory.getPlatformMBeanServer().getAttribute(km.objectName().orElseThrow(),
+                "UnknownIdentitiesCached"), "B is in the negative cache, which the reload must empty");
 
         long before = km.reloadCount();
         write(t, Peers.serverTable(A, "CAE-A", Peers.KEY_HEX) + Peers.serverTable(B, "CAE-B", Peers.OTHER_KEY_HEX));
