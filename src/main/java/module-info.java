@@ -21,6 +21,7 @@ module dev.saef {
     requires jdk.httpserver;
     // the PostgreSQL key store (dev.saef.keys.jdbc) uses only java.sql; the driver is found at run time
     requires java.sql;
+    requires java.management; // the JMX bean of ReloadingKeyManager (dev.saef:type=Associations)
 
     requires static org.eclipse.jetty.io;
     requires static org.eclipse.jetty.alpn.client;

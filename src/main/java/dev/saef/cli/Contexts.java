@@ -3,6 +3,10 @@ package dev.saef.cli;
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
 import dev.saef.config.SaefProperties;
+import dev.saef.config.ReloadingKeyManager;
+import dev.saef.config.SaefKeyManager;
+import dev.saef.keys.PskKeyManager;
+import javax.net.ssl.KeyManager;
 import dev.saef.jsse.SaefProvider;
 import dev.saef.config.PskKeyManagerParameters;
 import java.security.GeneralSecurityException;
@@ -24,6 +28,43 @@ final class Contexts {
      * @throws SaefConfigException when a property, the association table or the key store is bad
      */
     static SaefConfiguration configuration(Options o) throws Exception {
+        return SaefProperties.load(properties(o));
+    }
+
+    /**
+     * The server's key manager: with {@code --reload watch} (the default, or {@code saef.reload}) the
+     * association table and key store are reloaded when they change; {@code manual}: through JMX only;
+     * {@code off}: loaded once.
+     *
+     * @return a {@link ReloadingKeyManager}, or a {@link SaefKeyManager} when reloading is off
+     * @throws SaefConfigException when a property, the association table or the key store is bad
+     */
+    static PskKeyManager keyManager(Options o) throws Exception {
+        Properties props = properties(o);
+        o.get("reload").ifPresent(v -> props.setProperty(SaefProperties.RELOAD, v));
+        return ReloadingKeyManager.fromProperties(props);
+    }
+
+    /** @return the configuration a key manager of {@link #keyManager} runs on now */
+    static SaefConfiguration configuration(PskKeyManager km) {
+        return km instanceof ReloadingKeyManager r ? r.configuration() : ((SaefKeyManager) km).configuration();
+    }
+
+    /**
+     * @return a SAEF {@code SSLContext} over the key manager
+     * @throws SaefConfigException with the provider's reason when it refuses the configuration
+     */
+    static SSLContext context(PskKeyManager km) throws GeneralSecurityException {
+        SSLContext ctx = SSLContext.getInstance("TLS", PROVIDER);
+        try {
+            ctx.init(new KeyManager[] {km}, null, null);
+        } catch (KeyManagementException e) {
+            throw refused(e);
+        }
+        return ctx;
+    }
+
+    private static Properties properties(Options o) throws Exception {
         Properties props = new Properties();
         props.putAll(System.getProperties());
         o.get("associations").ifPresent(v -> props.setProperty("saef.associations", v));
@@ -39,7 +80,7 @@ final class Contexts {
         }
         o.get("suites").ifPresent(v -> props.setProperty("saef.cipherSuites", v));
         o.get("local-id").ifPresent(v -> props.setProperty("saef.localId", v));
-        return SaefProperties.load(props);
+        return props;
     }
 
     /**

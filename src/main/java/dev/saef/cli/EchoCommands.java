@@ -61,12 +61,17 @@ final class EchoCommands {
                 MAX_TIMEOUT_SECONDS, "seconds");
         int idle = o.intValue("idle-timeout", EchoServer.DEFAULT_IDLE_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS,
                 "seconds");
-        SaefConfiguration config = Contexts.configuration(o);
-        SSLContext ctx = Contexts.context(config);
+        dev.saef.keys.PskKeyManager keys = Contexts.keyManager(o);
+        SaefConfiguration config = Contexts.configuration(keys);
+        SSLContext ctx = Contexts.context(keys);
+        String reload = keys instanceof dev.saef.config.ReloadingKeyManager r
+                ? "reload " + r.mode().name().toLowerCase(java.util.Locale.ROOT)
+                        + r.objectName().map(n -> ", JMX " + n).orElse("")
+                : "reload off";
         String bind = o.get("bind").orElse("127.0.0.1");
         try (ServerSocket ss = new ServerSocket(port, 50, InetAddress.getByName(bind))) {
             err.println("saef server: listening on " + bind + ":" + ss.getLocalPort() + " ("
-                    + config.associations().associations().size() + " associations; up to " + max
+                    + config.associations().associations().size() + " associations, " + reload + "; up to " + max
                     + " connections at once, handshake within " + handshake + " s, idle limit " + idle + " s)");
             err.flush();
             new EchoServer(ctx, err, max, handshake, idle).serve(ss, accept);

@@ -93,6 +93,8 @@ public final class Main {
         out.println("  --associations FILE   association table (see README)");
         out.println("  --keystore FILE|URL --keystore-type PKCS12 --keystore-password-env VAR  (URL: jdbc:postgresql://...)");
         out.println("  --suites S1,S2        restrict the cipher suites");
+        out.println("  --reload watch|manual|off  server: pick up edits of the table and key store while running");
+        out.println("                        (watch, default: file watch + JMX reload(); manual: JMX only)");
         out.println("server limits (a stuck or slow client never blocks the others):");
         out.println("  --max-connections N   connections served at once (default " + EchoServer.DEFAULT_MAX_CONNECTIONS
                 + "); further clients wait");

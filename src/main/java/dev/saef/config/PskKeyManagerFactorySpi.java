@@ -13,20 +13,22 @@ import javax.net.ssl.KeyManagerFactorySpi;
 import javax.net.ssl.ManagerFactoryParameters;
 
 /**
- * {@code KeyManagerFactory.getInstance("PSK", "SAEF")}: produces one {@link SaefKeyManager}.
+ * {@code KeyManagerFactory.getInstance("PSK", "SAEF")}: produces one {@link SaefKeyManager}, or a
+ * {@link ReloadingKeyManager} for a configuration read from files.
  *
  * <ul>
  *   <li>{@code init(KeyStore ks, char[] password)}: associations from {@code saef.associations},
  *       keys from inline {@code key=} fields, then from {@code ks} (entries found by exact-case
  *       KpsaID attribute or alias); with {@code ks == null}, everything from the {@code saef.*}
- *       system properties.</li>
+ *       system properties, reloaded when the files change as {@code saef.reload} says
+ *       ({@link ReloadingKeyManager}).</li>
  *   <li>{@code init(new PskKeyManagerParameters(configuration))}: a configuration built in code.</li>
  * </ul>
  * TS-0003 clause 8.2.2.1 (Credential Configuration).
  */
 public final class PskKeyManagerFactorySpi extends KeyManagerFactorySpi {
 
-    private SaefKeyManager keyManager;
+    private dev.saef.keys.PskKeyManager keyManager;
 
     /** Called by the JCA. */
     public PskKeyManagerFactorySpi() {
@@ -37,7 +39,10 @@ public final class PskKeyManagerFactorySpi extends KeyManagerFactorySpi {
         try {
             SaefConfiguration config;
             if (ks == null) {
-                config = SaefProperties.fromSystemProperties();
+                Properties props = new Properties();
+                props.putAll(System.getProperties());
+                this.keyManager = ReloadingKeyManager.fromProperties(props); // saef.reload applies
+                return;
             } else {
                 Properties props = new Properties();
                 props.putAll(System.getProperties());

@@ -136,6 +136,12 @@ public final class SaefProperties {
     public static final String HANDSHAKE_TIMEOUT = "saef.handshakeTimeout";
     /** Server: class name of a {@link CredentialIdResolver} with a public no-argument constructor. */
     public static final String CREDENTIAL_ID_RESOLVER = "saef.credentialIdResolver";
+    /**
+     * Property: how changes to the association table and key store files are picked up while running:
+     * {@code watch} (default: the files are watched, and JMX can trigger a reload), {@code manual}
+     * (only JMX {@code reload()}) or {@code off} (loaded once, as before). See {@link ReloadingKeyManager}.
+     */
+    public static final String RELOAD = "saef.reload";
     /** Smallest nonzero {@value #HANDSHAKE_TIMEOUT}: shorter is a mistake (a bare number is milliseconds). */
     static final long MIN_HANDSHAKE_TIMEOUT_MILLIS = 100;
 
@@ -152,7 +158,7 @@ public final class SaefProperties {
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
             REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT,
-            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES);
+            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD);
 
     private SaefProperties() {
     }
@@ -199,6 +205,7 @@ public final class SaefProperties {
         int credentialIdType = credentialIdType(props);
         boolean ecdhe = bool(props, ENABLE_ECDHE_PSK, false);
         boolean ems = bool(props, REQUIRE_EXTENDED_MASTER_SECRET, true);
+        reloadMode(props); // validated here, like every property, though only the key manager reads it
         debugEnabled(props.getProperty(DEBUG)); // validated here so that "yes" is not silently "off"
         boolean jdkFallback = fallback(props);
         boolean hideUnknown = hideUnknownIdentities(props);
@@ -322,6 +329,42 @@ public final class SaefProperties {
                 Arrays.fill(password, '\0');
             }
         }
+    }
+
+    /**
+     * @return the value of {@value #RELOAD}: {@link ReloadMode#WATCH} when unset
+     * @throws SaefConfigException for any other value than {@code watch}, {@code manual}, {@code off}
+     */
+    static ReloadMode reloadMode(Properties props) throws SaefConfigException {
+        String v = props.getProperty(RELOAD);
+        if (v == null) {
+            return ReloadMode.WATCH;
+        }
+        switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "watch":
+                return ReloadMode.WATCH;
+            case "manual":
+                return ReloadMode.MANUAL;
+            case "off":
+                return ReloadMode.OFF;
+            default:
+                throw new SaefConfigException(RELOAD + ": " + QuotedText.quote(v) + " is not watch, manual or off");
+        }
+    }
+
+    /**
+     * @return the files a configuration loaded from {@code props} is read from: the association
+     *     table, the key store, the key store password file (those that are set)
+     */
+    static List<Path> sourceFiles(Properties props) throws SaefConfigException {
+        List<Path> files = new java.util.ArrayList<>();
+        for (String name : List.of(ASSOCIATIONS, KEY_STORE, KEY_STORE_PASSWORD_FILE)) {
+            Path p = path(props, name);
+            if (p != null) {
+                files.add(p);
+            }
+        }
+        return files;
     }
 
     private static void checkNearMisses(Properties props) throws SaefConfigException {

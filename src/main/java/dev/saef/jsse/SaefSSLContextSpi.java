@@ -1,5 +1,6 @@
 package dev.saef.jsse;
 
+import dev.saef.config.ReloadingKeyManager;
 import dev.saef.config.SaefConfigException;
 import dev.saef.config.SaefConfiguration;
 import dev.saef.config.SaefKeyManager;
@@ -126,15 +127,24 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
             }
         }
         KeyManager[] jdkKeyManagers = others.isEmpty() ? null : others.toArray(new KeyManager[0]);
+        ReloadingKeyManager created = null; // closed again when the context cannot be built
         try {
             SaefConfiguration config;
             if (keyManager instanceof SaefKeyManager skm) {
                 config = skm.configuration();
+            } else if (keyManager instanceof ReloadingKeyManager rkm) {
+                config = rkm.configuration(); // its settings only: keys are looked up through rkm
+            } else if (keyManager == null) {
+                // saef.reload (default watch): the table and key store are reloaded when they change
+                java.util.Properties props = new java.util.Properties();
+                props.putAll(System.getProperties());
+                PskKeyManager loaded = ReloadingKeyManager.fromProperties(props);
+                config = loaded instanceof ReloadingKeyManager r ? r.configuration()
+                        : ((SaefKeyManager) loaded).configuration();
+                keyManager = loaded;
+                created = loaded instanceof ReloadingKeyManager r ? r : null;
             } else {
                 config = SaefProperties.fromSystemProperties();
-                if (keyManager == null) {
-                    keyManager = new SaefKeyManager(config);
-                }
             }
             SuiteProfile profile = SuiteProfile.create(config.cipherSuites().orElse(null), config.ecdhePskEnabled());
             SecureRandom random = sr != null ? sr : new SecureRandom();
@@ -153,11 +163,17 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
                     .credentialIdResolver(resolver != null ? resolver : config.credentialIdResolver().orElse(null))
                     .build();
-            return new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
+            SaefContext built = new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
+            created = null;
+            return built;
         } catch (SaefConfigException e) {
             throw new KeyManagementException("SAEF configuration error: " + e.getMessage(), e);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new KeyManagementException("SAEF configuration error: " + e.getMessage(), e);
+        } finally {
+            if (created != null) {
+                created.close(); // no watcher or JMX bean for a context that never worked
+            }
         }
     }
 

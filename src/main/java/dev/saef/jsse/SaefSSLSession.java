@@ -28,7 +28,8 @@ import javax.net.ssl.SSLSessionContext;
  *
  * <p>{@link #isValid()} turns false when the session is invalidated and as soon as its connection
  * ended with a fatal alert, sent or received (RFC 5246 section 7.2.2: such a session must not be
- * used again).
+ * used again), and when the association it is bound to was removed or replaced by a reload of the
+ * association table or key store ({@code dev.saef.config.ReloadingKeyManager}).
  */
 final class SaefSSLSession extends ExtendedSSLSession {
 
@@ -107,10 +108,13 @@ final class SaefSSLSession extends ExtendedSSLSession {
         valid = false;
     }
 
-    /** @return false once invalidated, or once the connection ended with a fatal alert (sent or received) */
+    /**
+     * @return false once invalidated, once the connection ended with a fatal alert (sent or received),
+     *     or once its association (KpsaID, peer, Kpsa) was removed or replaced by a reload
+     */
     @Override
     public boolean isValid() {
-        return valid && (connection == null || connection.failure() == null);
+        return valid && (connection == null || (connection.failure() == null && connection.associationCurrent()));
     }
 
     @Override

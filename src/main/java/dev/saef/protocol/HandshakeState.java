@@ -38,6 +38,11 @@ final class HandshakeState {
     short sentAlert = -1;
     /** Whether the peer's close_notify arrived. */
     boolean closeNotifyReceived;
+    /**
+     * The keyed fingerprint of {@link #association} in the snapshot of a reloadable key manager it
+     * came from (no key material), or null.
+     */
+    byte[] fingerprint;
     /** Key bytes owned by this connection (client), zeroed when the handshake ends. */
     byte[] clientKey;
 

@@ -72,9 +72,16 @@ final class SaefTlsServer extends PSKTlsServer {
         @Override
         public byte[] getPSK(byte[] identity) {
             state.offeredIdentity = HandshakeState.printable(identity);
+            try (PinnedKeys keys = PinnedKeys.of(policy.keyManager())) {
+                return getPSK(identity, keys);
+            }
+        }
+
+        /** Association and key from one snapshot of the key manager. */
+        private byte[] getPSK(byte[] identity, PinnedKeys keys) {
             Optional<Association> found;
             try {
-                found = policy.keyManager().chooseServerAssociation(identity);
+                found = keys.keys().chooseServerAssociation(identity);
             } catch (RuntimeException e) {
                 throw keyManagerFailed("looking up the identity failed with " + e.getClass().getName(), e);
             }
@@ -84,7 +91,7 @@ final class SaefTlsServer extends PSKTlsServer {
             Association a = found.get();
             byte[] key;
             try {
-                key = KpsaOctets.take(policy.keyManager().getKey(a));
+                key = KpsaOctets.take(keys.keys().getKey(a));
             } catch (GeneralSecurityException e) {
                 // checked exceptions name identities, never keys (PskKeyProvider/PskKeyManager contract)
                 throw keyManagerFailed("reading the Kpsa for KpsaID " + a.kpsaId() + " (" + a.source() + ") failed: "
@@ -98,6 +105,7 @@ final class SaefTlsServer extends PSKTlsServer {
                 return unknown(); // not provisioned after all
             }
             state.association = a;
+            state.fingerprint = keys.fingerprint(a);
             return key; // a fresh copy; BC zeroes it after use
         }
 

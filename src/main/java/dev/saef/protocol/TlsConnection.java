@@ -46,6 +46,12 @@ public final class TlsConnection {
     private TlsContext context;
     /** Written under the caller's lock; volatile so that sessions can ask from any thread. */
     private volatile SSLException failure;
+    /** The association the session was bound to, with its fingerprint; set once, read from any thread. */
+    private volatile Binding binding;
+
+    /** What {@link #associationCurrent()} checks; no key material. */
+    private record Binding(Association association, byte[] fingerprint) {
+    }
 
     private TlsConnection(SaefPolicy policy, ConnectionSpec spec) {
         this.policy = policy;
@@ -117,9 +123,16 @@ public final class TlsConnection {
     private void chooseClientAssociation() throws SSLHandshakeException {
         String where = (spec.peerHost() == null ? "<no host>" : spec.peerHost())
                 + (spec.peerPort() >= 0 ? ":" + spec.peerPort() : "");
+        try (PinnedKeys keys = PinnedKeys.of(policy.keyManager())) {
+            chooseClientAssociation(keys, where);
+        }
+    }
+
+    /** Association and key from one snapshot of the key manager (clause 8.2.2.1). */
+    private void chooseClientAssociation(PinnedKeys keys, String where) throws SSLHandshakeException {
         Optional<Association> chosen;
         try {
-            chosen = policy.keyManager().chooseClientAssociation(spec.peerHost(), spec.peerPort());
+            chosen = keys.keys().chooseClientAssociation(spec.peerHost(), spec.peerPort());
         } catch (RuntimeException e) {
             throw keyManagerFailure("could not choose the association for " + where, e);
         }
@@ -148,7 +161,7 @@ public final class TlsConnection {
         }
         byte[] encoded;
         try {
-            encoded = KpsaOctets.take(policy.keyManager().getKey(a));
+            encoded = KpsaOctets.take(keys.keys().getKey(a));
         } catch (GeneralSecurityException e) {
             SSLHandshakeException x = new SSLHandshakeException("cannot read the Kpsa for KpsaID " + a.kpsaId()
                     + " (" + a.source() + "): " + e.getMessage());
@@ -163,6 +176,7 @@ public final class TlsConnection {
         }
         state.association = a;
         state.clientKey = encoded;
+        state.fingerprint = keys.fingerprint(a);
     }
 
     /**
@@ -225,6 +239,7 @@ public final class TlsConnection {
                 .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", sp.getCipherSuite()));
         state.session = new SessionInfo("TLSv1.2", suite, sessionId, a, peer, local, sni,
                 sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(), System.currentTimeMillis(), alpn(sp));
+        this.binding = new Binding(a, state.fingerprint);
         if (DebugLog.isEnabled()) {
             DebugLog.log((spec.clientMode() ? "client" : "server") + " handshake complete: " + suite + ", KpsaID "
                     + kpsaId + ", peer bound to " + peer.getName() + (peer.isDerivedFromCredentialId()
@@ -263,6 +278,26 @@ public final class TlsConnection {
     private static String alpn(SecurityParameters sp) {
         org.bouncycastle.tls.ProtocolName p = sp == null ? null : sp.getApplicationProtocol();
         return p == null ? "" : p.getUtf8Decoding();
+    }
+
+    /**
+     * Whether the association this connection's session is bound to is still configured, unchanged
+     * (same KpsaID, peer, address and Kpsa), when the key manager can change while running
+     * ({@link dev.saef.keys.ReloadableKeyManager}, e.g. a reloaded association table). Callable from any thread.
+     *
+     * @return false when the association was removed or replaced since the handshake; true before the
+     *     handshake completed and for key managers that do not change
+     */
+    public boolean associationCurrent() {
+        Binding b = binding;
+        if (b == null || !(policy.keyManager() instanceof dev.saef.keys.ReloadableKeyManager r)) {
+            return true;
+        }
+        try {
+            return r.isCurrent(b.association(), b.fingerprint());
+        } catch (RuntimeException e) {
+            return false; // fail closed: a key manager that cannot tell does not keep a session valid
+        }
     }
 
     /** @return during the handshake: the negotiated suite's name once the server chose it, else null */

@@ -394,6 +394,37 @@ class CliTest {
     }
 
     @Test
+    void theServerPicksUpANewAssociationWithoutRestart(@TempDir Path dir) throws Exception {
+        Path t = table(dir);
+        EchoServer server = EchoServer.start(t, 1000);
+        assertTrue(server.log().contains("reload watch, JMX dev.saef:type=Associations,name="), server.log());
+        String other = "ffeeddccbbaa99887766554433221100";
+        Files.writeString(t, Files.readString(t) + "ae43@sp.example.com peer=CAE43 key=hex:" + other + "\n");
+        Path clientTable = dir.resolve("client");
+        Files.writeString(clientTable, "ae43@sp.example.com peer=/id-in address=127.0.0.1 key=hex:" + other + "\n");
+        Files.setPosixFilePermissions(clientTable, PosixFilePermissions.fromString("rw-------"));
+        SSLContext ctx = Contexts.context(Contexts.configuration(Options.parse(new String[] {"--associations",
+            clientTable.toString()})));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (true) {
+            try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1",
+                    server.port())) {
+                s.startHandshake();
+                break;
+            } catch (javax.net.ssl.SSLException notYet) {
+                assertTrue(System.nanoTime() < end, "ae43 not accepted within 2 s: " + server.log());
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    @Test
+    void theServerSaysWhenReloadIsOff(@TempDir Path dir) throws Exception {
+        EchoServer server = EchoServer.start(table(dir), 1000, "--reload", "off");
+        assertTrue(server.log().contains(" associations, reload off;"), server.log());
+    }
+
+    @Test
     void aSilentClientIsDroppedAfterTheIdleTimeout(@TempDir Path dir) throws Exception {
         Path t = table(dir);
         EchoServer server = EchoServer.start(t, 1000, "--idle-timeout", "2");
