@@ -1,25 +1,11 @@
 package dev.saef.protocol;
 
-import dev.saef.keys.Association;
-import dev.saef.identity.CredentialId;
-import dev.saef.identity.KpsaId;
-import dev.saef.identity.SaefPrincipal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
-import java.security.Principal;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.Vector;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
-import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.RecordPreview;
 import org.bouncycastle.tls.SecurityParameters;
-import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsProtocol;
 
@@ -69,18 +55,18 @@ public final class TlsConnection {
         try {
             if (spec.clientMode()) {
                 try {
-                    chooseClientAssociation();
+                    ClientAssociations.choose(policy, spec, state);
                 } catch (SSLHandshakeException e) {
                     failure = e;
                     DebugLog.log("client connection failed: " + e.getMessage());
                     throw e;
                 }
-                SaefTlsClient client = new SaefTlsClient(policy, spec, state, this::bind);
+                SaefTlsClient client = new SaefTlsClient(policy, spec, state, this::bind, false);
                 ((SaefClientProtocol) protocol).connect(client);
                 this.context = client.getContextForConnection();
                 recordClientRandom();
             } else {
-                SaefTlsServer server = new SaefTlsServer(policy, spec, state, this::bind);
+                SaefTlsServer server = new SaefTlsServer(policy, spec, state, this::bind, false);
                 ((SaefServerProtocol) protocol).accept(server);
                 this.context = server.getContextForConnection();
             }
@@ -108,128 +94,11 @@ public final class TlsConnection {
         }
     }
 
-    private void chooseClientAssociation() throws SSLHandshakeException {
-        String where = (spec.peerHost() == null ? "<no host>" : spec.peerHost())
-                + (spec.peerPort() >= 0 ? ":" + spec.peerPort() : "");
-        Optional<Association> chosen;
-        try {
-            chosen = policy.keyManager().chooseClientAssociation(spec.peerHost(), spec.peerPort());
-        } catch (RuntimeException e) {
-            throw keyManagerFailure("could not choose the association for " + where, e);
-        }
-        if (chosen.isEmpty()) {
-            throw new SSLHandshakeException("no PSK-SAEF association for " + where + " in "
-                    + policy.keyManager().describe() + ": add a line '<KpsaID> peer=<CSE-ID of the server>"
-                    + " address=" + where + "' (TS-0003 clause 8.2.2.1, Association Configuration)");
-        }
-        Association a = chosen.get();
-        if (a.peerId().isEmpty()) {
-            throw new SSLHandshakeException("association " + a.kpsaId() + " (" + a.source() + ") has no peer=:"
-                    + " as a client (Entity A) SAEF binds the session to the configured IdB, the server's CSE-ID"
-                    + " (TS-0003 clause 8.2.2.1); add peer=<CSE-ID>");
-        }
-        String alg = spec.endpointIdentificationAlgorithm();
-        if (alg != null && !alg.isEmpty()) {
-            // HTTPS/LDAPS endpoint identification for PSK: the association must be the one configured
-            // for this host (there is no certificate to match the host name against).
-            boolean configuredForHost = a.address().map(ad -> ad.matches(spec.peerHost(), spec.peerPort()))
-                    .orElse(false);
-            if (!configuredForHost) {
-                throw new SSLHandshakeException("endpoint identification (" + alg + ") failed: the key manager chose"
-                        + " association " + a.kpsaId() + " (" + a.source() + "), which is configured for "
-                        + a.address().map(Object::toString).orElse("no address") + ", not for " + where);
-            }
-        }
-        byte[] encoded;
-        try {
-            encoded = KpsaOctets.take(policy.keyManager().getKey(a));
-        } catch (GeneralSecurityException e) {
-            SSLHandshakeException x = new SSLHandshakeException("cannot read the Kpsa for KpsaID " + a.kpsaId()
-                    + " (" + a.source() + "): " + e.getMessage());
-            x.initCause(e);
-            throw x;
-        } catch (RuntimeException e) {
-            throw keyManagerFailure("could not read the Kpsa for KpsaID " + a.kpsaId() + " (" + a.source() + ")", e);
-        }
-        if (encoded == null || encoded.length == 0) {
-            throw new SSLHandshakeException("no Kpsa available for KpsaID " + a.kpsaId() + " (" + a.source()
-                    + "): put key=hex:... on its line or the key in saef.keyStore");
-        }
-        state.association = a;
-        state.clientKey = encoded;
-    }
-
-    /**
-     * A key manager that throws an unchecked exception (a closed key store, a destroyed
-     * configuration, a bug in a custom implementation) fails the handshake like any other cause, so
-     * that engines and sockets close cleanly instead of leaking a RuntimeException to the application.
-     */
-    private SSLHandshakeException keyManagerFailure(String what, RuntimeException e) {
-        // the class only: an unchecked exception's text is not under the key manager contract and might
-        // quote what it was parsing; the cause (with its text) stays attached for the stack trace
-        SSLHandshakeException x = new SSLHandshakeException(what + ": the key manager (" + policy.keyManager().describe()
-                + ") failed with " + e.getClass().getName() + " (see the cause)");
-        x.initCause(e);
-        return x;
-    }
-
     /** Called by the peer when BC reports the handshake complete: bind the session (clause 8.2.2.1). */
     private void bind() {
         state.zeroKey();
         forgetClientRandom();
-        if (state.unknownIdentity) {
-            // Unreachable unless the client guessed the random key: never bind an unknown identity.
-            throw new IllegalStateException("handshake completed with an unknown PSK identity");
-        }
-        SecurityParameters sp = context.getSecurityParametersConnection();
-        Association a = state.association;
-        if (a == null) {
-            // Server: the identity manager recorded the association; re-resolve defensively.
-            a = policy.keyManager().chooseServerAssociation(sp.getPSKIdentity()).orElseThrow(
-                    () -> new IllegalStateException("PSK identity vanished from the key manager"));
-            state.association = a;
-        }
-        KpsaId kpsaId = a.kpsaId();
-        CredentialId credentialId = CredentialId.of(policy.credentialIdType(), kpsaId);
-        SaefPrincipal peer;
-        if (spec.clientMode()) {
-            peer = SaefPrincipal.configured(a.peerId().orElseThrow(), kpsaId, credentialId); // IdB
-        } else if (a.peerId().isPresent()) {
-            peer = SaefPrincipal.configured(a.peerId().get(), kpsaId, credentialId);
-        } else {
-            peer = SaefPrincipal.derived(kpsaId, credentialId);
-        }
-        Principal local = policy.localId().map(SaefPrincipal::local).orElse(null);
-        List<SNIServerName> sni = new ArrayList<>();
-        if (spec.clientMode()) {
-            Vector<?> sent = sp.getClientServerNames();
-            if (sent != null) {
-                for (Object o : sent) {
-                    ServerName n = (ServerName) o;
-                    if (n.getNameType() == NameType.host_name) {
-                        sni.add(new SNIHostName(n.getNameData()));
-                    }
-                }
-            }
-        } else {
-            sni.addAll(receivedServerNames(sp));
-        }
-        byte[] sessionId = context.getSession() != null ? context.getSession().getSessionID() : new byte[0];
-        String suite = dev.saef.profile.SuiteProfile.byCode(sp.getCipherSuite())
-                .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", sp.getCipherSuite()));
-        state.session = new SessionInfo("TLSv1.2", suite, sessionId, a, peer, local, sni,
-                sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(), System.currentTimeMillis(), alpn(sp));
-        if (DebugLog.isEnabled()) {
-            DebugLog.log((spec.clientMode() ? "client" : "server") + " handshake complete: " + suite + ", KpsaID "
-                    + kpsaId + ", peer bound to " + peer.getName() + (peer.isDerivedFromCredentialId()
-                            ? " (Credential-ID)" : " (configured)") + ", EMS " + sp.isExtendedMasterSecret()
-                    + ", EtM " + sp.isEncryptThenMAC() + ", SNI " + sni);
-        }
-    }
-
-    private static String alpn(SecurityParameters sp) {
-        org.bouncycastle.tls.ProtocolName p = sp == null ? null : sp.getApplicationProtocol();
-        return p == null ? "" : p.getUtf8Decoding();
+        SessionBinding.bind(policy, spec, state, context, "TLSv1.2");
     }
 
     /** @return during the handshake: the negotiated suite's name once the server chose it, else null */
@@ -251,25 +120,7 @@ public final class TlsConnection {
         if (sp == null || !sp.isApplicationProtocolSet()) {
             return null;
         }
-        return alpn(sp);
-    }
-
-    private static List<SNIServerName> receivedServerNames(SecurityParameters sp) {
-        List<SNIServerName> out = new ArrayList<>();
-        Vector<?> names = sp.getClientServerNames();
-        if (names != null) {
-            for (Object o : names) {
-                ServerName n = (ServerName) o;
-                if (n.getNameType() == NameType.host_name) {
-                    try {
-                        out.add(new SNIHostName(n.getNameData()));
-                    } catch (IllegalArgumentException ignored) {
-                        // not a valid host name: not exposed
-                    }
-                }
-            }
-        }
-        return out;
+        return SessionBinding.alpn(sp);
     }
 
     private SSLException fail(IOException e) {
