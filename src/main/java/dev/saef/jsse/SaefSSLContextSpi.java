@@ -107,6 +107,12 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
      * server or a client with its own trust anchors keeps working with SAEF as provider 1.
      */
     static SaefContext build(KeyManager[] km, TrustManager[] tm, SecureRandom sr) throws KeyManagementException {
+        return build(km, tm, sr, false);
+    }
+
+    /** As {@link #build(KeyManager[], TrustManager[], SecureRandom)}; {@code datagram}: a {@code DTLS} context. */
+    static SaefContext build(KeyManager[] km, TrustManager[] tm, SecureRandom sr, boolean datagram)
+            throws KeyManagementException {
         PskKeyManager keyManager = null;
         java.util.List<KeyManager> others = new java.util.ArrayList<>();
         if (km != null) {
@@ -147,7 +153,8 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .reflectionCheck(config.reflectionCheck())
                     .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
                     .build();
-            return new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
+            return new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr,
+                    datagram);
         } catch (SaefConfigException e) {
             throw new KeyManagementException("SAEF configuration error: " + e.getMessage(), e);
         } catch (IllegalArgumentException | IllegalStateException e) {
