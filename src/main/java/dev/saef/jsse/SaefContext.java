@@ -69,6 +69,11 @@ final class SaefContext {
         return new SaefParameters(policy.profile(), clientDefaults, serverDefaults, clientMode, dtls != null);
     }
 
+    /** @return the DTLS handshake pool and cookie verifier, or null for a TLS context */
+    DtlsHandshakes dtls() {
+        return dtls;
+    }
+
     /** @return whether this is a {@code DTLS} context */
     boolean datagram() {
         return dtls != null;

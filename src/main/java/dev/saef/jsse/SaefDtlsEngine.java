@@ -59,6 +59,11 @@ final class SaefDtlsEngine extends SSLEngine {
         this.params = context.newParameters(false);
     }
 
+    /** @return the context this engine belongs to */
+    SaefContext context() {
+        return context;
+    }
+
     private int packetSize() {
         int p = params.maximumPacketSize();
         return p <= 0 ? DEFAULT_PACKET_SIZE : Math.max(MIN_PACKET_SIZE, p);

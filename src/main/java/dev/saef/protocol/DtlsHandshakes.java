@@ -27,6 +27,7 @@ public final class DtlsHandshakes {
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final ThreadPoolExecutor pool;
+    private final AtomicInteger started = new AtomicInteger();
     private final DTLSVerifier verifier;
 
     /** @param policy the context's policy: the random of its crypto makes the cookie secret */
@@ -52,10 +53,16 @@ public final class DtlsHandshakes {
     boolean submit(Runnable handshake) {
         try {
             pool.execute(handshake);
+            started.incrementAndGet();
             return true;
         } catch (RejectedExecutionException e) {
             return false;
         }
+    }
+
+    /** @return how many handshakes this context has started (each one after a valid cookie, for a server) */
+    public int handshakesStarted() {
+        return started.get();
     }
 
     /** @return the number of threads running or waiting for handshakes now */
