@@ -20,20 +20,21 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
  * that the engine retransmits). Nothing here knows it drives SAEF. Outgoing datagrams can be dropped
  * ({@link #dropOutgoing}) to simulate loss.
  */
-final class DtlsDriver {
+public final class DtlsDriver {
 
     static final int MAX_LOOPS = 200;
 
     private final SSLEngine engine;
     private final DatagramSocket socket;
-    private final SocketAddress peer;
+    private SocketAddress peer;
     private final String side;
     private IntPredicate dropOutgoing = i -> false;
     final AtomicInteger sent = new AtomicInteger();
     final AtomicInteger dropped = new AtomicInteger();
     final AtomicInteger timeouts = new AtomicInteger();
 
-    DtlsDriver(SSLEngine engine, DatagramSocket socket, SocketAddress peer, String side) {
+    /** @param peer where to send; null: the source of the first datagram received (a server) */
+    public DtlsDriver(SSLEngine engine, DatagramSocket socket, SocketAddress peer, String side) {
         this.engine = engine;
         this.socket = socket;
         this.peer = peer;
@@ -41,7 +42,7 @@ final class DtlsDriver {
     }
 
     /** @param drop given the index of each outgoing datagram (0, 1, ...): true to drop it */
-    DtlsDriver dropOutgoing(IntPredicate drop) {
+    public DtlsDriver dropOutgoing(IntPredicate drop) {
         this.dropOutgoing = drop;
         return this;
     }
@@ -56,7 +57,7 @@ final class DtlsDriver {
         }
     }
 
-    void handshake() throws Exception {
+    public void handshake() throws Exception {
         engine.beginHandshake();
         int loops = MAX_LOOPS;
         while (true) {
@@ -80,6 +81,9 @@ final class DtlsDriver {
                             break;
                         }
                         continue;
+                    }
+                    if (peer == null) {
+                        peer = packet.getSocketAddress();
                     }
                     in = ByteBuffer.wrap(buf, 0, packet.getLength());
                 } else {
@@ -142,7 +146,7 @@ final class DtlsDriver {
     }
 
     /** Sends one application datagram. */
-    void send(byte[] data) throws Exception {
+    public void send(byte[] data) throws Exception {
         ByteBuffer net = ByteBuffer.allocate(32768);
         SSLEngineResult r = engine.wrap(ByteBuffer.wrap(data), net);
         if (r.getStatus() != SSLEngineResult.Status.OK || r.bytesConsumed() != data.length) {
@@ -155,11 +159,14 @@ final class DtlsDriver {
     }
 
     /** Receives datagrams until one carries application data (handshake retransmissions are processed). */
-    byte[] receive() throws Exception {
+    public byte[] receive() throws Exception {
         for (int loops = MAX_LOOPS; loops > 0; loops--) {
             byte[] buf = new byte[engine.getSession().getPacketBufferSize()];
             DatagramPacket packet = new DatagramPacket(buf, buf.length);
             socket.receive(packet);
+            if (peer == null) {
+                peer = packet.getSocketAddress();
+            }
             ByteBuffer app = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
             engine.unwrap(ByteBuffer.wrap(buf, 0, packet.getLength()), app);
             if (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
