@@ -212,8 +212,12 @@ public final class DtlsConnection {
         try {
             int n = t.receive(receiveBuffer, 0, limit, 1);
             if (n >= 0) {
-                dst.put(receiveBuffer, 0, n);
-                java.util.Arrays.fill(receiveBuffer, 0, n, (byte) 0);
+                // one datagram may carry several records (RFC 6347 section 4.1.1): take them all
+                do {
+                    dst.put(receiveBuffer, 0, n);
+                    java.util.Arrays.fill(receiveBuffer, 0, n, (byte) 0);
+                    n = t.receivePending(receiveBuffer, 0, Math.min(limit, dst.remaining()));
+                } while (n >= 0);
                 return Received.DATA;
             }
         } catch (IOException e) {

@@ -157,4 +157,25 @@ class DtlsServerHardeningTest {
         assertArrayEquals(hello, got);
         assertTrue(p.server.getSession().isValid());
     }
+
+    @Test
+    void closeNotifyEndsBothSides() throws Exception {
+        DtlsMemoryPair p = pair();
+        p.handshake();
+        p.client.closeOutbound();
+        assertEquals(HandshakeStatus.NEED_WRAP, p.client.getHandshakeStatus());
+        ByteBuffer net = ByteBuffer.allocate(p.client.getSession().getPacketBufferSize());
+        SSLEngineResult r = p.client.wrap(ByteBuffer.allocate(0), net);
+        assertEquals(SSLEngineResult.Status.CLOSED, r.getStatus());
+        assertTrue(r.bytesProduced() > 0);
+        assertTrue(p.client.isOutboundDone());
+        net.flip();
+        SSLEngineResult s = p.server.unwrap(net, ByteBuffer.allocate(p.server.getSession().getApplicationBufferSize()));
+        assertEquals(SSLEngineResult.Status.CLOSED, s.getStatus());
+        assertTrue(p.server.isInboundDone());
+        assertEquals(HandshakeStatus.NEED_WRAP, p.server.getHandshakeStatus()); // its own close_notify
+        ByteBuffer back = ByteBuffer.allocate(p.server.getSession().getPacketBufferSize());
+        assertEquals(SSLEngineResult.Status.CLOSED, p.server.wrap(ByteBuffer.allocate(0), back).getStatus());
+        assertTrue(p.server.isOutboundDone());
+    }
 }
