@@ -64,8 +64,12 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
             if (closed && !direct) {
                 throw new IOException("the SSLEngine was closed during the DTLS handshake");
             }
+            if (direct) {
+                waiting = false;
+                throw NoDatagram.INSTANCE;
+            }
             long remaining = deadline - System.currentTimeMillis();
-            if (direct || remaining <= 0) {
+            if (remaining <= 0) {
                 waiting = false;
                 return -1;
             }
@@ -82,6 +86,26 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         byte[] d = in.poll();
         System.arraycopy(d, 0, buf, off, Math.min(len, d.length));
         return d.length; // longer than len: Bouncy Castle discards it
+    }
+
+    /**
+     * Thrown by {@link #receive} on an established association when the datagram given to the record
+     * layer is used up: Bouncy Castle rethrows an {@code InterruptedIOException} (other than a
+     * socket timeout) at once, without failing the connection, where a -1 would make it poll until
+     * its wait time is over. No stack trace: it is a signal.
+     */
+    static final class NoDatagram extends java.io.InterruptedIOException {
+        private static final long serialVersionUID = 1L;
+        static final NoDatagram INSTANCE = new NoDatagram();
+
+        private NoDatagram() {
+            super("no datagram waiting");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 
     @Override

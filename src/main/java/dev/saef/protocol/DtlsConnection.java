@@ -210,7 +210,7 @@ public final class DtlsConnection {
         }
         queue.offer(java.util.Arrays.copyOfRange(d, off, off + len));
         try {
-            int n = t.receive(receiveBuffer, 0, limit, 1);
+            int n = t.receive(receiveBuffer, 0, limit, 0); // never waits: NoDatagram ends it
             if (n >= 0) {
                 // one datagram may carry several records (RFC 6347 section 4.1.1): take them all
                 do {
@@ -220,6 +220,8 @@ public final class DtlsConnection {
                 } while (n >= 0);
                 return Received.DATA;
             }
+        } catch (DatagramQueue.NoDatagram e) {
+            // the datagram held no application data (dropped, or a handshake retransmission answered)
         } catch (IOException e) {
             throw recordFailure(translate(e));
         }
