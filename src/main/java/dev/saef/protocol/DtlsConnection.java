@@ -116,6 +116,7 @@ public final class DtlsConnection {
             } catch (IOException | RuntimeException e) {
                 IOException io = e instanceof IOException x ? x : new IOException(e);
                 state.zeroKey();
+                state.forgetClientRandom(policy.reflectionGuard());
                 recordFailure(io instanceof TlsTimeoutException ? timedOut(io)
                         : HandshakeFailures.translate(io, spec.clientMode(), true, state, spec,
                                 policy.keyManager().describe()));
@@ -173,6 +174,7 @@ public final class DtlsConnection {
     /** Called on the handshake thread when Bouncy Castle reports the handshake complete (clause 8.2.2.1). */
     private void bind() {
         state.zeroKey();
+        state.forgetClientRandom(policy.reflectionGuard());
         SessionBinding.bind(policy, spec, state, contextOfPeer.get(), PROTOCOL);
     }
 

@@ -139,6 +139,20 @@ final class SaefTlsClient extends PSKTlsClient {
         return TlsUtils.getNamedGroupRoles(getCipherSuites());
     }
 
+    /**
+     * DTLS: Bouncy Castle's blocking client has made the ClientHello random when it asks for the
+     * extensions; it is recorded for the reflection check here (TLS records it after
+     * {@code connect}, in {@link TlsConnection}).
+     */
+    @Override
+    public java.util.Hashtable getClientExtensions() throws IOException {
+        java.util.Hashtable extensions = super.getClientExtensions();
+        if (datagram && state.clientRandom == null) {
+            state.recordClientRandom(policy.reflectionGuard(), context.getSecurityParametersHandshake().getClientRandom());
+        }
+        return extensions;
+    }
+
     @Override
     public boolean requiresExtendedMasterSecret() {
         return policy.requireExtendedMasterSecret();

@@ -79,19 +79,14 @@ public final class TlsConnection {
     private void recordClientRandom() {
         ReflectionGuard guard = policy.reflectionGuard();
         SecurityParameters sp = context == null ? null : context.getSecurityParametersHandshake();
-        if (guard != null && sp != null && sp.getClientRandom() != null) {
-            state.clientRandom = sp.getClientRandom().clone();
-            guard.clientHelloSent(state.clientRandom);
+        if (sp != null) {
+            state.recordClientRandom(guard, sp.getClientRandom());
         }
     }
 
     /** The client handshake ended (completed, failed or closed): it can no longer be reflected. */
     private void forgetClientRandom() {
-        byte[] r = state.clientRandom;
-        if (r != null) {
-            state.clientRandom = null;
-            policy.reflectionGuard().clientHandshakeEnded(r);
-        }
+        state.forgetClientRandom(policy.reflectionGuard());
     }
 
     /** Called by the peer when BC reports the handshake complete: bind the session (clause 8.2.2.1). */

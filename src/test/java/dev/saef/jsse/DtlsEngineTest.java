@@ -195,4 +195,46 @@ class DtlsEngineTest {
         }
         assertNotNull(r.atServer());
     }
+
+    @Test
+    void reflectedClientHelloIsRefused() throws Exception {
+        // one context as client and server: its server must refuse its own ClientHello (reflection check)
+        SSLContext ctx = dtls(Peers.clientTable(KPSA, "localhost:5684", Peers.KEY_HEX), c -> c);
+        SSLEngine ce = ctx.createSSLEngine("localhost", 5684);
+        ce.setUseClientMode(true);
+        SSLEngine se = ctx.createSSLEngine("127.0.0.1", 40000);
+        se.setUseClientMode(false);
+        DtlsMemoryPair p = new DtlsMemoryPair(ce, se);
+        javax.net.ssl.SSLException x = assertThrows(javax.net.ssl.SSLException.class, p::handshake);
+        assertTrue(x.getMessage().contains("reflected back"), x.getMessage());
+    }
+
+    @Test
+    void wrapAfterTimeoutRetransmitsUnlessDisabled() throws Exception {
+        for (boolean enabled : new boolean[] {true, false}) {
+            SSLContext ctx = dtls(Peers.clientTable(KPSA, "localhost:5684", Peers.KEY_HEX), c -> c);
+            SSLEngine ce = ctx.createSSLEngine("localhost", 5684);
+            ce.setUseClientMode(true);
+            SSLParameters params = ce.getSSLParameters();
+            params.setEnableRetransmissions(enabled);
+            ce.setSSLParameters(params);
+            java.util.ArrayDeque<byte[]> lost = new java.util.ArrayDeque<>();
+            ce.beginHandshake();
+            DtlsMemoryPair.drain(ce, lost); // the ClientHello, lost on the way
+            assertEquals(1, lost.size());
+            assertEquals(javax.net.ssl.SSLEngineResult.HandshakeStatus.NEED_UNWRAP, ce.getHandshakeStatus());
+            java.nio.ByteBuffer net = java.nio.ByteBuffer.allocate(ce.getSession().getPacketBufferSize());
+            javax.net.ssl.SSLEngineResult r = ce.wrap(java.nio.ByteBuffer.allocate(0), net); // after a receive timeout
+            if (enabled) {
+                assertEquals(lost.peek().length, r.bytesProduced());
+                net.flip();
+                byte[] again = new byte[net.remaining()];
+                net.get(again);
+                assertArrayEquals(lost.peek(), again);
+            } else {
+                assertEquals(0, r.bytesProduced());
+            }
+            ce.closeOutbound();
+        }
+    }
 }
