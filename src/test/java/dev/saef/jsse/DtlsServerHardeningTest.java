@@ -178,4 +178,31 @@ class DtlsServerHardeningTest {
         assertEquals(SSLEngineResult.Status.CLOSED, p.server.wrap(ByteBuffer.allocate(0), back).getStatus());
         assertTrue(p.server.isOutboundDone());
     }
+
+    @Test
+    void establishedAssociationsHoldNoThread() throws Exception {
+        java.util.List<DtlsMemoryPair> pairs = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            DtlsMemoryPair p = pair();
+            p.handshake();
+            pairs.add(p);
+        }
+        // every handshake thread is back in its pool (or gone): none waits in Bouncy Castle for a peer
+        for (java.util.Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+            if (t.getKey().getName().startsWith("saef-dtls-handshake-")) {
+                for (StackTraceElement f : t.getValue()) {
+                    assertTrue(!f.getClassName().startsWith("org.bouncycastle"), t.getKey().getName() + " is in " + f);
+                }
+            }
+        }
+        // and all 40 associations still carry data
+        for (DtlsMemoryPair p : pairs) {
+            ByteBuffer net = ByteBuffer.allocate(p.client.getSession().getPacketBufferSize());
+            p.client.wrap(ByteBuffer.wrap(new byte[] {1, 2, 3}), net);
+            net.flip();
+            ByteBuffer app = ByteBuffer.allocate(p.server.getSession().getApplicationBufferSize());
+            p.server.unwrap(net, app);
+            assertEquals(3, app.position());
+        }
+    }
 }
