@@ -1,6 +1,8 @@
 package dev.saef.jsse;
 
 import dev.saef.protocol.ConnectionSpec;
+import dev.saef.protocol.DtlsConnection;
+import dev.saef.protocol.DtlsHandshakes;
 import dev.saef.protocol.SaefPolicy;
 import dev.saef.protocol.TlsConnection;
 import javax.net.ssl.SSLException;
@@ -18,6 +20,8 @@ final class SaefContext {
     private final java.util.List<dev.saef.profile.CipherSuiteInfo> serverDefaults;
 
     private final JdkHandOff handOff;
+    /** DTLS contexts only: the handshake threads and the cookie secret; null for TLS. */
+    private final DtlsHandshakes dtls;
 
     SaefContext(SaefPolicy policy) {
         this(policy, null, null, null);
@@ -25,11 +29,23 @@ final class SaefContext {
 
     SaefContext(SaefPolicy policy, javax.net.ssl.KeyManager[] jdkKeyManagers, javax.net.ssl.TrustManager[] jdkTrustManagers,
             java.security.SecureRandom jdkRandom) {
+        this(policy, jdkKeyManagers, jdkTrustManagers, jdkRandom, false);
+    }
+
+    /** @param datagram true for a {@code DTLS} context: DTLS 1.2 engines, the DTLS suite order */
+    SaefContext(SaefPolicy policy, javax.net.ssl.KeyManager[] jdkKeyManagers, javax.net.ssl.TrustManager[] jdkTrustManagers,
+            java.security.SecureRandom jdkRandom, boolean datagram) {
         this.policy = policy;
+        this.dtls = datagram ? new DtlsHandshakes(policy) : null;
         this.handOff = new JdkHandOff(policy, jdkKeyManagers, jdkTrustManagers, jdkRandom);
         // The standard JSSE properties narrow the defaults to the PSK suites they name, if any.
-        this.clientDefaults = policy.profile().defaultsFiltered(System.getProperty("jdk.tls.client.cipherSuites"));
-        this.serverDefaults = policy.profile().defaultsFiltered(System.getProperty("jdk.tls.server.cipherSuites"));
+        if (datagram) {
+            this.clientDefaults = policy.profile().datagramDefaults();
+            this.serverDefaults = clientDefaults;
+        } else {
+            this.clientDefaults = policy.profile().defaultsFiltered(System.getProperty("jdk.tls.client.cipherSuites"));
+            this.serverDefaults = policy.profile().defaultsFiltered(System.getProperty("jdk.tls.server.cipherSuites"));
+        }
     }
 
     SaefPolicy policy() {
@@ -50,7 +66,22 @@ final class SaefContext {
     }
 
     SaefParameters newParameters(boolean clientMode) {
-        return new SaefParameters(policy.profile(), clientDefaults, serverDefaults, clientMode);
+        return new SaefParameters(policy.profile(), clientDefaults, serverDefaults, clientMode, dtls != null);
+    }
+
+    /** @return the DTLS handshake pool and cookie verifier, or null for a TLS context */
+    DtlsHandshakes dtls() {
+        return dtls;
+    }
+
+    /** @return whether this is a {@code DTLS} context */
+    boolean datagram() {
+        return dtls != null;
+    }
+
+    /** Starts a DTLS association (DTLS contexts only). */
+    DtlsConnection openDatagram(ConnectionSpec spec, int packetSize, byte[] clientId) throws SSLException {
+        return DtlsConnection.start(policy, spec, dtls, packetSize, clientId);
     }
 
     TlsConnection open(ConnectionSpec spec) throws SSLException {

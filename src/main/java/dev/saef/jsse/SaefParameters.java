@@ -28,7 +28,9 @@ final class SaefParameters implements JsseSettings {
     private final List<CipherSuiteInfo> serverDefaults;
     /** Suites set by the application, or null: the defaults of the current mode. */
     private List<CipherSuiteInfo> suites;
-    private String[] protocols = {SuiteProfile.TLS_V12};
+    private String[] protocols;
+    /** DTLS (an engine of a {@code DTLS} context) rather than TLS. */
+    private final boolean datagram;
     private boolean clientMode;
     private List<SNIServerName> serverNames; // null: derive from the peer host
     private Collection<SNIMatcher> sniMatchers;
@@ -46,6 +48,14 @@ final class SaefParameters implements JsseSettings {
 
     SaefParameters(SuiteProfile profile, List<CipherSuiteInfo> clientDefaults, List<CipherSuiteInfo> serverDefaults,
             boolean clientMode) {
+        this(profile, clientDefaults, serverDefaults, clientMode, false);
+    }
+
+    /** @param datagram true for a DTLS engine: the protocol is {@code DTLSv1.2} */
+    SaefParameters(SuiteProfile profile, List<CipherSuiteInfo> clientDefaults, List<CipherSuiteInfo> serverDefaults,
+            boolean clientMode, boolean datagram) {
+        this.datagram = datagram;
+        this.protocols = new String[] {datagram ? SuiteProfile.DTLS_V12 : SuiteProfile.TLS_V12};
         this.profile = profile;
         this.clientDefaults = clientDefaults;
         this.serverDefaults = serverDefaults;
@@ -58,7 +68,7 @@ final class SaefParameters implements JsseSettings {
 
     /** A copy for a connection accepted by a server socket (the selector is per connection and not copied). */
     SaefParameters copy() {
-        SaefParameters p = new SaefParameters(profile, clientDefaults, serverDefaults, clientMode);
+        SaefParameters p = new SaefParameters(profile, clientDefaults, serverDefaults, clientMode, datagram);
         p.suites = suites;
         p.protocols = protocols.clone();
         p.serverNames = serverNames;
@@ -97,7 +107,7 @@ final class SaefParameters implements JsseSettings {
 
     @Override
     public String[] getSupportedProtocols() {
-        return new String[] {SuiteProfile.TLS_V12};
+        return new String[] {datagram ? SuiteProfile.DTLS_V12 : SuiteProfile.TLS_V12};
     }
 
     @Override
@@ -107,7 +117,21 @@ final class SaefParameters implements JsseSettings {
 
     @Override
     public void setEnabledProtocols(String[] names) {
-        this.protocols = SuiteProfile.checkProtocols(names, "setEnabledProtocols");
+        this.protocols = checkProtocols(names, "setEnabledProtocols");
+    }
+
+    private String[] checkProtocols(String[] names, String origin) {
+        return datagram ? SuiteProfile.checkDatagramProtocols(names, origin) : SuiteProfile.checkProtocols(names, origin);
+    }
+
+    /** @return the maximum packet size the application set ({@code SSLParameters}), 0 when not set */
+    int maximumPacketSize() {
+        return maximumPacketSize;
+    }
+
+    /** @return whether the application allows retransmissions ({@code SSLParameters.setEnableRetransmissions}) */
+    boolean enableRetransmissions() {
+        return enableRetransmissions;
     }
 
     @Override
@@ -194,7 +218,7 @@ final class SaefParameters implements JsseSettings {
             newSuites = List.copyOf(profile.resolve(p.getCipherSuites(), "setSSLParameters"));
         }
         if (p.getProtocols() != null) {
-            newProtocols = SuiteProfile.checkProtocols(p.getProtocols(), "setSSLParameters");
+            newProtocols = checkProtocols(p.getProtocols(), "setSSLParameters");
         }
         this.suites = newSuites;
         this.protocols = newProtocols;

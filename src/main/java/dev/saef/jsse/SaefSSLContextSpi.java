@@ -109,6 +109,12 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
      * server or a client with its own trust anchors keeps working with SAEF as provider 1.
      */
     static SaefContext build(KeyManager[] km, TrustManager[] tm, SecureRandom sr) throws KeyManagementException {
+        return build(km, tm, sr, false);
+    }
+
+    /** As {@link #build(KeyManager[], TrustManager[], SecureRandom)}; {@code datagram}: a {@code DTLS} context. */
+    static SaefContext build(KeyManager[] km, TrustManager[] tm, SecureRandom sr, boolean datagram)
+            throws KeyManagementException {
         PskKeyManager keyManager = null;
         CredentialIdResolver resolver = null;
         java.util.List<KeyManager> others = new java.util.ArrayList<>();
@@ -163,7 +169,8 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
                     .credentialIdResolver(resolver != null ? resolver : config.credentialIdResolver().orElse(null))
                     .build();
-            SaefContext built = new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(), sr);
+            SaefContext built = new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(),
+                    sr, datagram);
             created = null;
             return built;
         } catch (SaefConfigException e) {

@@ -211,8 +211,22 @@ final class SaefSSLSession extends ExtendedSSLSession {
         return peerPort;
     }
 
+    /** DTLS: the engine's maximum packet size; 0 for TLS (the TLS record limit). */
+    private int packetSize;
+
+    /** A DTLS session: reports the engine's maximum packet size as its packet buffer size. */
+    static SaefSSLSession datagram(SessionInfo info, String peerHost, int peerPort, SSLSessionContext context,
+            int packetSize) {
+        SaefSSLSession s = new SaefSSLSession(info, peerHost, peerPort, context, null);
+        s.packetSize = packetSize;
+        return s;
+    }
+
     @Override
     public int getPacketBufferSize() {
+        if (packetSize > 0) {
+            return packetSize;
+        }
         return PACKET_BUFFER_SIZE;
     }
 

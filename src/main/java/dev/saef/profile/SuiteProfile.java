@@ -1,5 +1,9 @@
 package dev.saef.profile;
 
+import java.util.Comparator;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.TlsUtils;
+
 import dev.saef.profile.CipherSuiteInfo.KeyExchange;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,6 +37,9 @@ public final class SuiteProfile {
 
     /** The only protocol of clause 10.2.1 for TCP. */
     public static final String TLS_V12 = "TLSv1.2";
+
+    /** The only protocol of clause 10.2.1 for UDP. */
+    public static final String DTLS_V12 = "DTLSv1.2";
 
     /** The TLS mandatory suite of clause 10.2.2 (RFC 5487). */
     public static final String TLS_MANDATORY = "TLS_PSK_WITH_AES_128_CBC_SHA256";
@@ -86,11 +93,15 @@ public final class SuiteProfile {
     private final List<CipherSuiteInfo> supported;
     private final List<CipherSuiteInfo> defaults;
     private final boolean ecdhePskEnabled;
+    /** Whether the defaults were configured ({@code saef.cipherSuites}): then DTLS keeps their order too. */
+    private final boolean configured;
 
-    private SuiteProfile(List<CipherSuiteInfo> supported, List<CipherSuiteInfo> defaults, boolean ecdhePskEnabled) {
+    private SuiteProfile(List<CipherSuiteInfo> supported, List<CipherSuiteInfo> defaults, boolean ecdhePskEnabled,
+            boolean configured) {
         this.supported = Collections.unmodifiableList(supported);
         this.defaults = Collections.unmodifiableList(defaults);
         this.ecdhePskEnabled = ecdhePskEnabled;
+        this.configured = configured;
     }
 
     /**
@@ -111,7 +122,7 @@ public final class SuiteProfile {
             supported.add(s);
             defaults.add(s);
         }
-        SuiteProfile base = new SuiteProfile(supported, defaults, ecdhePskEnabled);
+        SuiteProfile base = new SuiteProfile(supported, defaults, ecdhePskEnabled, false);
         if (configuredSuites == null || configuredSuites.isBlank()) {
             return base;
         }
@@ -122,7 +133,7 @@ public final class SuiteProfile {
             throw new IllegalArgumentException("saef.cipherSuites names no cipher suite; leave it unset for the"
                     + " clause 10.2.2 defaults");
         }
-        return new SuiteProfile(supported, chosen, ecdhePskEnabled);
+        return new SuiteProfile(supported, chosen, ecdhePskEnabled, true);
     }
 
     /** @return every suite this profile supports, in preference order */
@@ -133,6 +144,35 @@ public final class SuiteProfile {
     /** @return the suites enabled by default, in preference order */
     public List<CipherSuiteInfo> defaults() {
         return defaults;
+    }
+
+    /**
+     * The default suites of a DTLS 1.2 context: unless {@code saef.cipherSuites} set them, the
+     * mandatory DTLS suite {@value #DTLS_MANDATORY} first (clause 10.2.2), then CCM_8 with AES-256,
+     * CCM, GCM and CBC, plain PSK before DHE_PSK (before ECDHE_PSK when enabled). Only suites valid
+     * in DTLS 1.2 (RFC 6347 section 4.1.2.2: no stream ciphers; all of this profile qualifies).
+     *
+     * @return the DTLS defaults in preference order
+     */
+    public List<CipherSuiteInfo> datagramDefaults() {
+        List<CipherSuiteInfo> out = new ArrayList<>();
+        for (CipherSuiteInfo s : defaults) {
+            if (TlsUtils.isValidVersionForCipherSuite(s.code(), ProtocolVersion.DTLSv12)) {
+                out.add(s);
+            }
+        }
+        if (!configured) {
+            out.sort(Comparator.comparingInt((CipherSuiteInfo s) -> s.keyExchange().ordinal())
+                    .thenComparingInt(SuiteProfile::datagramRank));
+        }
+        return List.copyOf(out);
+    }
+
+    /** CCM_8 (the DTLS suite of constrained devices), then CCM, GCM, CBC; AES-128 before AES-256. */
+    private static int datagramRank(CipherSuiteInfo s) {
+        String n = s.name();
+        int mode = n.contains("CCM_8") ? 0 : n.contains("CCM") ? 1 : n.contains("GCM") ? 2 : 3;
+        return mode * 2 + (n.contains("AES_256") ? 1 : 0);
     }
 
     /** @return whether ECDHE_PSK suites are part of this profile */
@@ -243,6 +283,24 @@ public final class SuiteProfile {
     /** @return every suite SAEF knows, including ECDHE_PSK, in preference order */
     public static List<CipherSuiteInfo> all() {
         return List.copyOf(ALL.values());
+    }
+
+    /**
+     * Validates protocol names given to a DTLS engine's {@code setEnabledProtocols}.
+     *
+     * @throws IllegalArgumentException unless every name is {@code DTLSv1.2}
+     */
+    public static String[] checkDatagramProtocols(String[] protocols, String origin) {
+        if (protocols == null) {
+            throw new IllegalArgumentException(origin + ": protocol list is null");
+        }
+        for (String p : protocols) {
+            if (!DTLS_V12.equals(p)) {
+                throw new IllegalArgumentException(origin + ": protocol " + p + " is not supported; TS-0003 clause"
+                        + " 10.2.1 requires DTLS 1.2 (DTLSv1.2) over UDP");
+            }
+        }
+        return protocols.clone();
     }
 
     /**

@@ -46,6 +46,23 @@ final class HandshakeState {
     /** Key bytes owned by this connection (client), zeroed when the handshake ends. */
     byte[] clientKey;
 
+    /** Reflection check (client): this context's servers refuse {@code random} until the handshake ends. */
+    void recordClientRandom(ReflectionGuard guard, byte[] random) {
+        if (guard != null && random != null) {
+            clientRandom = random.clone();
+            guard.clientHelloSent(clientRandom);
+        }
+    }
+
+    /** The client handshake ended (completed, failed or closed): its ClientHello can no longer be reflected. */
+    void forgetClientRandom(ReflectionGuard guard) {
+        byte[] r = clientRandom;
+        if (r != null) {
+            clientRandom = null;
+            guard.clientHandshakeEnded(r);
+        }
+    }
+
     /** Records BC's reason for a fatal alert we raise (its own message is often generic). */
     void alertRaised(short level, short description, String message, Throwable cause) {
         if (level == org.bouncycastle.tls.AlertLevel.fatal) {

@@ -35,15 +35,19 @@ final class SaefTlsClient extends PSKTlsClient {
     private final ConnectionSpec spec;
     private final HandshakeState state;
     private final Runnable onComplete;
+    /** DTLS 1.2 (datagrams) instead of TLS 1.2; everything else is the same policy. */
+    private final boolean datagram;
     /** This connection's key exchanges: they wipe the Kpsa, see {@link #notifyConnectionClosed()}. */
     private final SaefKeyExchangeFactory keyExchanges = new SaefKeyExchangeFactory();
 
-    SaefTlsClient(SaefPolicy policy, ConnectionSpec spec, HandshakeState state, Runnable onComplete) {
+    SaefTlsClient(SaefPolicy policy, ConnectionSpec spec, HandshakeState state, Runnable onComplete,
+            boolean datagram) {
         super(policy.crypto(), new Identity(state));
         this.policy = policy;
         this.spec = spec;
         this.state = state;
         this.onComplete = onComplete;
+        this.datagram = datagram;
     }
 
     /** The client's PSK identity: the chosen association's KpsaID and a fresh copy of its Kpsa. */
@@ -78,7 +82,18 @@ final class SaefTlsClient extends PSKTlsClient {
 
     @Override
     protected ProtocolVersion[] getSupportedVersions() {
-        return ProtocolVersion.TLSv12.only();
+        return datagram ? ProtocolVersion.DTLSv12.only() : ProtocolVersion.TLSv12.only();
+    }
+
+    /**
+     * DTLS only (Bouncy Castle's blocking DTLS handshake): the handshake time limit of the context
+     * ({@link SaefPolicy#handshakeTimeoutMillis()}, 0 for none); TLS connections are timed by their
+     * transport.
+     */
+    @Override
+    public int getHandshakeTimeoutMillis() {
+        return datagram ? (int) Math.min(Integer.MAX_VALUE, policy.handshakeTimeoutMillis())
+                : super.getHandshakeTimeoutMillis();
     }
 
     @Override
@@ -122,6 +137,20 @@ final class SaefTlsClient extends PSKTlsClient {
     @Override
     protected Vector getNamedGroupRoles() {
         return TlsUtils.getNamedGroupRoles(getCipherSuites());
+    }
+
+    /**
+     * DTLS: Bouncy Castle's blocking client has made the ClientHello random when it asks for the
+     * extensions; it is recorded for the reflection check here (TLS records it after
+     * {@code connect}, in {@link TlsConnection}).
+     */
+    @Override
+    public java.util.Hashtable getClientExtensions() throws IOException {
+        java.util.Hashtable extensions = super.getClientExtensions();
+        if (datagram && state.clientRandom == null) {
+            state.recordClientRandom(policy.reflectionGuard(), context.getSecurityParametersHandshake().getClientRandom());
+        }
+        return extensions;
     }
 
     @Override

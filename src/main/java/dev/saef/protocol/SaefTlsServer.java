@@ -40,18 +40,22 @@ final class SaefTlsServer extends PSKTlsServer {
     private final ConnectionSpec spec;
     private final HandshakeState state;
     private final Runnable onComplete;
+    /** DTLS 1.2 (datagrams) instead of TLS 1.2; everything else is the same policy. */
+    private final boolean datagram;
     /** This connection's key exchanges: they wipe the Kpsa, see {@link #notifyConnectionClosed()}. */
     private final SaefKeyExchangeFactory keyExchanges = new SaefKeyExchangeFactory(ServerPskKeyExchange::check);
 
     /** Length of the random key an unknown identity gets: the length of a 256-bit Kpsa. */
     static final int DECOY_KEY_OCTETS = 32;
 
-    SaefTlsServer(SaefPolicy policy, ConnectionSpec spec, HandshakeState state, Runnable onComplete) {
+    SaefTlsServer(SaefPolicy policy, ConnectionSpec spec, HandshakeState state, Runnable onComplete,
+            boolean datagram) {
         super(policy.crypto(), new IdentityManager(policy, state));
         this.policy = policy;
         this.spec = spec;
         this.state = state;
         this.onComplete = onComplete;
+        this.datagram = datagram;
     }
 
     /** Maps KpsaIDs to keys through the context's key manager. */
@@ -143,7 +147,18 @@ final class SaefTlsServer extends PSKTlsServer {
 
     @Override
     protected ProtocolVersion[] getSupportedVersions() {
-        return ProtocolVersion.TLSv12.only();
+        return datagram ? ProtocolVersion.DTLSv12.only() : ProtocolVersion.TLSv12.only();
+    }
+
+    /**
+     * DTLS only (Bouncy Castle's blocking DTLS handshake): the handshake time limit of the context
+     * ({@link SaefPolicy#handshakeTimeoutMillis()}, 0 for none); TLS connections are timed by their
+     * transport.
+     */
+    @Override
+    public int getHandshakeTimeoutMillis() {
+        return datagram ? (int) Math.min(Integer.MAX_VALUE, policy.handshakeTimeoutMillis())
+                : super.getHandshakeTimeoutMillis();
     }
 
     @Override

@@ -7,14 +7,6 @@ import dev.saef.keys.Association;
 import dev.saef.keys.CredentialIdResolver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
-import java.security.Principal;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.Vector;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLKeyException;
@@ -81,18 +73,18 @@ public final class TlsConnection {
         try {
             if (spec.clientMode()) {
                 try {
-                    chooseClientAssociation();
+                    ClientAssociations.choose(policy, spec, state);
                 } catch (SSLHandshakeException e) {
                     failure = e;
                     DebugLog.log("client connection failed: " + e.getMessage());
                     throw e;
                 }
-                SaefTlsClient client = new SaefTlsClient(policy, spec, state, this::bind);
+                SaefTlsClient client = new SaefTlsClient(policy, spec, state, this::bind, false);
                 ((SaefClientProtocol) protocol).connect(client);
                 this.context = client.getContextForConnection();
                 recordClientRandom();
             } else {
-                SaefTlsServer server = new SaefTlsServer(policy, spec, state, this::bind);
+                SaefTlsServer server = new SaefTlsServer(policy, spec, state, this::bind, false);
                 ((SaefServerProtocol) protocol).accept(server);
                 this.context = server.getContextForConnection();
             }
@@ -105,179 +97,22 @@ public final class TlsConnection {
     private void recordClientRandom() {
         ReflectionGuard guard = policy.reflectionGuard();
         SecurityParameters sp = context == null ? null : context.getSecurityParametersHandshake();
-        if (guard != null && sp != null && sp.getClientRandom() != null) {
-            state.clientRandom = sp.getClientRandom().clone();
-            guard.clientHelloSent(state.clientRandom);
+        if (sp != null) {
+            state.recordClientRandom(guard, sp.getClientRandom());
         }
     }
 
     /** The client handshake ended (completed, failed or closed): it can no longer be reflected. */
     private void forgetClientRandom() {
-        byte[] r = state.clientRandom;
-        if (r != null) {
-            state.clientRandom = null;
-            policy.reflectionGuard().clientHandshakeEnded(r);
-        }
-    }
-
-    private void chooseClientAssociation() throws SSLHandshakeException {
-        String where = (spec.peerHost() == null ? "<no host>" : spec.peerHost())
-                + (spec.peerPort() >= 0 ? ":" + spec.peerPort() : "");
-        try (PinnedKeys keys = PinnedKeys.of(policy.keyManager())) {
-            chooseClientAssociation(keys, where);
-        }
-    }
-
-    /** Association and key from one snapshot of the key manager (clause 8.2.2.1). */
-    private void chooseClientAssociation(PinnedKeys keys, String where) throws SSLHandshakeException {
-        Optional<Association> chosen;
-        try {
-            chosen = keys.keys().chooseClientAssociation(spec.peerHost(), spec.peerPort());
-        } catch (RuntimeException e) {
-            throw keyManagerFailure("could not choose the association for " + where, e);
-        }
-        if (chosen.isEmpty()) {
-            throw new SSLHandshakeException("no PSK-SAEF association for " + where + " in "
-                    + policy.keyManager().describe() + ": add a line '<KpsaID> peer=<CSE-ID of the server>"
-                    + " address=" + where + "' (TS-0003 clause 8.2.2.1, Association Configuration)");
-        }
-        Association a = chosen.get();
-        if (a.peerId().isEmpty()) {
-            throw new SSLHandshakeException("association " + a.kpsaId() + " (" + a.source() + ") has no peer=:"
-                    + " as a client (Entity A) SAEF binds the session to the configured IdB, the server's CSE-ID"
-                    + " (TS-0003 clause 8.2.2.1); add peer=<CSE-ID>");
-        }
-        String alg = spec.endpointIdentificationAlgorithm();
-        if (alg != null && !alg.isEmpty()) {
-            // HTTPS/LDAPS endpoint identification for PSK: the association must be the one configured
-            // for this host (there is no certificate to match the host name against).
-            boolean configuredForHost = a.address().map(ad -> ad.matches(spec.peerHost(), spec.peerPort()))
-                    .orElse(false);
-            if (!configuredForHost) {
-                throw new SSLHandshakeException("endpoint identification (" + alg + ") failed: the key manager chose"
-                        + " association " + a.kpsaId() + " (" + a.source() + "), which is configured for "
-                        + a.address().map(Object::toString).orElse("no address") + ", not for " + where);
-            }
-        }
-        byte[] encoded;
-        try {
-            encoded = KpsaOctets.take(keys.keys().getKey(a));
-        } catch (GeneralSecurityException e) {
-            SSLHandshakeException x = new SSLHandshakeException("cannot read the Kpsa for KpsaID " + a.kpsaId()
-                    + " (" + a.source() + "): " + e.getMessage());
-            x.initCause(e);
-            throw x;
-        } catch (RuntimeException e) {
-            throw keyManagerFailure("could not read the Kpsa for KpsaID " + a.kpsaId() + " (" + a.source() + ")", e);
-        }
-        if (encoded == null || encoded.length == 0) {
-            throw new SSLHandshakeException("no Kpsa available for KpsaID " + a.kpsaId() + " (" + a.source()
-                    + "): put key=hex:... on its line or the key in saef.keyStore");
-        }
-        state.association = a;
-        state.clientKey = encoded;
-        state.fingerprint = keys.fingerprint(a);
-    }
-
-    /**
-     * A key manager that throws an unchecked exception (a closed key store, a destroyed
-     * configuration, a bug in a custom implementation) fails the handshake like any other cause, so
-     * that engines and sockets close cleanly instead of leaking a RuntimeException to the application.
-     */
-    private SSLHandshakeException keyManagerFailure(String what, RuntimeException e) {
-        // the class only: an unchecked exception's text is not under the key manager contract and might
-        // quote what it was parsing; the cause (with its text) stays attached for the stack trace
-        SSLHandshakeException x = new SSLHandshakeException(what + ": the key manager (" + policy.keyManager().describe()
-                + ") failed with " + e.getClass().getName() + " (see the cause)");
-        x.initCause(e);
-        return x;
+        state.forgetClientRandom(policy.reflectionGuard());
     }
 
     /** Called by the peer when BC reports the handshake complete: bind the session (clause 8.2.2.1). */
     private void bind() {
         state.zeroKey();
         forgetClientRandom();
-        if (state.unknownIdentity) {
-            // Unreachable unless the client guessed the random key: never bind an unknown identity.
-            throw new IllegalStateException("handshake completed with an unknown PSK identity");
-        }
-        SecurityParameters sp = context.getSecurityParametersConnection();
-        Association a = state.association;
-        if (a == null) {
-            // Server: the identity manager recorded the association; re-resolve defensively.
-            a = policy.keyManager().chooseServerAssociation(sp.getPSKIdentity()).orElseThrow(
-                    () -> new IllegalStateException("PSK identity vanished from the key manager"));
-            state.association = a;
-        }
-        KpsaId kpsaId = a.kpsaId();
-        CredentialId credentialId = CredentialId.of(policy.credentialIdType(), kpsaId);
-        SaefPrincipal peer;
-        if (spec.clientMode()) {
-            peer = SaefPrincipal.configured(a.peerId().orElseThrow(), kpsaId, credentialId); // IdB
-        } else if (a.peerId().isPresent()) {
-            peer = SaefPrincipal.configured(a.peerId().get(), kpsaId, credentialId);
-        } else {
-            peer = resolve(kpsaId, credentialId);
-        }
-        Principal local = policy.localId().map(SaefPrincipal::local).orElse(null);
-        List<SNIServerName> sni = new ArrayList<>();
-        if (spec.clientMode()) {
-            Vector<?> sent = sp.getClientServerNames();
-            if (sent != null) {
-                for (Object o : sent) {
-                    ServerName n = (ServerName) o;
-                    if (n.getNameType() == NameType.host_name) {
-                        sni.add(new SNIHostName(n.getNameData()));
-                    }
-                }
-            }
-        } else {
-            sni.addAll(receivedServerNames(sp));
-        }
-        byte[] sessionId = context.getSession() != null ? context.getSession().getSessionID() : new byte[0];
-        String suite = dev.saef.profile.SuiteProfile.byCode(sp.getCipherSuite())
-                .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", sp.getCipherSuite()));
-        state.session = new SessionInfo("TLSv1.2", suite, sessionId, a, peer, local, sni,
-                sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(), System.currentTimeMillis(), alpn(sp));
-        this.binding = new Binding(a, state.fingerprint);
-        if (DebugLog.isEnabled()) {
-            DebugLog.log((spec.clientMode() ? "client" : "server") + " handshake complete: " + suite + ", KpsaID "
-                    + kpsaId + ", peer bound to " + peer.getName() + (peer.isDerivedFromCredentialId()
-                            ? " (Credential-ID)" : " (configured)") + ", EMS " + sp.isExtendedMasterSecret()
-                    + ", EtM " + sp.isEncryptThenMAC() + ", SNI " + sni);
-        }
-    }
-
-    /**
-     * Server, association without {@code peer=}: the installed {@link CredentialIdResolver}'s AE-ID or
-     * CSE-ID for the Credential-ID (TS-0003 clause 8.2.1), else the Credential-ID itself. Fails closed.
-     */
-    private SaefPrincipal resolve(KpsaId kpsaId, CredentialId credentialId) {
-        Optional<CredentialIdResolver> resolver = policy.credentialIdResolver();
-        if (resolver.isEmpty()) {
-            return SaefPrincipal.derived(kpsaId, credentialId);
-        }
-        String who = "the Credential-ID resolver " + resolver.get().getClass().getName();
-        Optional<String> id;
-        try {
-            id = resolver.get().resolve(credentialId, kpsaId);
-        } catch (Exception | LinkageError e) {
-            throw new IllegalStateException(who + " failed for " + credentialId + ": " + e, e);
-        }
-        if (id == null || id.isEmpty()) {
-            return SaefPrincipal.derived(kpsaId, credentialId);
-        }
-        try {
-            return SaefPrincipal.configured(id.get(), kpsaId, credentialId);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(who + " returned an unusable ID for " + credentialId + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static String alpn(SecurityParameters sp) {
-        org.bouncycastle.tls.ProtocolName p = sp == null ? null : sp.getApplicationProtocol();
-        return p == null ? "" : p.getUtf8Decoding();
+        SessionBinding.bind(policy, spec, state, context, "TLSv1.2");
+        this.binding = new Binding(state.association, state.fingerprint);
     }
 
     /**
@@ -319,25 +154,7 @@ public final class TlsConnection {
         if (sp == null || !sp.isApplicationProtocolSet()) {
             return null;
         }
-        return alpn(sp);
-    }
-
-    private static List<SNIServerName> receivedServerNames(SecurityParameters sp) {
-        List<SNIServerName> out = new ArrayList<>();
-        Vector<?> names = sp.getClientServerNames();
-        if (names != null) {
-            for (Object o : names) {
-                ServerName n = (ServerName) o;
-                if (n.getNameType() == NameType.host_name) {
-                    try {
-                        out.add(new SNIHostName(n.getNameData()));
-                    } catch (IllegalArgumentException ignored) {
-                        // not a valid host name: not exposed
-                    }
-                }
-            }
-        }
-        return out;
+        return SessionBinding.alpn(sp);
     }
 
     private SSLException fail(IOException e) {

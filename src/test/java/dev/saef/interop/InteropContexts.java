@@ -19,11 +19,21 @@ final class InteropContexts {
     }
 
     static SSLContext context(String table, UnaryOperator<SaefConfiguration> tweak) throws Exception {
+        return context("TLS", table, tweak);
+    }
+
+    /** A SAEF {@code DTLS} context. */
+    static SSLContext dtlsContext(String table, UnaryOperator<SaefConfiguration> tweak) throws Exception {
+        return context("DTLS", table, tweak);
+    }
+
+    private static SSLContext context(String protocol, String table, UnaryOperator<SaefConfiguration> tweak)
+            throws Exception {
         AssociationTable t = AssociationTable.parse("interop-table", new StringReader(table), IdentityMode.STRICT, true);
         SaefConfiguration config = tweak.apply(SaefConfiguration.of(t, t.inlineKeys()));
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", PROVIDER);
         kmf.init(new PskKeyManagerParameters(config));
-        SSLContext ctx = SSLContext.getInstance("TLS", PROVIDER);
+        SSLContext ctx = SSLContext.getInstance(protocol, PROVIDER);
         ctx.init(kmf.getKeyManagers(), null, null);
         return ctx;
     }

@@ -1,0 +1,452 @@
+package dev.saef.jsse;
+
+import dev.saef.protocol.DtlsConnection;
+import dev.saef.protocol.SessionInfo;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiFunction;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLEngineResult.Status;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+
+/**
+ * The {@code SSLEngine} of a SAEF {@code DTLS} context: PSK-SAEF over DTLS 1.2, with the behaviour
+ * of the JDK's own DTLS engine, so that code written for SunJSSE's DTLS runs unchanged:
+ *
+ * <ul>
+ *   <li>{@code unwrap} takes one whole datagram (all of {@code src}); {@code wrap} produces at most
+ *       one datagram, never larger than the maximum packet size
+ *       ({@code SSLParameters.setMaximumPacketSize}, default {@value #DEFAULT_PACKET_SIZE});
+ *       {@code getSession().getPacketBufferSize()} is that size;</li>
+ *   <li>during the handshake a {@code wrap} with nothing to send, after the application's receive
+ *       timed out, retransmits the last flight (unless {@code setEnableRetransmissions(false)});</li>
+ *   <li>{@code NEED_UNWRAP_AGAIN} when the handshake is still working on datagrams already given
+ *       (the application then calls {@code unwrap} with an empty buffer);</li>
+ *   <li>no delegated tasks; datagrams that are not valid records are dropped silently
+ *       ({@code unwrap} consumes them and produces nothing).</li>
+ * </ul>
+ *
+ * <p>All protocol work is done by the core ({@link DtlsConnection}); this class maps it onto the
+ * {@code SSLEngine} calls. Thread-safe: every call holds the engine's lock.
+ */
+final class SaefDtlsEngine extends SSLEngine {
+
+    /** The default maximum packet size, as the JDK's DTLS engine (2^14 plus record overhead). */
+    static final int DEFAULT_PACKET_SIZE = 16709;
+    /** The smallest maximum packet size accepted (an IPv4 minimum reassembly buffer, RFC 791). */
+    static final int MIN_PACKET_SIZE = 256;
+
+    private final Object lock = new Object();
+    private final SaefContext context;
+    private final SaefParameters params;
+    private DtlsConnection conn;
+    private boolean begun;
+    private boolean finishedReported;
+    private boolean inboundDone;
+    private boolean outboundDone;
+    private int packetSize;
+    private SaefSSLSession session;
+
+    SaefDtlsEngine(SaefContext context, String host, int port) {
+        super(host, port);
+        this.context = context;
+        this.params = context.newParameters(false);
+    }
+
+    /** @return the context this engine belongs to */
+    SaefContext context() {
+        return context;
+    }
+
+    private int packetSize() {
+        int p = params.maximumPacketSize();
+        return p <= 0 ? DEFAULT_PACKET_SIZE : Math.max(MIN_PACKET_SIZE, p);
+    }
+
+    /** Starts the association: a client sends its ClientHello, a server waits for one. */
+    private void ensureStarted() throws SSLException {
+        begun = true;
+        if (conn != null || outboundDone) {
+            return;
+        }
+        packetSize = packetSize();
+        String host = getPeerHost();
+        int port = getPeerPort();
+        byte[] clientId = ((host == null ? "" : host) + ":" + port).getBytes(StandardCharsets.UTF_8);
+        conn = context.openDatagram(params.toSpec(host, port), packetSize, clientId);
+    }
+
+    @Override
+    public void beginHandshake() throws SSLException {
+        synchronized (lock) {
+            if (outboundDone || inboundDone) {
+                throw new SSLException("the engine is closed");
+            }
+            if (params.clientMode()) {
+                ensureStarted();
+            } else {
+                begun = true;
+            }
+        }
+    }
+
+    @Override
+    public SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst) throws SSLException {
+        synchronized (lock) {
+            if (conn == null && !outboundDone && params.clientMode()) {
+                ensureStarted();
+            }
+            if (conn == null) {
+                return result(outboundDone ? Status.CLOSED : Status.OK, 0, 0);
+            }
+            if (conn.isHandshakeComplete()) {
+                return wrapEstablished(srcs, offset, length, dst);
+            }
+            int next = conn.nextDatagramSize();
+            if (next < 0 && !outboundDone && conn.failure() == null && params.enableRetransmissions()
+                    && conn.retransmit()) {
+                next = conn.nextDatagramSize();
+            }
+            if (next >= 0) {
+                if (dst.remaining() < next) {
+                    return result(Status.BUFFER_OVERFLOW, 0, 0);
+                }
+                int produced = conn.pollDatagram(dst);
+                return result(Status.OK, 0, produced);
+            }
+            throwIfFailed();
+            return result(outboundDone ? Status.CLOSED : Status.OK, 0, 0);
+        }
+    }
+
+    /** Application data: at most one record's worth, sent together with any pending control records. */
+    private SSLEngineResult wrapEstablished(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst)
+            throws SSLException {
+        int available = 0;
+        for (int i = offset; i < offset + length; i++) {
+            available += srcs[i].remaining();
+        }
+        int n = outboundDone ? 0 : Math.min(available, conn.applicationDataLimit());
+        if ((n > 0 || conn.nextDatagramSize() >= 0) && dst.remaining() < packetSize) {
+            return result(Status.BUFFER_OVERFLOW, 0, 0);
+        }
+        if (n > 0) {
+            byte[] plain = new byte[n];
+            int got = 0;
+            for (int i = offset; i < offset + length && got < n; i++) {
+                int k = Math.min(n - got, srcs[i].remaining());
+                srcs[i].get(plain, got, k);
+                got += k;
+            }
+            try {
+                conn.writeApplicationData(plain, 0, n);
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+        }
+        int produced = 0;
+        int next;
+        while ((next = conn.nextDatagramSize()) >= 0 && produced + next <= packetSize && next <= dst.remaining()) {
+            produced += conn.pollDatagram(dst); // DTLS allows several records in one datagram (RFC 6347 4.1.1)
+        }
+        if (produced == 0) {
+            throwIfFailed();
+        }
+        boolean closed = outboundDone && conn.nextDatagramSize() < 0;
+        return result(closed ? Status.CLOSED : Status.OK, n, produced);
+    }
+
+    @Override
+    public SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length) throws SSLException {
+        synchronized (lock) {
+            if (inboundDone) {
+                return result(Status.CLOSED, 0, 0);
+            }
+            ensureStarted();
+            if (conn == null) {
+                return result(Status.CLOSED, 0, 0);
+            }
+            if (!src.hasRemaining()) {
+                if (conn.isHandshaking()) {
+                    conn.awaitHandshakeStep();
+                }
+                throwIfFailed();
+                return result(Status.OK, 0, 0);
+            }
+            int len = src.remaining();
+            int room = 0;
+            for (int i = offset; i < offset + length; i++) {
+                room += dsts[i].remaining();
+            }
+            if (conn.isHandshakeComplete() && room < Math.min(len, session().getApplicationBufferSize())) {
+                return result(Status.BUFFER_OVERFLOW, 0, 0);
+            }
+            byte[] datagram = new byte[len];
+            src.get(datagram);
+            ByteBuffer plain = ByteBuffer.allocate(conn.isHandshakeComplete() ? len : 0);
+            DtlsConnection.Received r = conn.offerDatagram(datagram, 0, len, plain);
+            int produced = 0;
+            if (r == DtlsConnection.Received.DATA) {
+                plain.flip();
+                produced = plain.remaining();
+                for (int i = offset; i < offset + length && plain.hasRemaining(); i++) {
+                    int k = Math.min(plain.remaining(), dsts[i].remaining());
+                    dsts[i].put(plain.array(), plain.position(), k);
+                    plain.position(plain.position() + k);
+                }
+                Arrays.fill(plain.array(), (byte) 0);
+            } else if (r == DtlsConnection.Received.CLOSED) {
+                inboundDone = true;
+                closeOutboundLocked(); // answer close_notify with close_notify (RFC 5246 section 7.2.1)
+                return result(Status.CLOSED, len, 0);
+            }
+            if (conn.failure() != null && conn.nextDatagramSize() < 0) {
+                throw conn.failure();
+            }
+            return result(Status.OK, len, produced);
+        }
+    }
+
+    private void throwIfFailed() throws SSLException {
+        SSLException f = conn == null ? null : conn.failure();
+        if (f != null) {
+            outboundDone = true;
+            inboundDone = true;
+            throw f;
+        }
+    }
+
+    private SSLEngineResult result(Status status, int consumed, int produced) {
+        HandshakeStatus hs = handshakeStatus();
+        if (hs == HandshakeStatus.NOT_HANDSHAKING && conn != null && conn.isHandshakeComplete() && !finishedReported) {
+            finishedReported = true;
+            hs = HandshakeStatus.FINISHED;
+        }
+        return new SSLEngineResult(status, hs, consumed, produced);
+    }
+
+    private HandshakeStatus handshakeStatus() {
+        if (conn == null) {
+            if (!begun || outboundDone) {
+                return HandshakeStatus.NOT_HANDSHAKING;
+            }
+            return params.clientMode() ? HandshakeStatus.NEED_WRAP : HandshakeStatus.NEED_UNWRAP;
+        }
+        if (conn.nextDatagramSize() >= 0) {
+            return HandshakeStatus.NEED_WRAP;
+        }
+        if (conn.failure() != null) {
+            return outboundDone ? HandshakeStatus.NOT_HANDSHAKING : HandshakeStatus.NEED_WRAP; // that wrap throws
+        }
+        if (conn.isHandshaking() && !outboundDone) {
+            return conn.handshakeBusy() ? HandshakeStatus.NEED_UNWRAP_AGAIN : HandshakeStatus.NEED_UNWRAP;
+        }
+        return HandshakeStatus.NOT_HANDSHAKING;
+    }
+
+    @Override
+    public HandshakeStatus getHandshakeStatus() {
+        synchronized (lock) {
+            return handshakeStatus();
+        }
+    }
+
+    @Override
+    public Runnable getDelegatedTask() {
+        return null;
+    }
+
+    @Override
+    public void closeInbound() throws SSLException {
+        synchronized (lock) {
+            inboundDone = true;
+        }
+    }
+
+    @Override
+    public boolean isInboundDone() {
+        synchronized (lock) {
+            return inboundDone;
+        }
+    }
+
+    @Override
+    public void closeOutbound() {
+        synchronized (lock) {
+            closeOutboundLocked();
+        }
+    }
+
+    private void closeOutboundLocked() {
+        outboundDone = true;
+        if (conn != null) {
+            conn.close();
+        }
+    }
+
+    @Override
+    public boolean isOutboundDone() {
+        synchronized (lock) {
+            return outboundDone && (conn == null || conn.nextDatagramSize() < 0);
+        }
+    }
+
+    private SaefSSLSession session() {
+        SessionInfo info = conn == null ? null : conn.session();
+        if (info == null) {
+            return SaefSSLSession.nullSession(getPeerHost(), getPeerPort());
+        }
+        if (session == null) {
+            session = SaefSSLSession.datagram(info, getPeerHost(), getPeerPort(),
+                    params.clientMode() ? context.clientSessions() : context.serverSessions(), packetSize);
+        }
+        return session;
+    }
+
+    @Override
+    public SSLSession getSession() {
+        synchronized (lock) {
+            return session();
+        }
+    }
+
+    @Override
+    public SSLSession getHandshakeSession() {
+        return null;
+    }
+
+    @Override
+    public String getApplicationProtocol() {
+        synchronized (lock) {
+            SessionInfo info = conn == null ? null : conn.session();
+            return info == null ? null : info.applicationProtocol();
+        }
+    }
+
+    @Override
+    public String[] getSupportedCipherSuites() {
+        return params.getSupportedCipherSuites();
+    }
+
+    @Override
+    public String[] getEnabledCipherSuites() {
+        synchronized (lock) {
+            return params.getEnabledCipherSuites();
+        }
+    }
+
+    @Override
+    public void setEnabledCipherSuites(String[] suites) {
+        synchronized (lock) {
+            params.setEnabledCipherSuites(suites);
+        }
+    }
+
+    @Override
+    public String[] getSupportedProtocols() {
+        return params.getSupportedProtocols();
+    }
+
+    @Override
+    public String[] getEnabledProtocols() {
+        synchronized (lock) {
+            return params.getEnabledProtocols();
+        }
+    }
+
+    @Override
+    public void setEnabledProtocols(String[] protocols) {
+        synchronized (lock) {
+            params.setEnabledProtocols(protocols);
+        }
+    }
+
+    @Override
+    public void setUseClientMode(boolean mode) {
+        synchronized (lock) {
+            if (begun && mode != params.clientMode()) {
+                throw new IllegalArgumentException("the client/server mode cannot change once the handshake began");
+            }
+            params.setUseClientMode(mode);
+        }
+    }
+
+    @Override
+    public boolean getUseClientMode() {
+        synchronized (lock) {
+            return params.clientMode();
+        }
+    }
+
+    @Override
+    public void setNeedClientAuth(boolean need) {
+        synchronized (lock) {
+            params.setNeedClientAuth(need);
+        }
+    }
+
+    @Override
+    public boolean getNeedClientAuth() {
+        synchronized (lock) {
+            return params.getNeedClientAuth();
+        }
+    }
+
+    @Override
+    public void setWantClientAuth(boolean want) {
+        synchronized (lock) {
+            params.setWantClientAuth(want);
+        }
+    }
+
+    @Override
+    public boolean getWantClientAuth() {
+        synchronized (lock) {
+            return params.getWantClientAuth();
+        }
+    }
+
+    @Override
+    public void setEnableSessionCreation(boolean flag) {
+        synchronized (lock) {
+            params.setEnableSessionCreation(flag);
+        }
+    }
+
+    @Override
+    public boolean getEnableSessionCreation() {
+        synchronized (lock) {
+            return params.getEnableSessionCreation();
+        }
+    }
+
+    /** The parameters, with the effective maximum packet size (as the JDK's DTLS engine reports it). */
+    @Override
+    public SSLParameters getSSLParameters() {
+        synchronized (lock) {
+            SSLParameters p = params.getSSLParameters();
+            p.setMaximumPacketSize(packetSize());
+            return p;
+        }
+    }
+
+    @Override
+    public void setSSLParameters(SSLParameters p) {
+        synchronized (lock) {
+            params.setSSLParameters(p);
+        }
+    }
+
+    @Override
+    public void setHandshakeApplicationProtocolSelector(BiFunction<SSLEngine, List<String>, String> selector) {
+        synchronized (lock) {
+            params.setApplicationProtocolSelector(selector == null ? null : offered -> selector.apply(this, offered));
+        }
+    }
+}

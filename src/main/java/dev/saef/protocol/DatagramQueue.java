@@ -1,0 +1,201 @@
+package dev.saef.protocol;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.tls.DatagramSender;
+import org.bouncycastle.tls.DatagramTransport;
+
+/**
+ * The datagram transport Bouncy Castle's DTLS runs over inside SAEF: two queues instead of a
+ * socket. The engine's {@code unwrap} puts each received datagram in, its {@code wrap} takes each
+ * datagram to send out, one at a time.
+ *
+ * <p>During the handshake, Bouncy Castle runs on a pool thread and waits in {@link #receive} (up to
+ * its RFC 6347 section 4.2.4 retransmission timer); the engine waits with {@link #awaitIdle} until
+ * that thread has dealt with a datagram and waits again, so that every {@code unwrap} returns with
+ * the reply flight already queued. The datagrams the thread sends between two waits are one flight;
+ * the last one is kept so that {@code wrap} after a receive timeout can send it again
+ * ({@link #replayLastFlight}). After the handshake the queue is "direct": {@link #receive} never
+ * waits, and the engine's thread drives the record layer itself, so an established association
+ * holds no thread.
+ *
+ * <p>Thread-safe (one monitor).
+ */
+final class DatagramQueue implements DatagramTransport, DatagramSender {
+
+    /** Received datagrams waiting for the handshake thread; beyond this, the newest are dropped (UDP). */
+    static final int MAX_INBOUND = 64;
+
+    private final int packetSize;
+    private final ArrayDeque<byte[]> in = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> out = new ArrayDeque<>();
+    private List<byte[]> burst = new ArrayList<>();
+    private List<byte[]> lastFlight = List.of();
+    private boolean direct;
+    private boolean waiting;
+    private boolean handshakeEnded;
+    private boolean closed;
+
+    /** @param packetSize the largest datagram to send or receive (the maximum packet size) */
+    DatagramQueue(int packetSize) {
+        this.packetSize = packetSize;
+    }
+
+    @Override
+    public int getReceiveLimit() {
+        return packetSize;
+    }
+
+    @Override
+    public int getSendLimit() {
+        return packetSize;
+    }
+
+    @Override
+    public synchronized int receive(byte[] buf, int off, int len, int waitMillis) throws IOException {
+        if (!burst.isEmpty()) {
+            lastFlight = burst; // the thread waits for the peer: what it sent since the last wait is a flight
+            burst = new ArrayList<>();
+        }
+        long deadline = waitMillis == 0 ? Long.MAX_VALUE : System.currentTimeMillis() + waitMillis;
+        while (in.isEmpty()) {
+            if (closed && !direct) {
+                throw new IOException("the SSLEngine was closed during the DTLS handshake");
+            }
+            if (direct) {
+                waiting = false;
+                throw NoDatagram.INSTANCE;
+            }
+            long remaining = deadline - System.currentTimeMillis();
+            if (remaining <= 0) {
+                waiting = false;
+                return -1;
+            }
+            waiting = true;
+            notifyAll();
+            try {
+                wait(remaining);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("DTLS handshake interrupted");
+            }
+        }
+        waiting = false;
+        byte[] d = in.poll();
+        System.arraycopy(d, 0, buf, off, Math.min(len, d.length));
+        return d.length; // longer than len: Bouncy Castle discards it
+    }
+
+    /**
+     * Thrown by {@link #receive} on an established association when the datagram given to the record
+     * layer is used up: Bouncy Castle rethrows an {@code InterruptedIOException} (other than a
+     * socket timeout) at once, without failing the connection, where a -1 would make it poll until
+     * its wait time is over. No stack trace: it is a signal.
+     */
+    static final class NoDatagram extends java.io.InterruptedIOException {
+        private static final long serialVersionUID = 1L;
+        static final NoDatagram INSTANCE = new NoDatagram();
+
+        private NoDatagram() {
+            super("no datagram waiting");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    @Override
+    public synchronized void send(byte[] buf, int off, int len) {
+        byte[] d = java.util.Arrays.copyOfRange(buf, off, off + len);
+        out.add(d);
+        if (!direct) {
+            burst.add(d);
+        }
+        notifyAll();
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        notifyAll();
+    }
+
+    /** Queues a received datagram; false when the queue is full (the datagram is dropped, as UDP would). */
+    synchronized boolean offer(byte[] d) {
+        if (in.size() >= MAX_INBOUND) {
+            return false;
+        }
+        in.add(d);
+        notifyAll();
+        return true;
+    }
+
+    /**
+     * Waits until the handshake thread waits for the peer with nothing left to read, or has ended.
+     *
+     * @return true when so; false when {@code maxMillis} passed first
+     */
+    synchronized boolean awaitIdle(long maxMillis) {
+        long deadline = System.currentTimeMillis() + maxMillis;
+        while (!(handshakeEnded || closed || (waiting && in.isEmpty()))) {
+            long remaining = deadline - System.currentTimeMillis();
+            if (remaining <= 0) {
+                return false;
+            }
+            try {
+                wait(remaining);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The handshake thread ended; on success the queue turns direct (no waits). */
+    synchronized void handshakeEnded(boolean established) {
+        handshakeEnded = true;
+        direct = established;
+        waiting = false;
+        lastFlight = List.of();
+        burst = new ArrayList<>();
+        notifyAll();
+    }
+
+    /**
+     * Sends the last flight again, when the handshake thread waits for the peer and nothing else is
+     * waiting to be sent: the engine's retransmission on {@code wrap} after the application's receive
+     * timed out (as with the JDK's DTLS engine). The copies are duplicates of datagrams already sent,
+     * which a peer that got them discards (RFC 6347 section 4.1.2.6); Bouncy Castle's own timer
+     * (1 s, doubling up to 60 s) sends fresh ones.
+     *
+     * @return true when datagrams were queued
+     */
+    synchronized boolean replayLastFlight() {
+        if (direct || handshakeEnded || !waiting || !in.isEmpty() || !out.isEmpty() || lastFlight.isEmpty()) {
+            return false;
+        }
+        out.addAll(lastFlight);
+        return true;
+    }
+
+    /** @return the size of the next datagram to send, or -1 when none */
+    synchronized int nextOutputSize() {
+        byte[] d = out.peek();
+        return d == null ? -1 : d.length;
+    }
+
+    /** @return the next datagram to send, or null */
+    synchronized byte[] pollOutput() {
+        return out.poll();
+    }
+
+    /** @return whether the handshake thread is busy with received datagrams */
+    synchronized boolean busy() {
+        return !handshakeEnded && !closed && !(waiting && in.isEmpty());
+    }
+}
