@@ -11,8 +11,8 @@ import javax.net.ssl.SSLException;
  */
 final class SaefContext {
     private final SaefPolicy policy;
-    private final SaefSessionContext clientSessions = new SaefSessionContext();
-    private final SaefSessionContext serverSessions = new SaefSessionContext();
+    private final SaefSessionContext clientSessions;
+    private final SaefSessionContext serverSessions;
 
     private final java.util.List<dev.saef.profile.CipherSuiteInfo> clientDefaults;
     private final java.util.List<dev.saef.profile.CipherSuiteInfo> serverDefaults;
@@ -26,6 +26,8 @@ final class SaefContext {
     SaefContext(SaefPolicy policy, javax.net.ssl.KeyManager[] jdkKeyManagers, javax.net.ssl.TrustManager[] jdkTrustManagers,
             java.security.SecureRandom jdkRandom) {
         this.policy = policy;
+        this.clientSessions = new SaefSessionContext(policy.clientSessionCache());
+        this.serverSessions = new SaefSessionContext(policy.serverSessionCache());
         this.handOff = new JdkHandOff(policy, jdkKeyManagers, jdkTrustManagers, jdkRandom);
         // The standard JSSE properties narrow the defaults to the PSK suites they name, if any.
         this.clientDefaults = policy.profile().defaultsFiltered(System.getProperty("jdk.tls.client.cipherSuites"));
@@ -59,6 +61,7 @@ final class SaefContext {
 
     /** The application's view of the session negotiated on {@code c}; it turns invalid when {@code c} fails. */
     SaefSSLSession session(TlsConnection c, String host, int port, boolean client) {
-        return new SaefSSLSession(c.session(), host, port, client ? clientSessions : serverSessions, c);
+        return new SaefSSLSession(c.session(), host, port, client ? clientSessions : serverSessions, c,
+                c.cachedSession());
     }
 }

@@ -45,6 +45,8 @@ public final class SaefPolicy {
     /** The client randoms in flight, or null when the reflection check is off. */
     private final ReflectionGuard reflectionGuard;
     private final long handshakeTimeoutMillis;
+    private final SessionCache clientSessions;
+    private final SessionCache serverSessions;
 
     private SaefPolicy(Builder b) {
         this.crypto = Objects.requireNonNull(b.crypto, "crypto");
@@ -62,6 +64,8 @@ public final class SaefPolicy {
             throw new IllegalArgumentException("handshake timeout " + b.handshakeTimeoutMillis + " ms is negative");
         }
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.clientSessions = new SessionCache(random);
+        this.serverSessions = new SessionCache(random);
         List<String> missing = new ArrayList<>();
         for (CipherSuiteInfo s : profile.supported()) {
             if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {s.code()}).length == 0) {
@@ -145,6 +149,16 @@ public final class SaefPolicy {
      */
     public long handshakeTimeoutMillis() {
         return handshakeTimeoutMillis;
+    }
+
+    /** @return the sessions this context's clients can resume (RFC 5246 session IDs) */
+    public SessionCache clientSessionCache() {
+        return clientSessions;
+    }
+
+    /** @return the sessions this context's servers let clients resume (RFC 5246 session IDs) */
+    public SessionCache serverSessionCache() {
+        return serverSessions;
     }
 
     /** @return the randomness source */

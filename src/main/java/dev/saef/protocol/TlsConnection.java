@@ -157,6 +157,32 @@ public final class TlsConnection {
         }
         state.association = a;
         state.clientKey = encoded;
+        pickSessionToResume(a, encoded);
+    }
+
+    /**
+     * Client: the session last established with this peer (host and port) over this association, when
+     * its association and Kpsa are unchanged (same fingerprint, compared in constant time), it used the
+     * extended master secret (RFC 7627 section 5.3) and its suite is enabled. A session whose
+     * association or Kpsa changed is dropped: it is never offered again.
+     */
+    private void pickSessionToResume(Association a, byte[] kpsa) {
+        SessionCache cache = policy.clientSessionCache();
+        state.kpsaFingerprint = cache.fingerprint(a, kpsa);
+        CachedSession s = cache.forPeer(SessionCache.peerKey(spec.peerHost(), spec.peerPort(), a));
+        if (s == null) {
+            return;
+        }
+        if (!SessionCache.sameFingerprint(s.fingerprint(), state.kpsaFingerprint)) {
+            DebugLog.log("client: session with KpsaID " + a.kpsaId() + " not offered: its association or Kpsa"
+                    + " was replaced");
+            s.invalidate();
+            return;
+        }
+        boolean enabled = spec.suites().stream().anyMatch(x -> x.code() == s.cipherSuite());
+        if (enabled && s.info().extendedMasterSecret()) {
+            state.resumeCandidate = s;
+        }
     }
 
     /**
@@ -182,6 +208,10 @@ public final class TlsConnection {
             throw new IllegalStateException("handshake completed with an unknown PSK identity");
         }
         SecurityParameters sp = context.getSecurityParametersConnection();
+        if (sp.isResumedSession()) {
+            bindResumed(sp);
+            return;
+        }
         Association a = state.association;
         if (a == null) {
             // Server: the identity manager recorded the association; re-resolve defensively.
@@ -200,31 +230,81 @@ public final class TlsConnection {
             peer = SaefPrincipal.derived(kpsaId, credentialId);
         }
         Principal local = policy.localId().map(SaefPrincipal::local).orElse(null);
-        List<SNIServerName> sni = new ArrayList<>();
-        if (spec.clientMode()) {
-            Vector<?> sent = sp.getClientServerNames();
-            if (sent != null) {
-                for (Object o : sent) {
-                    ServerName n = (ServerName) o;
-                    if (n.getNameType() == NameType.host_name) {
-                        sni.add(new SNIHostName(n.getNameData()));
-                    }
-                }
-            }
-        } else {
-            sni.addAll(receivedServerNames(sp));
-        }
+        List<SNIServerName> sni = serverNames(sp);
         byte[] sessionId = context.getSession() != null ? context.getSession().getSessionID() : new byte[0];
         String suite = dev.saef.profile.SuiteProfile.byCode(sp.getCipherSuite())
                 .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", sp.getCipherSuite()));
         state.session = new SessionInfo("TLSv1.2", suite, sessionId, a, peer, local, sni,
                 sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(), System.currentTimeMillis(), alpn(sp));
+        cacheSession(a);
         if (DebugLog.isEnabled()) {
             DebugLog.log((spec.clientMode() ? "client" : "server") + " handshake complete: " + suite + ", KpsaID "
                     + kpsaId + ", peer bound to " + peer.getName() + (peer.isDerivedFromCredentialId()
                             ? " (Credential-ID)" : " (configured)") + ", EMS " + sp.isExtendedMasterSecret()
                     + ", EtM " + sp.isEncryptThenMAC() + ", SNI " + sni);
         }
+    }
+
+    /** The SNI names sent (client) or received (server) on this connection. */
+    private List<SNIServerName> serverNames(SecurityParameters sp) {
+        if (!spec.clientMode()) {
+            return receivedServerNames(sp);
+        }
+        List<SNIServerName> sni = new ArrayList<>();
+        Vector<?> sent = sp.getClientServerNames();
+        if (sent != null) {
+            for (Object o : sent) {
+                ServerName n = (ServerName) o;
+                if (n.getNameType() == NameType.host_name) {
+                    sni.add(new SNIHostName(n.getNameData()));
+                }
+            }
+        }
+        return sni;
+    }
+
+    /**
+     * An abbreviated handshake resumed a cached session: the connection keeps that session's binding
+     * (association, peer principal, KpsaID, Credential-ID) and creation time, checked against the
+     * current association before the session was offered or accepted.
+     */
+    private void bindResumed(SecurityParameters sp) {
+        CachedSession s = state.resumeCandidate;
+        if (s == null || context.getSession() != s.tlsSession()) {
+            throw new IllegalStateException("Bouncy Castle resumed a session SAEF did not offer or accept");
+        }
+        SessionInfo i = s.info();
+        state.association = i.association();
+        Principal local = policy.localId().map(SaefPrincipal::local).orElse(null);
+        state.session = new SessionInfo(i.protocol(), i.cipherSuite(), i.sessionId(), i.association(),
+                i.peerPrincipal(), local, serverNames(sp), sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(),
+                i.creationTime(), alpn(sp));
+        state.cached = s;
+        s.touch();
+        if (DebugLog.isEnabled()) {
+            DebugLog.log((spec.clientMode() ? "client" : "server") + " session resumed: " + i.cipherSuite()
+                    + ", KpsaID " + i.association().kpsaId() + ", peer bound to " + i.peerPrincipal().getName());
+        }
+    }
+
+    /** After a full handshake: the session goes into the role's cache when it can be resumed. */
+    private void cacheSession(Association a) {
+        org.bouncycastle.tls.TlsSession ts = context.getSession();
+        if (ts == null || !ts.isResumable() || state.kpsaFingerprint == null) {
+            return;
+        }
+        SessionCache cache = spec.clientMode() ? policy.clientSessionCache() : policy.serverSessionCache();
+        String peerKey = null;
+        if (spec.clientMode()) {
+            peerKey = SessionCache.peerKey(spec.peerHost(), spec.peerPort(), a);
+            if (peerKey == null) {
+                return;
+            }
+        }
+        CachedSession s = new CachedSession(cache, ts, state.session, state.kpsaFingerprint, spec.peerHost(),
+                spec.peerPort(), peerKey);
+        cache.put(s);
+        state.cached = s;
     }
 
     private static String alpn(SecurityParameters sp) {
@@ -412,6 +492,14 @@ public final class TlsConnection {
     /** @return true once the peer's close_notify arrived (a clean end of the stream) */
     public boolean closeNotifyReceived() {
         return state.closeNotifyReceived;
+    }
+
+    /**
+     * @return the cached session this connection established or resumed, or null (not resumable,
+     *     or before the handshake completed)
+     */
+    public CachedSession cachedSession() {
+        return state.cached;
     }
 
     /** @return the bound session, or null before the handshake completed */
