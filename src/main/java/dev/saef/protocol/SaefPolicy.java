@@ -18,7 +18,8 @@ import org.bouncycastle.tls.crypto.TlsCrypto;
  * type used for binding (clauses 10.4, 12.3.2.1), and the TLS extensions SAEF insists on (extended
  * master secret, RFC 7627), how a server answers an unknown KpsaID (hidden as a wrong key, RFC 4279
  * section 5, or revealed with {@code unknown_psk_identity}), and the reflection check: the client
- * randoms this context has in flight, which its servers refuse to accept back. Thread-safe; all
+ * randoms this context has in flight, which its servers refuse to accept back, and the session
+ * caches of both roles (RFC 5246 session resumption, {@link SessionCache}). Thread-safe; all
  * settings are immutable.
  */
 public final class SaefPolicy {
