@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TLS 1.2 session resumption (RFC 5246 session IDs) between SAEF and a real OpenSSL, both ways:
@@ -65,14 +66,48 @@ class OpenSslResumptionTest {
 
     @Test
     void opensslClientReconnectResumesAgainstSaefServer() throws Exception {
-        SSLContext ctx = context(serverTable(KPSA, "CAE-mn1", KEY), c -> c);
+        List<byte[]> ids = new ArrayList<>();
+        PeerProcess p = reconnect(context(serverTable(KPSA, "CAE-mn1", KEY), c -> c), ids, null);
+        p.awaitStdout(Pattern.compile("(?s)(Reused, TLSv1\\.2.*){5}"), WAIT);
+        p.closeStdin();
+        p.awaitExit(WAIT);
+        String out = p.stdout();
+        assertEquals(1, count(out, "New, TLSv1.2"), p.describe());
+        assertEquals(5, count(out, "Reused, TLSv1.2, Cipher is PSK-AES128-GCM-SHA256"), p.describe());
+        synchronized (ids) {
+            assertTrue(ids.size() >= 6, "SAEF accepted " + ids.size() + " connections");
+            for (byte[] id : ids) {
+                assertArrayEquals(ids.get(0), id, "every reconnection resumed the first session");
+            }
+        }
+    }
+
+    /**
+     * RFC 7627 section 5.3: a session without the extended master secret is not resumed. With
+     * {@code withRequireExtendedMasterSecret(false)} a SAEF server completes full handshakes with an
+     * OpenSSL client that has EMS switched off, and answers every reconnection with a full handshake.
+     */
+    @Test
+    void sessionWithoutExtendedMasterSecretIsNotResumed(@TempDir Path dir) throws Exception {
+        List<byte[]> ids = new ArrayList<>();
+        PeerProcess p = reconnect(context(serverTable(KPSA, "CAE-mn1", KEY), c -> c.withRequireExtendedMasterSecret(false)),
+                ids, OpenSslInteropTest.noEmsConfig(dir));
+        p.awaitStdout(Pattern.compile("(?s)(New, TLSv1\\.2.*){6}"), WAIT);
+        p.closeStdin();
+        p.awaitExit(WAIT);
+        String out = p.stdout();
+        assertTrue(out.contains("Extended master secret: no"), p.describe());
+        assertEquals(0, count(out, "Reused, TLSv1.2"), p.describe());
+    }
+
+    /** A SAEF echo server accepting connections until the test ends, and s_client -reconnect against it. */
+    private PeerProcess reconnect(SSLContext ctx, List<byte[]> ids, Path config) throws Exception {
         SSLServerSocket ss = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 10,
                 InetAddress.getByName("127.0.0.1"));
         started.add(ss);
         ss.setSoTimeout(20_000);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         started.add(pool::shutdownNow);
-        List<byte[]> ids = new ArrayList<>();
         AtomicInteger accepted = new AtomicInteger();
         pool.submit(() -> {
             while (!ss.isClosed()) {
@@ -96,22 +131,13 @@ class OpenSslResumptionTest {
             }
             return null;
         });
-        PeerProcess p = OpenSslProcess.start("s_client", openssl, List.of("s_client", "-4", "-connect",
-                "127.0.0.1:" + ss.getLocalPort(), "-tls1_2", "-cipher", "PSK-AES128-GCM-SHA256", "-psk", KEY,
-                "-psk_identity", KPSA, "-reconnect", "-noservername", "-nocommands"));
+        List<String> args = List.of("s_client", "-4", "-connect", "127.0.0.1:" + ss.getLocalPort(), "-tls1_2",
+                "-cipher", "PSK-AES128-GCM-SHA256", "-psk", KEY, "-psk_identity", KPSA, "-reconnect",
+                "-noservername", "-nocommands");
+        PeerProcess p = config == null ? OpenSslProcess.start("s_client", openssl, args)
+                : OpenSslProcess.start("s_client", openssl, args, config);
         started.add(p);
-        p.awaitStdout(Pattern.compile("(?s)(Reused, TLSv1\\.2.*){5}"), WAIT);
-        p.closeStdin();
-        p.awaitExit(WAIT);
-        String out = p.stdout();
-        assertEquals(1, count(out, "New, TLSv1.2"), p.describe());
-        assertEquals(5, count(out, "Reused, TLSv1.2, Cipher is PSK-AES128-GCM-SHA256"), p.describe());
-        synchronized (ids) {
-            assertTrue(ids.size() >= 6, "SAEF accepted " + ids.size() + " connections");
-            for (byte[] id : ids) {
-                assertArrayEquals(ids.get(0), id, "every reconnection resumed the first session");
-            }
-        }
+        return p;
     }
 
     @Test
