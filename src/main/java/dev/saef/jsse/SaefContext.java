@@ -13,8 +13,8 @@ import javax.net.ssl.SSLException;
  */
 final class SaefContext {
     private final SaefPolicy policy;
-    private final SaefSessionContext clientSessions = new SaefSessionContext();
-    private final SaefSessionContext serverSessions = new SaefSessionContext();
+    private final SaefSessionContext clientSessions;
+    private final SaefSessionContext serverSessions;
 
     private final java.util.List<dev.saef.profile.CipherSuiteInfo> clientDefaults;
     private final java.util.List<dev.saef.profile.CipherSuiteInfo> serverDefaults;
@@ -37,6 +37,8 @@ final class SaefContext {
             java.security.SecureRandom jdkRandom, boolean datagram) {
         this.policy = policy;
         this.dtls = datagram ? new DtlsHandshakes(policy) : null;
+        this.clientSessions = new SaefSessionContext(policy.clientSessionCache());
+        this.serverSessions = new SaefSessionContext(policy.serverSessionCache());
         this.handOff = new JdkHandOff(policy, jdkKeyManagers, jdkTrustManagers, jdkRandom);
         // The standard JSSE properties narrow the defaults to the PSK suites they name, if any.
         if (datagram) {
@@ -90,6 +92,7 @@ final class SaefContext {
 
     /** The application's view of the session negotiated on {@code c}; it turns invalid when {@code c} fails. */
     SaefSSLSession session(TlsConnection c, String host, int port, boolean client) {
-        return new SaefSSLSession(c.session(), host, port, client ? clientSessions : serverSessions, c);
+        return new SaefSSLSession(c.session(), host, port, client ? clientSessions : serverSessions, c,
+                c.cachedSession());
     }
 }

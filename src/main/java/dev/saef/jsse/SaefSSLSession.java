@@ -1,5 +1,6 @@
 package dev.saef.jsse;
 
+import dev.saef.protocol.CachedSession;
 import dev.saef.protocol.SessionInfo;
 import dev.saef.protocol.TlsConnection;
 import java.security.Principal;
@@ -29,7 +30,10 @@ import javax.net.ssl.SSLSessionContext;
  * <p>{@link #isValid()} turns false when the session is invalidated and as soon as its connection
  * ended with a fatal alert, sent or received (RFC 5246 section 7.2.2: such a session must not be
  * used again), and when the association it is bound to was removed or replaced by a reload of the
- * association table or key store ({@code dev.saef.config.ReloadingKeyManager}).
+ * association table or key store ({@code dev.saef.config.ReloadingKeyManager}). A resumable session is
+ * one entry of its context's session cache, whichever connection or {@code SSLSessionContext.getSession}
+ * call returned it: {@link #invalidate()} removes it from the cache (no connection resumes it again) and
+ * destroys its master secret.
  */
 final class SaefSSLSession extends ExtendedSSLSession {
 
@@ -44,17 +48,26 @@ final class SaefSSLSession extends ExtendedSSLSession {
     private final SSLSessionContext context;
     /** The connection this session was negotiated on (null for the null and handshake sessions). */
     private final TlsConnection connection;
+    /** The cache entry of a resumable session (shared by every connection that resumes it), else null. */
+    private final CachedSession cached;
     private final Map<String, Object> values = new ConcurrentHashMap<>();
     private volatile long lastAccessed;
     private volatile boolean valid;
 
     SaefSSLSession(SessionInfo info, String peerHost, int peerPort, SSLSessionContext context,
-            TlsConnection connection) {
-        this(info, peerHost, peerPort, context, null, connection);
+            TlsConnection connection, CachedSession cached) {
+        this(info, peerHost, peerPort, context, null, connection, cached);
+    }
+
+    /** A cached session as {@code SSLSessionContext.getSession} returns it (no connection). */
+    SaefSSLSession(CachedSession cached, SSLSessionContext context) {
+        this(cached.info(), cached.peerHost(), cached.peerPort(), context, null, null, cached);
+        this.lastAccessed = cached.lastAccessedTime();
     }
 
     private SaefSSLSession(SessionInfo info, String peerHost, int peerPort, SSLSessionContext context,
-            String handshakeSuite, TlsConnection connection) {
+            String handshakeSuite, TlsConnection connection, CachedSession cached) {
+        this.cached = cached;
         this.handshakeSuite = handshakeSuite;
         this.connection = connection;
         this.info = info;
@@ -66,12 +79,12 @@ final class SaefSSLSession extends ExtendedSSLSession {
     }
 
     static SaefSSLSession nullSession(String peerHost, int peerPort) {
-        return new SaefSSLSession(null, peerHost, peerPort, null, null);
+        return new SaefSSLSession(null, peerHost, peerPort, null, null, null, null);
     }
 
     /** The session under construction: TLSv1.2 and the suite once chosen; no peer yet. */
     static SaefSSLSession handshakeSession(String peerHost, int peerPort, String suiteSoFar) {
-        return new SaefSSLSession(null, peerHost, peerPort, null, suiteSoFar, null);
+        return new SaefSSLSession(null, peerHost, peerPort, null, suiteSoFar, null, null);
     }
 
     /** @return the protocol-level facts of this session, or null for the null session */
@@ -106,15 +119,20 @@ final class SaefSSLSession extends ExtendedSSLSession {
     @Override
     public void invalidate() {
         valid = false;
+        if (cached != null) {
+            cached.invalidate(); // leaves the cache: no connection resumes it again
+        }
     }
 
     /**
-     * @return false once invalidated, once the connection ended with a fatal alert (sent or received),
-     *     or once its association (KpsaID, peer, Kpsa) was removed or replaced by a reload
+     * @return false once invalidated (through any view of a cached session), once the connection ended
+     *     with a fatal alert (sent or received), or once its association (KpsaID, peer, Kpsa) was removed
+     *     or replaced by a reload
      */
     @Override
     public boolean isValid() {
-        return valid && (connection == null || (connection.failure() == null && connection.associationCurrent()));
+        return valid && (cached == null || cached.isValid())
+                && (connection == null || (connection.failure() == null && connection.associationCurrent()));
     }
 
     @Override
@@ -217,7 +235,7 @@ final class SaefSSLSession extends ExtendedSSLSession {
     /** A DTLS session: reports the engine's maximum packet size as its packet buffer size. */
     static SaefSSLSession datagram(SessionInfo info, String peerHost, int peerPort, SSLSessionContext context,
             int packetSize) {
-        SaefSSLSession s = new SaefSSLSession(info, peerHost, peerPort, context, null);
+        SaefSSLSession s = new SaefSSLSession(info, peerHost, peerPort, context, null, null);
         s.packetSize = packetSize;
         return s;
     }

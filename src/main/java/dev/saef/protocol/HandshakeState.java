@@ -43,6 +43,17 @@ final class HandshakeState {
      * came from (no key material), or null.
      */
     byte[] fingerprint;
+    /** Whether the peer sent a fatal alert. */
+    boolean fatalAlertReceived;
+    /**
+     * The fingerprint of the association and Kpsa this handshake uses ({@link SessionCache#fingerprint}),
+     * stored with the session when it is cached.
+     */
+    byte[] kpsaFingerprint;
+    /** The cached session offered (client) or accepted (server) for resumption, re-checked; else null. */
+    CachedSession resumeCandidate;
+    /** The cached session this connection's session is (stored after a full handshake, or resumed), else null. */
+    CachedSession cached;
     /** Key bytes owned by this connection (client), zeroed when the handshake ends. */
     byte[] clientKey;
 
@@ -77,7 +88,10 @@ final class HandshakeState {
     }
 
     /** Records a received alert; close_notify marks a clean end of the peer's stream. */
-    void alertReceived(short description) {
+    void alertReceived(short level, short description) {
+        if (level == org.bouncycastle.tls.AlertLevel.fatal) {
+            fatalAlertReceived = true;
+        }
         if (description == org.bouncycastle.tls.AlertDescription.close_notify) {
             closeNotifyReceived = true;
         }

@@ -19,7 +19,8 @@ import org.bouncycastle.tls.crypto.TlsCrypto;
  * type used for binding (clauses 10.4, 12.3.2.1), and the TLS extensions SAEF insists on (extended
  * master secret, RFC 7627), how a server answers an unknown KpsaID (hidden as a wrong key, RFC 4279
  * section 5, or revealed with {@code unknown_psk_identity}), and the reflection check: the client
- * randoms this context has in flight, which its servers refuse to accept back. Thread-safe; all
+ * randoms this context has in flight, which its servers refuse to accept back, and the session
+ * caches of both roles (RFC 5246 session resumption, {@link SessionCache}). Thread-safe; all
  * settings are immutable.
  */
 public final class SaefPolicy {
@@ -47,6 +48,8 @@ public final class SaefPolicy {
     private final ReflectionGuard reflectionGuard;
     private final long handshakeTimeoutMillis;
     private final CredentialIdResolver credentialIdResolver;
+    private final SessionCache clientSessions;
+    private final SessionCache serverSessions;
 
     private SaefPolicy(Builder b) {
         this.crypto = Objects.requireNonNull(b.crypto, "crypto");
@@ -65,6 +68,8 @@ public final class SaefPolicy {
         }
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
         this.credentialIdResolver = b.credentialIdResolver;
+        this.clientSessions = new SessionCache(random);
+        this.serverSessions = new SessionCache(random);
         List<String> missing = new ArrayList<>();
         for (CipherSuiteInfo s : profile.supported()) {
             if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {s.code()}).length == 0) {
@@ -153,6 +158,16 @@ public final class SaefPolicy {
      */
     public long handshakeTimeoutMillis() {
         return handshakeTimeoutMillis;
+    }
+
+    /** @return the sessions this context's clients can resume (RFC 5246 session IDs) */
+    public SessionCache clientSessionCache() {
+        return clientSessions;
+    }
+
+    /** @return the sessions this context's servers let clients resume (RFC 5246 session IDs) */
+    public SessionCache serverSessionCache() {
+        return serverSessions;
     }
 
     /** @return the randomness source */

@@ -18,6 +18,7 @@ import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsKeyExchangeFactory;
 import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsPSKIdentity;
+import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 
 /**
@@ -195,7 +196,7 @@ final class SaefTlsClient extends PSKTlsClient {
 
     @Override
     public void notifyAlertReceived(short alertLevel, short alertDescription) {
-        state.alertReceived(alertDescription);
+        state.alertReceived(alertLevel, alertDescription);
     }
 
     /** PSK key exchanges that leave no copy of the Kpsa behind (RFC 4279 premaster built and wiped by SAEF). */
@@ -213,7 +214,22 @@ final class SaefTlsClient extends PSKTlsClient {
     public void notifyConnectionClosed() {
         super.notifyConnectionClosed();
         keyExchanges.wipe();
-        SessionSecrets.destroy(context);
+        SessionSecrets.connectionClosed(context, sessions(), state.fatalAlertRaised || state.fatalAlertReceived);
+    }
+
+    private SessionCache sessions() {
+        return policy.clientSessionCache();
+    }
+
+    /**
+     * Offers the session {@link TlsConnection} picked for this peer and association, after checking its
+     * fingerprint against the current Kpsa (RFC 5246 section 7.4.1.2: the client's session ID), or
+     * none: a full handshake.
+     */
+    @Override
+    public TlsSession getSessionToResume() {
+        CachedSession s = state.resumeCandidate;
+        return s == null ? null : s.tlsSession();
     }
 
     /** @return BC's context of this connection (valid once the protocol has been started) */

@@ -19,6 +19,7 @@ import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsKeyExchangeFactory;
 import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsPSKIdentityManager;
+import org.bouncycastle.tls.TlsSession;
 
 /**
  * Entity B's side of the PSK-SAEF handshake (TS-0003 clause 8.2.2.1): accepts only TLS 1.2 and the
@@ -110,6 +111,7 @@ final class SaefTlsServer extends PSKTlsServer {
             }
             state.association = a;
             state.fingerprint = keys.fingerprint(a);
+            state.kpsaFingerprint = policy.serverSessionCache().fingerprint(a, key);
             return key; // a fresh copy; BC zeroes it after use
         }
 
@@ -334,7 +336,7 @@ final class SaefTlsServer extends PSKTlsServer {
 
     @Override
     public void notifyAlertReceived(short alertLevel, short alertDescription) {
-        state.alertReceived(alertDescription);
+        state.alertReceived(alertLevel, alertDescription);
     }
 
     /** PSK key exchanges that leave no copy of the Kpsa behind (RFC 4279 premaster built and wiped by SAEF). */
@@ -352,7 +354,65 @@ final class SaefTlsServer extends PSKTlsServer {
     public void notifyConnectionClosed() {
         super.notifyConnectionClosed();
         keyExchanges.wipe();
-        SessionSecrets.destroy(context);
+        SessionSecrets.connectionClosed(context, sessions(), state.fatalAlertRaised || state.fatalAlertReceived);
+    }
+
+    private SessionCache sessions() {
+        return policy.serverSessionCache();
+    }
+
+    /** A new session gets a random 32-octet ID, so that the client can resume it (RFC 5246 section 7.4.1.3). */
+    @Override
+    public byte[] getNewSessionID() {
+        byte[] id = new byte[32];
+        policy.random().nextBytes(id);
+        return id;
+    }
+
+    /**
+     * The client's session ID names a cached session: it is resumed when it can still be (not expired,
+     * not invalidated), its suite is offered and enabled, it used the extended master secret (RFC 7627
+     * section 5.3: else a full handshake), and its association is unchanged: the KpsaID still names an
+     * association whose {@code peer=} and Kpsa give the same fingerprint ({@link SessionCache}).
+     * Otherwise a full handshake follows; a changed or removed association drops the session.
+     */
+    @Override
+    public TlsSession getSessionToResume(byte[] sessionID) {
+        CachedSession s = sessions().get(sessionID);
+        if (s == null || !s.info().extendedMasterSecret() || state.offeredSuites == null
+                || !org.bouncycastle.util.Arrays.contains(state.offeredSuites, s.cipherSuite())
+                || !org.bouncycastle.util.Arrays.contains(spec.suiteCodes(), s.cipherSuite())) {
+            return null;
+        }
+        Association cachedAssociation = s.info().association();
+        Association current;
+        byte[] key = null;
+        try {
+            current = policy.keyManager().chooseServerAssociation(cachedAssociation.kpsaId().toWire()).orElse(null);
+            if (current != null) {
+                key = KpsaOctets.take(policy.keyManager().getKey(current));
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return null; // the full handshake meets the same failure and reports it
+        }
+        byte[] fingerprint = null;
+        try {
+            if (current != null && key != null && key.length > 0) {
+                fingerprint = sessions().fingerprint(current, key);
+            }
+        } finally {
+            if (key != null) {
+                java.util.Arrays.fill(key, (byte) 0);
+            }
+        }
+        if (!SessionCache.sameFingerprint(s.fingerprint(), fingerprint)) {
+            DebugLog.log("server: session of KpsaID " + cachedAssociation.kpsaId()
+                    + " not resumed: its association or Kpsa was removed or replaced");
+            s.invalidate();
+            return null;
+        }
+        state.resumeCandidate = s;
+        return s.tlsSession();
     }
 
     /** @return BC's context of this connection (valid once the protocol has been started) */

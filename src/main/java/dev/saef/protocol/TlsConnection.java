@@ -1,12 +1,15 @@
 package dev.saef.protocol;
 
-import dev.saef.identity.CredentialId;
-import dev.saef.identity.KpsaId;
 import dev.saef.identity.SaefPrincipal;
 import dev.saef.keys.Association;
-import dev.saef.keys.CredentialIdResolver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.security.Principal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Vector;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLKeyException;
@@ -74,6 +77,7 @@ public final class TlsConnection {
             if (spec.clientMode()) {
                 try {
                     ClientAssociations.choose(policy, spec, state);
+                    pickSessionToResume(state.association, state.clientKey);
                 } catch (SSLHandshakeException e) {
                     failure = e;
                     DebugLog.log("client connection failed: " + e.getMessage());
@@ -107,13 +111,110 @@ public final class TlsConnection {
         state.forgetClientRandom(policy.reflectionGuard());
     }
 
+    /**
+     * Client: the session last established with this peer (host and port) over this association, when
+     * its association and Kpsa are unchanged (same fingerprint, compared in constant time), it used the
+     * extended master secret (RFC 7627 section 5.3) and its suite is enabled. A session whose
+     * association or Kpsa changed is dropped: it is never offered again.
+     */
+    private void pickSessionToResume(Association a, byte[] kpsa) {
+        SessionCache cache = policy.clientSessionCache();
+        state.kpsaFingerprint = cache.fingerprint(a, kpsa);
+        CachedSession s = cache.forPeer(SessionCache.peerKey(spec.peerHost(), spec.peerPort(), a));
+        if (s == null) {
+            return;
+        }
+        if (!SessionCache.sameFingerprint(s.fingerprint(), state.kpsaFingerprint)) {
+            DebugLog.log("client: session with KpsaID " + a.kpsaId() + " not offered: its association or Kpsa"
+                    + " was replaced");
+            s.invalidate();
+            return;
+        }
+        boolean enabled = spec.suites().stream().anyMatch(x -> x.code() == s.cipherSuite());
+        if (enabled && s.info().extendedMasterSecret()) {
+            state.resumeCandidate = s;
+        }
+    }
+
     /** Called by the peer when BC reports the handshake complete: bind the session (clause 8.2.2.1). */
     private void bind() {
         state.zeroKey();
         forgetClientRandom();
-        SessionBinding.bind(policy, spec, state, context, "TLSv1.2");
+        SecurityParameters sp = context.getSecurityParametersConnection();
+        if (sp.isResumedSession()) {
+            if (state.unknownIdentity) {
+                throw new IllegalStateException("handshake completed with an unknown PSK identity");
+            }
+            bindResumed(sp);
+        } else {
+            SessionBinding.bind(policy, spec, state, context, "TLSv1.2");
+            cacheSession(state.association);
+        }
         this.binding = new Binding(state.association, state.fingerprint);
     }
+
+    /** The SNI names sent (client) or received (server) on this connection. */
+    private List<SNIServerName> serverNames(SecurityParameters sp) {
+        if (!spec.clientMode()) {
+            return SessionBinding.receivedServerNames(sp);
+        }
+        List<SNIServerName> sni = new ArrayList<>();
+        Vector<?> sent = sp.getClientServerNames();
+        if (sent != null) {
+            for (Object o : sent) {
+                ServerName n = (ServerName) o;
+                if (n.getNameType() == NameType.host_name) {
+                    sni.add(new SNIHostName(n.getNameData()));
+                }
+            }
+        }
+        return sni;
+    }
+
+    /**
+     * An abbreviated handshake resumed a cached session: the connection keeps that session's binding
+     * (association, peer principal, KpsaID, Credential-ID) and creation time, checked against the
+     * current association before the session was offered or accepted.
+     */
+    private void bindResumed(SecurityParameters sp) {
+        CachedSession s = state.resumeCandidate;
+        if (s == null || context.getSession() != s.tlsSession()) {
+            throw new IllegalStateException("Bouncy Castle resumed a session SAEF did not offer or accept");
+        }
+        SessionInfo i = s.info();
+        state.association = i.association();
+        Principal local = policy.localId().map(SaefPrincipal::local).orElse(null);
+        state.session = new SessionInfo(i.protocol(), i.cipherSuite(), i.sessionId(), i.association(),
+                i.peerPrincipal(), local, serverNames(sp), sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(),
+                i.creationTime(), SessionBinding.alpn(sp));
+        state.cached = s;
+        s.touch();
+        if (DebugLog.isEnabled()) {
+            DebugLog.log((spec.clientMode() ? "client" : "server") + " session resumed: " + i.cipherSuite()
+                    + ", KpsaID " + i.association().kpsaId() + ", peer bound to " + i.peerPrincipal().getName());
+        }
+    }
+
+    /** After a full handshake: the session goes into the role's cache when it can be resumed. */
+    private void cacheSession(Association a) {
+        org.bouncycastle.tls.TlsSession ts = context.getSession();
+        if (ts == null || !ts.isResumable() || state.kpsaFingerprint == null) {
+            return;
+        }
+        SessionCache cache = spec.clientMode() ? policy.clientSessionCache() : policy.serverSessionCache();
+        String peerKey = null;
+        if (spec.clientMode()) {
+            peerKey = SessionCache.peerKey(spec.peerHost(), spec.peerPort(), a);
+            if (peerKey == null) {
+                return;
+            }
+        }
+        CachedSession s = new CachedSession(cache, ts, state.session, state.kpsaFingerprint, spec.peerHost(),
+                spec.peerPort(), peerKey);
+        cache.put(s);
+        state.cached = s;
+    }
+
 
     /**
      * Whether the association this connection's session is bound to is still configured, unchanged
@@ -297,6 +398,14 @@ public final class TlsConnection {
     /** @return true once the peer's close_notify arrived (a clean end of the stream) */
     public boolean closeNotifyReceived() {
         return state.closeNotifyReceived;
+    }
+
+    /**
+     * @return the cached session this connection established or resumed, or null (not resumable,
+     *     or before the handshake completed)
+     */
+    public CachedSession cachedSession() {
+        return state.cached;
     }
 
     /** @return the bound session, or null before the handshake completed */

@@ -7,6 +7,8 @@
  * 5.3) and checks the ClientKeyExchange. Both allow TLS 1.2 only (clause 10.2.1) and the enabled clause
  * 10.2.2 suites, require the extended master secret (RFC 7627) unless configured otherwise, refuse a
  * reflected ClientHello, bind the session to the peer's identity and explain failures in oneM2M terms
- * (alerts of RFC 5246 section 7.2.2). Internal: not exported by the module.
+ * (alerts of RFC 5246 section 7.2.2). Sessions are resumed with session IDs (RFC 5246 section 7.3) from
+ * a per-context {@link dev.saef.protocol.SessionCache}, only while the association and Kpsa they were
+ * established with are unchanged. Internal: not exported by the module.
  */
 package dev.saef.protocol;

@@ -110,7 +110,8 @@ final class BenchSupport {
 
         /**
          * A client engine. SunJSSE engines get no peer host/port, so the JDK never looks up (nor
-         * resumes) a cached session: every handshake is a full one. SAEF never resumes; its client
+         * resumes) a cached session: every handshake is a full one. SAEF resumes the session last
+         * established with the same host:port and association unless it was invalidated; its client
          * needs the peer host:port to pick the association.
          */
         SSLEngine clientEngine() {

@@ -27,7 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>SAEF: plain PSK with CBC-SHA256 (TLS mandatory), CCM_8 (DTLS mandatory) and DHE_PSK-GCM (the
  * cost of forward secrecy: an ffdhe2048 exchange). SunJSSE: TLS 1.2 ECDHE_RSA-GCM with a 2048-bit
  * RSA certificate (what a certificate-based HTTPS deployment would pay), and the JDK's TLS 1.3
- * default for reference. No session is ever resumed.
+ * default for reference. No session is ever resumed: the client session is invalidated after each
+ * handshake (SunJSSE engines without a peer are not cached anyway); see
+ * {@link ResumedHandshakeBenchmark} for abbreviated handshakes.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -55,6 +57,7 @@ public class EngineHandshakeBenchmark {
             BenchSupport.handshake(c, s, buffers);
             stack.verify(c.getSession());
             stack.verify(s.getSession());
+            c.getSession().invalidate();
         }
     }
 
@@ -63,6 +66,8 @@ public class EngineHandshakeBenchmark {
         SSLEngine c = stack.clientEngine();
         SSLEngine s = stack.serverEngine();
         BenchSupport.handshake(c, s, buffers);
-        return c.getSession();
+        SSLSession session = c.getSession();
+        session.invalidate(); // the next handshake is a full one
+        return session;
     }
 }

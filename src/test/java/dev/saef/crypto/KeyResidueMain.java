@@ -111,6 +111,15 @@ public final class KeyResidueMain {
             failed += 2;
             pool.shutdown();
             pool.awaitTermination(10, TimeUnit.SECONDS);
+            // Resumable sessions keep their master secret in the session cache until they leave it:
+            // here by SSLSession.invalidate() (server, client A) and by expiry (client B).
+            int cached = invalidateAll(server.getServerSessionContext()) + invalidateAll(clientA.getClientSessionContext());
+            clientB.getClientSessionContext().setSessionTimeout(1);
+            Thread.sleep(1100);
+            if (clientB.getClientSessionContext().getIds().hasMoreElements()) {
+                throw new IllegalStateException("an expired session is still cached");
+            }
+            System.out.println("cached sessions invalidated=" + cached);
             keyA = keyB = wrongA = null;
             System.gc();
             System.gc();
@@ -267,6 +276,22 @@ public final class KeyResidueMain {
             }
         }
         served.get(30, TimeUnit.SECONDS);
+    }
+
+    /** @return how many cached sessions were invalidated (each leaves the cache, its master secret destroyed) */
+    private static int invalidateAll(javax.net.ssl.SSLSessionContext sessions) {
+        int n = 0;
+        for (byte[] id : java.util.Collections.list(sessions.getIds())) {
+            javax.net.ssl.SSLSession s = sessions.getSession(id);
+            if (s != null) {
+                s.invalidate();
+                n++;
+            }
+        }
+        if (sessions.getIds().hasMoreElements()) {
+            throw new IllegalStateException("invalidated sessions are still cached");
+        }
+        return n;
     }
 
     private static SSLContext context(SaefProvider provider, String table) throws Exception {

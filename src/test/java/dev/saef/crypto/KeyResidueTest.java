@@ -27,7 +27,10 @@ import org.junit.jupiter.api.Timeout;
  * over loopback (TLS_PSK_WITH_AES_128_CBC_SHA256, _AES_256_GCM_SHA384, _AES_128_CCM_8,
  * TLS_DHE_PSK_WITH_AES_128_GCM_SHA256, _AES_256_CBC_SHA384; a 16-octet and a 32-octet random key),
  * two that fail on a wrong key and two whose ClientKeyExchange is malformed after the server took the
- * key, then writes a heap dump. It runs with the Epsilon collector, which never frees or reuses
+ * key; the sessions cached for resumption then leave their caches, by {@code SSLSession.invalidate()}
+ * (server, one client) and by expiry (the other client), which must destroy their master secrets
+ * (without that step each master secret is found once: the cache legitimately keeps it). It then
+ * writes a heap dump. It runs with the Epsilon collector, which never frees or reuses
  * memory: the dump holds every object the process ever allocated, reachable or not, so every array
  * that held a key and was not zeroed is found - as it would be in a core dump, swap or a memory read,
  * whereas a dump of live objects after a GC finds only what is still referenced (before the fix that

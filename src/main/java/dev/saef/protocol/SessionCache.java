@@ -1,0 +1,273 @@
+package dev.saef.protocol;
+
+import dev.saef.keys.Association;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The TLS 1.2 sessions of one role of one {@code SSLContext} that can be resumed with an abbreviated
+ * handshake (RFC 5246 sections 7.3 and 7.4.1.2, session IDs). Behind the standard
+ * {@code SSLSessionContext}: a size limit (least recently used sessions leave first; 0 means no limit)
+ * and a lifetime counted from the full handshake (0 means no limit).
+ *
+ * <p><b>Binding.</b> A resumed session keeps the binding of the full handshake that established it
+ * (peer principal, KpsaID, Credential-ID; TS-0003 clause 8.2.2.1), so it may be resumed only while its
+ * association is unchanged. Each cached session carries a fingerprint of the association (KpsaID,
+ * {@code peer=}) and of its Kpsa: HMAC-SHA256 under a random key of this cache that never leaves the
+ * process, so the cache holds no Kpsa nor anything that would let a Kpsa be tested offline. Before a
+ * session is offered (client) or accepted (server) the association and its Kpsa are looked up again
+ * and the fingerprints compared in constant time; a removed or replaced association or key drops the
+ * session and the connection runs a full handshake.
+ *
+ * <p><b>Secrets.</b> A session's master secret stays in memory while the session is cached, and is
+ * destroyed when it leaves the cache (expiry, eviction, invalidation). Thread-safe: one lock guards
+ * the maps, held for map operations only.
+ */
+public final class SessionCache {
+
+    /** Default number of sessions kept, as SunJSSE's ({@code javax.net.ssl.sessionCacheSize}). */
+    public static final int DEFAULT_SIZE = 20480;
+    /** Default lifetime in seconds, as SunJSSE's: 24 hours. */
+    public static final int DEFAULT_TIMEOUT_SECONDS = 86400;
+
+    private final byte[] fingerprintKey = new byte[32];
+    private final Map<ByteBuffer, CachedSession> byId = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<String, CachedSession> byPeer = new HashMap<>();
+    private int maxSize = DEFAULT_SIZE;
+    private int timeoutSeconds = DEFAULT_TIMEOUT_SECONDS;
+
+    /** @param random the source of the fingerprint key */
+    public SessionCache(SecureRandom random) {
+        random.nextBytes(fingerprintKey);
+    }
+
+    /**
+     * @return HMAC-SHA256, under this cache's key, of the association's KpsaID and {@code peer=} and
+     *     of the Kpsa octets (which the caller keeps and zeroes)
+     */
+    byte[] fingerprint(Association association, byte[] kpsa) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(fingerprintKey, "HmacSHA256"));
+            update(mac, association.kpsaId().toWire());
+            update(mac, association.peerId().orElse("").getBytes(StandardCharsets.UTF_8));
+            update(mac, kpsa);
+            return mac.doFinal();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    private static void update(Mac mac, byte[] field) {
+        mac.update(new byte[] {(byte) (field.length >>> 24), (byte) (field.length >>> 16), (byte) (field.length >>> 8),
+            (byte) field.length});
+        mac.update(field);
+    }
+
+    /** @return true when both fingerprints are present and equal (constant time) */
+    static boolean sameFingerprint(byte[] a, byte[] b) {
+        return a != null && b != null && MessageDigest.isEqual(a, b);
+    }
+
+    /** Client: the key of a peer's sessions: host (case-insensitive), port and KpsaID. */
+    static String peerKey(String host, int port, Association association) {
+        if (host == null || host.isEmpty() || port < 0) {
+            return null; // SunJSSE does not cache without a peer either
+        }
+        return host.toLowerCase(Locale.ROOT) + ":" + port + " " + association.kpsaId();
+    }
+
+    /** Sets the size limit (0: no limit), evicting the least recently used sessions beyond it. */
+    public void setSize(int size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("session cache size " + size + " is negative");
+        }
+        List<CachedSession> out;
+        synchronized (this) {
+            maxSize = size;
+            out = evictBeyondLimit();
+        }
+        out.forEach(CachedSession::destroy);
+    }
+
+    /** @return the size limit, 0 for none */
+    public synchronized int size() {
+        return maxSize;
+    }
+
+    /** Sets the lifetime in seconds (0: no limit); sessions now older leave the cache. */
+    public void setTimeoutSeconds(int seconds) {
+        if (seconds < 0) {
+            throw new IllegalArgumentException("session timeout " + seconds + " s is negative");
+        }
+        synchronized (this) {
+            timeoutSeconds = seconds;
+        }
+        ids(); // prunes
+    }
+
+    /** @return the lifetime in seconds, 0 for none */
+    public synchronized int timeoutSeconds() {
+        return timeoutSeconds;
+    }
+
+    private boolean expired(CachedSession s, long now) {
+        return timeoutSeconds > 0 && now - s.info().creationTime() >= timeoutSeconds * 1000L;
+    }
+
+    /** @return the IDs of the sessions that can still be resumed (expired ones are removed) */
+    public List<byte[]> ids() {
+        List<byte[]> ids = new ArrayList<>();
+        List<CachedSession> out = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        synchronized (this) {
+            for (Iterator<CachedSession> it = byId.values().iterator(); it.hasNext();) {
+                CachedSession s = it.next();
+                if (expired(s, now) || !s.isResumable()) {
+                    it.remove();
+                    byPeer.remove(s.peerKey, s);
+                    out.add(s);
+                } else {
+                    ids.add(s.id());
+                }
+            }
+        }
+        out.forEach(CachedSession::destroy);
+        return ids;
+    }
+
+    /** @return the resumable session with this ID, or null (an expired one is removed) */
+    public CachedSession get(byte[] id) {
+        if (id == null || id.length == 0) {
+            return null;
+        }
+        CachedSession s;
+        synchronized (this) {
+            s = byId.get(ByteBuffer.wrap(id));
+        }
+        return live(s);
+    }
+
+    /** Client: the session last established with this peer over this association, or null. */
+    CachedSession forPeer(String peerKey) {
+        if (peerKey == null) {
+            return null;
+        }
+        CachedSession s;
+        synchronized (this) {
+            s = byPeer.get(peerKey);
+        }
+        return live(s);
+    }
+
+    private CachedSession live(CachedSession s) {
+        if (s == null) {
+            return null;
+        }
+        boolean expired;
+        synchronized (this) {
+            expired = expired(s, System.currentTimeMillis());
+        }
+        if (expired || !s.isResumable()) {
+            remove(s);
+            return null;
+        }
+        return s;
+    }
+
+    /** Adds a session established by a full handshake; a client's earlier session with the same peer leaves. */
+    void put(CachedSession s) {
+        List<CachedSession> out = new ArrayList<>();
+        synchronized (this) {
+            CachedSession old = byId.put(ByteBuffer.wrap(s.idNoCopy()), s);
+            if (old != null && old != s) {
+                byPeer.remove(old.peerKey, old);
+                out.add(old);
+            }
+            if (s.peerKey != null) {
+                CachedSession before = byPeer.put(s.peerKey, s);
+                if (before != null && before != s && byId.remove(ByteBuffer.wrap(before.idNoCopy()), before)) {
+                    out.add(before);
+                }
+            }
+            out.addAll(evictBeyondLimit());
+        }
+        out.forEach(CachedSession::destroy);
+    }
+
+    private List<CachedSession> evictBeyondLimit() {
+        List<CachedSession> out = new ArrayList<>();
+        if (maxSize == 0) {
+            return out;
+        }
+        for (Iterator<CachedSession> it = byId.values().iterator(); byId.size() > maxSize && it.hasNext();) {
+            CachedSession s = it.next(); // least recently used first (access order)
+            it.remove();
+            byPeer.remove(s.peerKey, s);
+            out.add(s);
+        }
+        return out;
+    }
+
+    /** Removes the session (if still cached) and destroys its master secret. */
+    void remove(CachedSession s) {
+        synchronized (this) {
+            byId.remove(ByteBuffer.wrap(s.idNoCopy()), s);
+            if (s.peerKey != null) {
+                byPeer.remove(s.peerKey, s);
+            }
+        }
+        s.destroy();
+    }
+
+    /** @return true when {@code s} is the Bouncy Castle session of a cached session */
+    synchronized boolean holds(org.bouncycastle.tls.TlsSession s) {
+        if (s == null) {
+            return false;
+        }
+        CachedSession c = byId.get(ByteBuffer.wrap(s.getSessionID()));
+        return c != null && c.tlsSession() == s;
+    }
+
+    /** @return the cached session whose Bouncy Castle session is {@code s}, or null */
+    synchronized CachedSession find(org.bouncycastle.tls.TlsSession s) {
+        if (s == null) {
+            return null;
+        }
+        CachedSession c = byId.get(ByteBuffer.wrap(s.getSessionID()));
+        return c != null && c.tlsSession() == s ? c : null;
+    }
+
+    /** Empties the cache, destroying every master secret (the context is going away, or a test). */
+    public void clear() {
+        List<CachedSession> out;
+        synchronized (this) {
+            out = new ArrayList<>(byId.values());
+            byId.clear();
+            byPeer.clear();
+        }
+        out.forEach(CachedSession::destroy);
+    }
+
+    /** @return the number of sessions cached (expired ones included until next looked at) */
+    public synchronized int count() {
+        return byId.size();
+    }
+
+    @Override
+    public String toString() {
+        return "SessionCache[" + count() + " sessions]";
+    }
+}

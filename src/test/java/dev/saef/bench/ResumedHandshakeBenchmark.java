@@ -1,0 +1,150 @@
+package dev.saef.bench;
+
+import dev.saef.bench.BenchSupport.Buffers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.TrustManagerFactory;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Resumed (abbreviated, RFC 5246 section 7.3) TLS 1.2 handshakes per second between a fresh client
+ * and a fresh server {@link SSLEngine} in memory: one operation = one handshake that resumes the
+ * session of a full handshake made once in the set-up, both sides' CPU cost on the benchmark thread.
+ *
+ * <p>SAEF: plain PSK, AES-128-GCM and CBC-SHA256. SunJSSE: TLS 1.2
+ * {@code TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256} with a P-256 certificate, whose client engines get
+ * a peer host and port so that the JDK resumes too. The set-up checks that the handshakes really are
+ * resumed (same creation time as the first session).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 5, time = 3)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+@State(Scope.Thread)
+public class ResumedHandshakeBenchmark {
+
+    static final String SUN_SUITE = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+    static final String HOST = "cse.bench.example";
+    static final int PORT = 4433;
+
+    @Param({"SAEF_PSK_GCM", "SAEF_PSK_CBC_SHA256", "SUN_ECDHE_ECDSA_GCM_TLS12"})
+    public String config;
+
+    private SSLContext client;
+    private SSLContext server;
+    private String suite;
+    private final Buffers buffers = new Buffers();
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        switch (config) {
+            case "SAEF_PSK_GCM", "SAEF_PSK_CBC_SHA256" -> {
+                suite = "SAEF_PSK_GCM".equals(config) ? "TLS_PSK_WITH_AES_128_GCM_SHA256"
+                        : "TLS_PSK_WITH_AES_128_CBC_SHA256";
+                server = BenchSupport.saefContext(BenchSupport.KPSA + " peer=CAE01 key=hex:" + BenchSupport.KEY_HEX
+                        + "\n");
+                client = BenchSupport.saefContext(BenchSupport.KPSA + " peer=/id-in address=" + HOST + ":" + PORT
+                        + " key=hex:" + BenchSupport.KEY_HEX + "\n");
+            }
+            case "SUN_ECDHE_ECDSA_GCM_TLS12" -> {
+                suite = SUN_SUITE;
+                SSLContext[] pair = sunEcdsaContexts();
+                client = pair[0];
+                server = pair[1];
+            }
+            default -> throw new IllegalArgumentException(config);
+        }
+        SSLSession first = handshake();
+        for (int i = 0; i < 3; i++) {
+            SSLSession again = handshake();
+            if (again.getCreationTime() != first.getCreationTime() || !suite.equals(again.getCipherSuite())
+                    || !"TLSv1.2".equals(again.getProtocol())) {
+                throw new IllegalStateException(config + ": handshake " + (i + 2) + " did not resume the first session ("
+                        + again.getProtocol() + " " + again.getCipherSuite() + ")");
+            }
+        }
+    }
+
+    @Benchmark
+    public SSLSession handshake() throws Exception {
+        SSLEngine c = client.createSSLEngine(HOST, PORT);
+        c.setUseClientMode(true);
+        c.setEnabledCipherSuites(new String[] {suite});
+        c.setEnabledProtocols(new String[] {"TLSv1.2"});
+        SSLEngine s = server.createSSLEngine();
+        s.setUseClientMode(false);
+        s.setEnabledCipherSuites(new String[] {suite});
+        s.setEnabledProtocols(new String[] {"TLSv1.2"});
+        BenchSupport.handshake(c, s, buffers);
+        return c.getSession();
+    }
+
+    /** SunJSSE client and server contexts over a P-256 certificate made by keytool. */
+    private static SSLContext[] sunEcdsaContexts() throws Exception {
+        char[] pass = "bench-pass".toCharArray();
+        Path dir = Files.createTempDirectory("saef-bench-ec-");
+        try {
+            Path store = dir.resolve("server.p12");
+            String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+            List<String> cmd = List.of(keytool, "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1",
+                    "-sigalg", "SHA256withECDSA", "-storetype", "PKCS12", "-keystore", store.toString(),
+                    "-storepass", new String(pass), "-keypass", new String(pass), "-alias", "server",
+                    "-dname", "CN=" + HOST, "-validity", "2", "-ext", "SAN=dns:" + HOST, "-noprompt");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IOException("keytool failed: " + out);
+            }
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(store)) {
+                ks.load(in, pass);
+            }
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, pass);
+            Certificate cert = ks.getCertificate("server");
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("server", cert);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext server = SSLContext.getInstance("TLS", "SunJSSE");
+            server.init(kmf.getKeyManagers(), null, null);
+            SSLContext client = SSLContext.getInstance("TLS", "SunJSSE");
+            client.init(null, tmf.getTrustManagers(), null);
+            return new SSLContext[] {client, server};
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+}

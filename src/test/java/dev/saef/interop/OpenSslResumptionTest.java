@@ -1,0 +1,178 @@
+package dev.saef.interop;
+
+import static dev.saef.interop.InteropContexts.clientTable;
+import static dev.saef.interop.InteropContexts.context;
+import static dev.saef.interop.InteropContexts.serverTable;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS 1.2 session resumption (RFC 5246 session IDs) between SAEF and a real OpenSSL, both ways:
+ * {@code openssl s_client -reconnect} against a SAEF server (s_client reports each reconnection as
+ * "Reused"), and a SAEF client connecting twice to {@code openssl s_server} (the server echoes the
+ * offered session ID, and reports the reuse in its statistics). Skipped when {@code openssl} is not
+ * on PATH.
+ */
+@Timeout(60)
+class OpenSslResumptionTest {
+
+    static final String KPSA = "cse-mn1@sp.example.com";
+    static final String KEY = "00112233445566778899aabbccddeeff";
+    static final String SUITE = "TLS_PSK_WITH_AES_128_GCM_SHA256";
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    private static Path openssl;
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    @BeforeAll
+    static void findOpenSsl() {
+        Optional<Path> found = OpenSslProcess.findOnPath();
+        Assumptions.assumeTrue(found.isPresent(), "openssl is not on PATH: OpenSSL resumption tests skipped");
+        openssl = found.get();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : started) {
+            c.close();
+        }
+    }
+
+    @Test
+    void opensslClientReconnectResumesAgainstSaefServer() throws Exception {
+        List<byte[]> ids = new ArrayList<>();
+        PeerProcess p = reconnect(context(serverTable(KPSA, "CAE-mn1", KEY), c -> c), ids, null);
+        p.awaitStdout(Pattern.compile("(?s)(Reused, TLSv1\\.2.*){5}"), WAIT);
+        p.closeStdin();
+        p.awaitExit(WAIT);
+        String out = p.stdout();
+        assertEquals(1, count(out, "New, TLSv1.2"), p.describe());
+        assertEquals(5, count(out, "Reused, TLSv1.2, Cipher is PSK-AES128-GCM-SHA256"), p.describe());
+        synchronized (ids) {
+            assertTrue(ids.size() >= 6, "SAEF accepted " + ids.size() + " connections");
+            for (byte[] id : ids) {
+                assertArrayEquals(ids.get(0), id, "every reconnection resumed the first session");
+            }
+        }
+    }
+
+    /**
+     * RFC 7627 section 5.3: a session without the extended master secret is not resumed. With
+     * {@code withRequireExtendedMasterSecret(false)} a SAEF server completes full handshakes with an
+     * OpenSSL client that has EMS switched off, and answers every reconnection with a full handshake.
+     */
+    @Test
+    void sessionWithoutExtendedMasterSecretIsNotResumed(@TempDir Path dir) throws Exception {
+        List<byte[]> ids = new ArrayList<>();
+        PeerProcess p = reconnect(context(serverTable(KPSA, "CAE-mn1", KEY), c -> c.withRequireExtendedMasterSecret(false)),
+                ids, OpenSslInteropTest.noEmsConfig(dir));
+        p.awaitStdout(Pattern.compile("(?s)(New, TLSv1\\.2.*){6}"), WAIT);
+        p.closeStdin();
+        p.awaitExit(WAIT);
+        String out = p.stdout();
+        assertTrue(out.contains("Extended master secret: no"), p.describe());
+        assertEquals(0, count(out, "Reused, TLSv1.2"), p.describe());
+    }
+
+    /** A SAEF echo server accepting connections until the test ends, and s_client -reconnect against it. */
+    private PeerProcess reconnect(SSLContext ctx, List<byte[]> ids, Path config) throws Exception {
+        SSLServerSocket ss = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 10,
+                InetAddress.getByName("127.0.0.1"));
+        started.add(ss);
+        ss.setSoTimeout(20_000);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        started.add(pool::shutdownNow);
+        AtomicInteger accepted = new AtomicInteger();
+        pool.submit(() -> {
+            while (!ss.isClosed()) {
+                try (SSLSocket s = (SSLSocket) ss.accept()) {
+                    s.setSoTimeout(15_000);
+                    s.startHandshake();
+                    synchronized (ids) {
+                        ids.add(s.getSession().getId());
+                    }
+                    accepted.incrementAndGet();
+                    InputStream in = s.getInputStream();
+                    OutputStream out = s.getOutputStream();
+                    byte[] buf = new byte[4096];
+                    for (int n; (n = in.read(buf)) >= 0;) {
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
+                } catch (Exception e) {
+                    // the next connection (s_client -reconnect closes abruptly), or the end of the test
+                }
+            }
+            return null;
+        });
+        List<String> args = List.of("s_client", "-4", "-connect", "127.0.0.1:" + ss.getLocalPort(), "-tls1_2",
+                "-cipher", "PSK-AES128-GCM-SHA256", "-psk", KEY, "-psk_identity", KPSA, "-reconnect",
+                "-noservername", "-nocommands");
+        PeerProcess p = config == null ? OpenSslProcess.start("s_client", openssl, args)
+                : OpenSslProcess.start("s_client", openssl, args, config);
+        started.add(p);
+        return p;
+    }
+
+    @Test
+    void saefClientResumesAgainstOpensslServer() throws Exception {
+        PeerProcess srv = OpenSslProcess.start("s_server", openssl, List.of("s_server", "-4", "-accept",
+                "127.0.0.1:0", "-naccept", "2", "-nocert", "-tls1_2", "-cipher", "PSK-AES128-GCM-SHA256", "-psk",
+                KEY, "-psk_identity", KPSA, "-rev"));
+        started.add(srv);
+        Matcher m = srv.awaitStdout(Pattern.compile("(?m)^ACCEPT 127\\.0\\.0\\.1:(\\d+)\\s*$"), WAIT);
+        int port = Integer.parseInt(m.group(1));
+        SSLContext ctx = context(clientTable(KPSA, port, KEY), c -> c);
+        List<SSLSession> sessions = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+                s.setSoTimeout(15_000);
+                s.getOutputStream().write("abc\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                byte[] back = s.getInputStream().readNBytes(4);
+                assertEquals("cba\n", new String(back, StandardCharsets.US_ASCII), srv.describe());
+                sessions.add(s.getSession());
+            }
+        }
+        srv.awaitExit(WAIT);
+        assertEquals(32, sessions.get(0).getId().length, "OpenSSL issued a session ID\n" + srv.describe());
+        assertArrayEquals(sessions.get(0).getId(), sessions.get(1).getId(),
+                "s_server echoed the offered session ID: resumed\n" + srv.describe());
+        assertEquals(sessions.get(0).getCreationTime(), sessions.get(1).getCreationTime());
+        assertEquals("/id-in", sessions.get(1).getPeerPrincipal().getName());
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}
