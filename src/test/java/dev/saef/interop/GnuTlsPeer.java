@@ -250,6 +250,12 @@ final class GnuTlsPeer implements InteropPeer {
                 && System.nanoTime() < deadline && p.isAlive()) {
             Thread.sleep(10);
         }
+        // stdout and stderr are read by separate threads: the "Accepted connection" line on stdout may
+        // still be in transit when "Error in handshake" shows on stderr
+        long acceptDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+        while (!ACCEPTED.matcher(p.stdout()).find() && System.nanoTime() < acceptDeadline && p.isAlive()) {
+            Thread.sleep(10);
+        }
         p.stop(WAIT);
         return p.stdout();
     }
