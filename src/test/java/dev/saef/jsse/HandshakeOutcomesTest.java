@@ -295,6 +295,48 @@ class HandshakeOutcomesTest {
         assertLogged("FINE SAEF handshake succeeded: full (server, DTLS");
     }
 
+    /**
+     * DTLS drops what it cannot authenticate (RFC 6347 section 4.1.2.7): a wrong Kpsa shows as silence,
+     * and both sides count a timeout when their handshake time runs out.
+     */
+    @Test
+    void dtlsWrongKeyIsATimeoutOnBothSides() throws Exception {
+        Duration limit = Duration.ofMillis(1500);
+        Ctx server = registered(() -> dtls(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX), limit));
+        Ctx client = registered(() -> dtls(Peers.clientTable(KPSA, "localhost:5684", Peers.OTHER_KEY_HEX), limit));
+        SSLEngine ce = client.context().createSSLEngine("localhost", 5684);
+        ce.setUseClientMode(true);
+        SSLEngine se = server.context().createSSLEngine("127.0.0.1", 40000);
+        se.setUseClientMode(false);
+        DtlsMemoryPair p = new DtlsMemoryPair(ce, se);
+        ce.beginHandshake();
+        se.beginHandshake();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((count(server, "Timeout") == 0 || count(client, "Timeout") == 0) && System.nanoTime() < deadline) {
+            try {
+                p.step();
+            } catch (javax.net.ssl.SSLException failed) {
+                // a side failed; keep the other going until its own time runs out
+                p.toServer.clear();
+                p.toClient.clear();
+            }
+            Thread.sleep(20);
+        }
+        assertCounts(server, Map.of("Timeout", 1L));
+        assertCounts(client, Map.of("Timeout", 1L));
+        assertLogged("INFO SAEF handshake failed: timeout (server, DTLS");
+        assertLogged("WARNING SAEF handshake failed: timeout (client, DTLS, peer localhost:5684, KpsaID " + KPSA + "): DTLS"
+                + " handshake timed out");
+    }
+
+    static SSLContext dtls(String table, Duration limit) {
+        try {
+            return DtlsEngineTest.dtls(table, c -> c.withHandshakeTimeout(limit));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static SSLContext dtls(String table) {
         try {
             return DtlsEngineTest.dtls(table, c -> c);
