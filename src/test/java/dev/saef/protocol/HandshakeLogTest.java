@@ -33,6 +33,42 @@ class HandshakeLogTest {
         assertEquals(1, limit.acquire());
     }
 
+    /** A flood through the real logger: every handshake counted, few lines, and a summary of the dropped ones. */
+    @Test
+    void aFloodIsCountedButNotAllLogged() throws Exception {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.saef");
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                lines.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(h);
+        try {
+            HandshakeStats stats = new HandshakeStats("TLS");
+            for (int i = 0; i < 1000; i++) {
+                stats.record(HandshakeOutcome.LOCAL_FAILURE, false, "192.0.2.7:" + i, null, "garbage");
+            }
+            assertEquals(1000, stats.count(HandshakeOutcome.LOCAL_FAILURE));
+            assertTrue(lines.size() >= HandshakeLog.LINES_PER_SECOND && lines.size() < 100, lines.size() + " lines");
+            Thread.sleep(1100);
+            stats.record(HandshakeOutcome.LOCAL_FAILURE, false, "192.0.2.7:1", null, "garbage");
+            assertTrue(lines.stream().anyMatch(l -> l.matches("SAEF: \\d+ more handshake\\(s\\) with outcome local_failure"
+                    + " were not logged .*")), lines.toString());
+        } finally {
+            jul.removeHandler(h);
+        }
+    }
+
     @Test
     void levels() {
         assertEquals(Level.DEBUG, HandshakeLog.level(HandshakeOutcome.FULL, false));
