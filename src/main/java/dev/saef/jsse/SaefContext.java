@@ -22,6 +22,8 @@ final class SaefContext {
     private final JdkHandOff handOff;
     /** DTLS contexts only: the handshake threads and the cookie secret; null for TLS. */
     private final DtlsHandshakes dtls;
+    /** The JMX name of this context's handshake counters, or null when JMX refused the bean. */
+    private final javax.management.ObjectName handshakesName;
 
     SaefContext(SaefPolicy policy) {
         this(policy, null, null, null);
@@ -48,6 +50,12 @@ final class SaefContext {
             this.clientDefaults = policy.profile().defaultsFiltered(System.getProperty("jdk.tls.client.cipherSuites"));
             this.serverDefaults = policy.profile().defaultsFiltered(System.getProperty("jdk.tls.server.cipherSuites"));
         }
+        this.handshakesName = Handshakes.register(this, policy.handshakeStats());
+    }
+
+    /** @return the JMX name of this context's {@link HandshakesMBean}, or null when JMX refused it */
+    javax.management.ObjectName handshakesName() {
+        return handshakesName;
     }
 
     SaefPolicy policy() {

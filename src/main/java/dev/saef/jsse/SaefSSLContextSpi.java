@@ -168,6 +168,7 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .reflectionCheck(config.reflectionCheck())
                     .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
                     .credentialIdResolver(resolver != null ? resolver : config.credentialIdResolver().orElse(null))
+                    .handshakeStats(new dev.saef.protocol.HandshakeStats(datagram ? "DTLS" : "TLS"))
                     .build();
             SaefContext built = new SaefContext(policy, jdkKeyManagers, tm == null || tm.length == 0 ? null : tm.clone(),
                     sr, datagram);

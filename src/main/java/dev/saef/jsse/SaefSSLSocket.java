@@ -287,12 +287,12 @@ class SaefSSLSocket extends SSLSocket {
         } catch (SocketTimeoutException e) {
             if (System.nanoTime() - deadline >= 0) {
                 closeQuietly();
-                throw handshakeTimedOut(e);
+                throw counted(handshakeTimedOut(e));
             }
             throw e;
         } catch (SSLHandshakeException e) {
             closeQuietly(); // no time left
-            throw e;
+            throw counted(e);
         }
     }
 
@@ -303,6 +303,18 @@ class SaefSSLSocket extends SSLSocket {
             throw handshakeTimedOut(null);
         }
         return (int) Math.min(appTimeout == 0 ? Integer.MAX_VALUE : appTimeout, Math.min(left, Integer.MAX_VALUE));
+    }
+
+    /** A SAEF handshake (or the wait for its ClientHello) timed out: counted as such for this context. */
+    private SSLHandshakeException counted(SSLHandshakeException x) {
+        TlsConnection c = conn;
+        if (c != null) {
+            c.timedOut(x);
+        } else {
+            context.policy().handshakeStats().record(dev.saef.protocol.HandshakeOutcome.TIMEOUT, clientMode(),
+                    peerHostForHandshake() + ":" + peerPort, null, x.getMessage());
+        }
+        return x;
     }
 
     private SSLHandshakeException handshakeTimedOut(SocketTimeoutException cause) {

@@ -93,6 +93,7 @@ public final class DtlsConnection {
                 ClientAssociations.choose(policy, spec, c.state);
             } catch (SSLHandshakeException e) {
                 c.failure = e;
+                c.record(HandshakeOutcome.INTERNAL_ERROR, e.getMessage());
                 throw e;
             }
             SaefTlsClient client = new SaefTlsClient(policy, spec, c.state, c::bind, true);
@@ -117,16 +118,22 @@ public final class DtlsConnection {
                 IOException io = e instanceof IOException x ? x : new IOException(e);
                 state.zeroKey();
                 state.forgetClientRandom(policy.reflectionGuard());
-                recordFailure(io instanceof TlsTimeoutException ? timedOut(io)
+                HandshakeOutcome o = io instanceof TlsTimeoutException ? HandshakeOutcome.TIMEOUT
+                        : HandshakeFailures.outcome(io, spec.clientMode(), state, spec);
+                SSLException x = recordFailure(io instanceof TlsTimeoutException ? timedOut(io)
                         : HandshakeFailures.translate(io, spec.clientMode(), true, state, spec,
                                 policy.keyManager().describe()));
+                record(o, x.getMessage());
                 queue.handshakeEnded(false);
             }
         });
         if (!accepted) {
             state.zeroKey();
-            throw recordFailure(new SSLHandshakeException("too many DTLS handshakes in progress in this SSLContext ("
-                    + DtlsHandshakes.MAX_THREADS + " running, " + DtlsHandshakes.MAX_QUEUED + " waiting); try again"));
+            SSLException x = recordFailure(new SSLHandshakeException("too many DTLS handshakes in progress in this"
+                    + " SSLContext (" + DtlsHandshakes.MAX_THREADS + " running, " + DtlsHandshakes.MAX_QUEUED
+                    + " waiting); try again"));
+            record(HandshakeOutcome.INTERNAL_ERROR, x.getMessage());
+            throw x;
         }
         queue.awaitIdle(MAX_CALL_WAIT_MILLIS);
     }
@@ -176,6 +183,13 @@ public final class DtlsConnection {
         state.zeroKey();
         state.forgetClientRandom(policy.reflectionGuard());
         SessionBinding.bind(policy, spec, state, contextOfPeer.get(), PROTOCOL);
+        record(HandshakeOutcome.FULL, state.session == null ? null : state.session.cipherSuite());
+    }
+
+    /** Counts and logs how this association's handshake ended ({@link HandshakeStats}). */
+    private void record(HandshakeOutcome o, String detail) {
+        policy.handshakeStats().record(o, spec.clientMode(), spec.peerHost() + ":" + spec.peerPort(),
+                HandshakeFailures.kpsaIdForLog(state), detail);
     }
 
     /**

@@ -46,6 +46,55 @@ final class HandshakeFailures {
         return out;
     }
 
+    /**
+     * The outcome a failed handshake is counted and logged as ({@link HandshakeStats}); decided here,
+     * next to {@link #translate}, from the same alert and state that its message explains. With
+     * {@code saef.unknownIdentity=hide} a server counts {@link HandshakeOutcome#UNKNOWN_IDENTITY}
+     * while its client sees (and counts) {@link HandshakeOutcome#WRONG_KEY}.
+     */
+    static HandshakeOutcome outcome(IOException e, boolean client, HandshakeState state, ConnectionSpec spec) {
+        if (e instanceof TlsFatalAlertReceived received) {
+            switch (received.getAlertDescription()) {
+                case AlertDescription.unknown_psk_identity:
+                    return HandshakeOutcome.UNKNOWN_IDENTITY;
+                case AlertDescription.bad_record_mac:
+                case AlertDescription.decrypt_error:
+                    return HandshakeOutcome.WRONG_KEY;
+                case AlertDescription.handshake_failure:
+                    return client ? HandshakeOutcome.NO_COMMON_SUITE : HandshakeOutcome.PEER_ALERT;
+                default:
+                    return HandshakeOutcome.PEER_ALERT;
+            }
+        }
+        if (!(e instanceof TlsFatalAlert raised)) {
+            return e instanceof SSLException || state.sentAlert >= 0 ? HandshakeOutcome.LOCAL_FAILURE
+                    : HandshakeOutcome.INTERNAL_ERROR;
+        }
+        short sent = state.sentAlert >= 0 ? state.sentAlert : raised.getAlertDescription();
+        if (!state.alertQueued) {
+            return HandshakeOutcome.LOCAL_FAILURE;
+        }
+        switch (sent) {
+            case AlertDescription.unknown_psk_identity:
+                return HandshakeOutcome.UNKNOWN_IDENTITY;
+            case AlertDescription.internal_error:
+                return HandshakeOutcome.INTERNAL_ERROR;
+            case AlertDescription.bad_record_mac:
+            case AlertDescription.decrypt_error:
+                return !client && state.unknownIdentity ? HandshakeOutcome.UNKNOWN_IDENTITY : HandshakeOutcome.WRONG_KEY;
+            case AlertDescription.handshake_failure:
+                return !client && state.offeredSuites != null && !overlaps(state.offeredSuites, spec.suiteCodes())
+                        ? HandshakeOutcome.NO_COMMON_SUITE : HandshakeOutcome.LOCAL_FAILURE;
+            default:
+                return HandshakeOutcome.LOCAL_FAILURE;
+        }
+    }
+
+    /** @return the KpsaID to name in a log line: the association's, else the one offered, else null */
+    static String kpsaIdForLog(HandshakeState state) {
+        return state.association != null ? state.association.kpsaId().toString() : state.offeredIdentity;
+    }
+
     /** BC's reason for an alert it raised: the text after "alert(code); ", else what the peer callback saw. */
     private static String detailOf(TlsFatalAlert e, HandshakeState state) {
         String m = e.getMessage();

@@ -50,6 +50,7 @@ public final class SaefPolicy {
     private final CredentialIdResolver credentialIdResolver;
     private final SessionCache clientSessions;
     private final SessionCache serverSessions;
+    private final HandshakeStats handshakeStats;
 
     private SaefPolicy(Builder b) {
         this.crypto = Objects.requireNonNull(b.crypto, "crypto");
@@ -70,6 +71,7 @@ public final class SaefPolicy {
         this.credentialIdResolver = b.credentialIdResolver;
         this.clientSessions = new SessionCache(random);
         this.serverSessions = new SessionCache(random);
+        this.handshakeStats = b.handshakeStats != null ? b.handshakeStats : new HandshakeStats("TLS");
         List<String> missing = new ArrayList<>();
         for (CipherSuiteInfo s : profile.supported()) {
             if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {s.code()}).length == 0) {
@@ -87,6 +89,11 @@ public final class SaefPolicy {
     /** @return the server's Credential-ID resolver (TS-0003 clause 8.2.1), if one is installed */
     public Optional<CredentialIdResolver> credentialIdResolver() {
         return Optional.ofNullable(credentialIdResolver);
+    }
+
+    /** @return the handshake outcome counters (and log) of this context */
+    public HandshakeStats handshakeStats() {
+        return handshakeStats;
     }
 
     /** @return a builder */
@@ -190,6 +197,7 @@ public final class SaefPolicy {
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private CredentialIdResolver credentialIdResolver;
+        private HandshakeStats handshakeStats;
 
         private Builder() {
         }
@@ -263,6 +271,13 @@ public final class SaefPolicy {
             return this;
         }
 
+        /** @param v where this context counts its handshake outcomes (default: new {@code TLS} counters) */
+        public Builder handshakeStats(HandshakeStats v) {
+            this.handshakeStats = v;
+            return this;
+        }
+
+        /** @return the policy */
         public SaefPolicy build() {
             return new SaefPolicy(this);
         }

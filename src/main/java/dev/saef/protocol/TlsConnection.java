@@ -81,6 +81,7 @@ public final class TlsConnection {
                 } catch (SSLHandshakeException e) {
                     failure = e;
                     DebugLog.log("client connection failed: " + e.getMessage());
+                    record(HandshakeOutcome.INTERNAL_ERROR, e.getMessage());
                     throw e;
                 }
                 SaefTlsClient client = new SaefTlsClient(policy, spec, state, this::bind, false);
@@ -151,6 +152,28 @@ public final class TlsConnection {
             cacheSession(state.association);
         }
         this.binding = new Binding(state.association, state.fingerprint);
+        record(sp.isResumedSession() ? HandshakeOutcome.RESUMED : HandshakeOutcome.FULL,
+                state.session == null ? null : state.session.cipherSuite());
+    }
+
+    /** Counts and logs how this connection's handshake ended ({@link HandshakeStats}). */
+    private void record(HandshakeOutcome o, String detail) {
+        policy.handshakeStats().record(o, spec.clientMode(), spec.peerHost() + ":" + spec.peerPort(),
+                HandshakeFailures.kpsaIdForLog(state), detail);
+    }
+
+    /**
+     * The transport gave up waiting for the peer ({@code saef.handshakeTimeout}): the handshake ends
+     * with {@code x}, counted as {@link HandshakeOutcome#TIMEOUT}. Ignored once the connection failed
+     * or completed its handshake.
+     */
+    public void timedOut(SSLException x) {
+        if (failure == null && state.session == null) {
+            failure = x;
+            state.zeroKey();
+            forgetClientRandom();
+            record(HandshakeOutcome.TIMEOUT, x.getMessage());
+        }
     }
 
     /** The SNI names sent (client) or received (server) on this connection. */
@@ -266,6 +289,9 @@ public final class TlsConnection {
         if (failure == null) {
             failure = x;
             DebugLog.log((spec.clientMode() ? "client" : "server") + " connection failed: " + x.getMessage());
+            if (state.session == null) {
+                record(HandshakeFailures.outcome(e, spec.clientMode(), state, spec), x.getMessage());
+            }
         }
         return x;
     }
