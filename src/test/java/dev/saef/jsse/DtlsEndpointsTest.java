@@ -1,0 +1,200 @@
+package dev.saef.jsse;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.saef.identity.SaefPrincipal;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The ready-made DTLS endpoints ({@link DtlsServer}, {@link DtlsClient}) over real UDP on loopback:
+ * echo both ways with the binding of both sides, two clients at once, the idle and peer limits, and
+ * close_notify.
+ */
+@Timeout(60)
+class DtlsEndpointsTest {
+
+    static final String KPSA = "ae42@sp.example.com";
+    static final String KPSA2 = "ae43@sp.example.com";
+    static final Duration HANDSHAKE = Duration.ofSeconds(20);
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    static SSLContext serverContext() throws Exception {
+        return DtlsEngineTest.dtls(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX)
+                + Peers.serverTable(KPSA2, "CAE02", Peers.KEY_HEX), c -> c);
+    }
+
+    static SSLContext clientContext(String kpsa, int port) throws Exception {
+        return DtlsEngineTest.dtls(Peers.clientTable(kpsa, "localhost:" + port, Peers.KEY_HEX), c -> c);
+    }
+
+    /** Echoes every datagram, recording the principal each peer was bound to and why peers ended. */
+    static final class Echo implements DtlsServer.Handler {
+        final Map<String, String> boundTo = new ConcurrentHashMap<>();
+        final List<String> closed = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onConnected(DtlsServer.Peer peer) {
+            try {
+                SaefPrincipal p = assertInstanceOf(SaefPrincipal.class, peer.principal());
+                boundTo.put(p.kpsaId().orElseThrow().value(), p.getName());
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        @Override
+        public void onMessage(DtlsServer.Peer peer, byte[] data) throws IOException {
+            byte[] reply = ("echo:" + new String(data, StandardCharsets.UTF_8) + " from "
+                    + peer.principal().getName()).getBytes(StandardCharsets.UTF_8);
+            peer.send(reply);
+        }
+
+        @Override
+        public void onClosed(DtlsServer.Peer peer, String reason) {
+            closed.add(reason);
+        }
+    }
+
+    static String text(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void echoBothWaysWithBothSidesBound() throws Exception {
+        Echo echo = new Echo();
+        try (DtlsServer server = DtlsServer.builder(serverContext()).start(echo)) {
+            int port = server.localAddress().getPort();
+            try (DtlsClient c = DtlsClient.connect(clientContext(KPSA, port), "localhost", port, HANDSHAKE)) {
+                assertEquals("DTLSv1.2", c.session().getProtocol());
+                assertEquals("TLS_PSK_WITH_AES_128_CCM_8", c.session().getCipherSuite());
+                SaefPrincipal server2 = assertInstanceOf(SaefPrincipal.class, c.principal());
+                assertEquals("/id-in", server2.getName()); // IdB, clause 8.2.2.1
+                for (int i = 0; i < 3; i++) {
+                    c.send(("ping" + i).getBytes(StandardCharsets.UTF_8));
+                    assertEquals("echo:ping" + i + " from CAE01", text(c.receive(WAIT)));
+                }
+                assertEquals(Map.of(KPSA, "CAE01"), echo.boundTo);
+                assertEquals(1, server.peerCount());
+            }
+            // close() sent close_notify: the server forgets the peer
+            waitFor(() -> server.peerCount() == 0, "the peer is removed after its close_notify");
+            assertEquals(List.of("closed by the client (close_notify)"), echo.closed);
+        }
+    }
+
+    @Test
+    void twoClientsAtOnceAreKeptApartByAddress() throws Exception {
+        Echo echo = new Echo();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (DtlsServer server = DtlsServer.builder(serverContext()).start(echo)) {
+            int port = server.localAddress().getPort();
+            List<Future<String>> runs = pool.invokeAll(List.of(KPSA, KPSA2).stream().map(k -> (java.util.concurrent
+                    .Callable<String>) () -> {
+                        try (DtlsClient c = DtlsClient.connect(clientContext(k, port), "localhost", port, HANDSHAKE)) {
+                            StringBuilder sb = new StringBuilder();
+                            for (int i = 0; i < 5; i++) {
+                                c.send((k + "#" + i).getBytes(StandardCharsets.UTF_8));
+                                sb.append(text(c.receive(WAIT))).append('\n');
+                            }
+                            return sb.toString();
+                        }
+                    }).toList(), 50, TimeUnit.SECONDS);
+            for (int n = 0; n < 2; n++) {
+                String k = n == 0 ? KPSA : KPSA2;
+                String who = n == 0 ? "CAE01" : "CAE02";
+                StringBuilder want = new StringBuilder();
+                for (int i = 0; i < 5; i++) {
+                    want.append("echo:").append(k).append('#').append(i).append(" from ").append(who).append('\n');
+                }
+                assertEquals(want.toString(), runs.get(n).get());
+            }
+            assertEquals(Map.of(KPSA, "CAE01", KPSA2, "CAE02"), echo.boundTo);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anIdlePeerIsDroppedAndToldSo() throws Exception {
+        Echo echo = new Echo();
+        try (DtlsServer server = DtlsServer.builder(serverContext()).idleTimeout(Duration.ofMillis(800)).start(echo)) {
+            int port = server.localAddress().getPort();
+            try (DtlsClient c = DtlsClient.connect(clientContext(KPSA, port), "localhost", port, HANDSHAKE)) {
+                c.send("hi".getBytes(StandardCharsets.UTF_8));
+                assertEquals("echo:hi from CAE01", text(c.receive(WAIT)));
+                assertEquals(1, server.peerCount());
+                // silent: the server drops the peer after 0.8 s and sends close_notify
+                assertNull(c.receive(WAIT));
+                assertTrue(c.isClosedByPeer(), "the client saw the server's close_notify");
+                assertEquals(0, server.peerCount());
+                waitFor(() -> !echo.closed.isEmpty(), "onClosed");
+                assertEquals(List.of("dropped: idle for 800 ms"), echo.closed);
+            }
+        }
+    }
+
+    @Test
+    void peersBeyondTheLimitAreNotServed() throws Exception {
+        Echo echo = new Echo();
+        try (DtlsServer server = DtlsServer.builder(serverContext()).maxPeers(1).start(echo)) {
+            int port = server.localAddress().getPort();
+            try (DtlsClient first = DtlsClient.connect(clientContext(KPSA, port), "localhost", port, HANDSHAKE)) {
+                SSLHandshakeException e = assertThrows(SSLHandshakeException.class,
+                        () -> DtlsClient.connect(clientContext(KPSA2, port), "localhost", port, Duration.ofSeconds(2)));
+                assertTrue(e.getMessage().contains("not complete after 2000 ms"), e.getMessage());
+                assertTrue(server.droppedDatagrams() >= 2, "the second client's ClientHellos were dropped");
+                first.send("still here".getBytes(StandardCharsets.UTF_8));
+                assertEquals("echo:still here from CAE01", text(first.receive(WAIT)));
+            }
+        }
+    }
+
+    @Test
+    void closeSendsCloseNotifyToEveryPeer() throws Exception {
+        Echo echo = new Echo();
+        DtlsServer server = DtlsServer.builder(serverContext()).start(echo);
+        int port = server.localAddress().getPort();
+        try (DtlsClient c = DtlsClient.connect(clientContext(KPSA, port), "localhost", port, HANDSHAKE)) {
+            server.close();
+            assertNull(c.receive(WAIT));
+            assertTrue(c.isClosedByPeer());
+            assertEquals(List.of("the server closed"), echo.closed);
+        }
+    }
+
+    @Test
+    void aTlsContextIsRefused() throws Exception {
+        SSLContext tls = Peers.context(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DtlsServer.builder(tls));
+        assertTrue(e.getMessage().contains("needs a DTLS SSLContext"), e.getMessage());
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
