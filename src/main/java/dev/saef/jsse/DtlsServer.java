@@ -553,12 +553,19 @@ public final class DtlsServer implements Closeable {
             return r;
         }
 
-        /** The client has been silent while we wait for its flight: {@code wrap} retransmits ours. */
+        /**
+         * The client has been silent while we wait for its flight: sends what the engine has queued
+         * meanwhile (its own retransmission timer's datagrams), or else calls {@code wrap}, which
+         * retransmits the last flight.
+         */
         private void retransmit() throws SSLException {
-            if (!connected && engine.getHandshakeStatus() == HandshakeStatus.NEED_UNWRAP) {
-                wrapOne();
-                flush();
+            if (connected) {
+                return;
             }
+            if (engine.getHandshakeStatus() == HandshakeStatus.NEED_UNWRAP) {
+                wrapOne();
+            }
+            flush();
         }
 
         private void checkTimers(long now) {

@@ -182,6 +182,56 @@ class DtlsEndpointsTest {
     }
 
     @Test
+    void theServerRetransmitsItsFlightWhenTheClientFallsSilent() throws Exception {
+        Echo echo = new Echo();
+        try (DtlsServer server = DtlsServer.builder(serverContext()).start(echo);
+                java.net.DatagramSocket raw = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            int port = server.localAddress().getPort();
+            raw.connect(server.localAddress());
+            javax.net.ssl.SSLEngine ce = clientContext(KPSA, port).createSSLEngine("localhost", port);
+            ce.setUseClientMode(true);
+            ce.beginHandshake();
+            sendWrapped(ce, raw); // ClientHello
+            byte[] buf = new byte[20_000];
+            java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+            raw.setSoTimeout(5_000);
+            raw.receive(p); // HelloVerifyRequest
+            ce.unwrap(java.nio.ByteBuffer.wrap(buf, 0, p.getLength()), java.nio.ByteBuffer.allocate(0));
+            while (ce.getHandshakeStatus() == javax.net.ssl.SSLEngineResult.HandshakeStatus.NEED_UNWRAP_AGAIN) {
+                ce.unwrap(java.nio.ByteBuffer.allocate(0), java.nio.ByteBuffer.allocate(0));
+            }
+            sendWrapped(ce, raw); // ClientHello with the cookie
+            raw.receive(p); // the server's flight (ServerHello ... ServerHelloDone)
+            long flight = System.nanoTime();
+            // the client now falls silent: the server, waiting for it, sends its flight again after about 1 s
+            raw.setSoTimeout(200);
+            long again = -1;
+            while (System.nanoTime() - flight < TimeUnit.SECONDS.toNanos(4) && again < 0) {
+                try {
+                    raw.receive(p);
+                    long at = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - flight);
+                    if (at >= 700) {
+                        again = at;
+                    }
+                } catch (java.net.SocketTimeoutException e) {
+                    // keep waiting
+                }
+            }
+            assertTrue(again >= 700 && again < 3_000, "retransmitted after " + again + " ms (RFC 6347 4.2.4: 1 s)");
+            assertEquals(1, server.peerCount());
+        }
+    }
+
+    private static void sendWrapped(javax.net.ssl.SSLEngine e, java.net.DatagramSocket s) throws Exception {
+        while (e.getHandshakeStatus() == javax.net.ssl.SSLEngineResult.HandshakeStatus.NEED_WRAP) {
+            java.nio.ByteBuffer net = java.nio.ByteBuffer.allocate(e.getSession().getPacketBufferSize());
+            e.wrap(java.nio.ByteBuffer.allocate(0), net);
+            net.flip();
+            s.send(new java.net.DatagramPacket(net.array(), net.remaining()));
+        }
+    }
+
+    @Test
     void aTlsContextIsRefused() throws Exception {
         SSLContext tls = Peers.context(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DtlsServer.builder(tls));
