@@ -232,6 +232,72 @@ class DtlsEndpointsTest {
     }
 
     @Test
+    void handshakeAndEchoSurviveLostDatagramsBothWays() throws Exception {
+        Echo echo = new Echo();
+        try (DtlsServer server = DtlsServer.builder(serverContext()).start(echo);
+                LossyProxy proxy = new LossyProxy(server.localAddress(),
+                        i -> i == 0 || i == 2, // the client's first ClientHello and its first flight after the cookie
+                        i -> i == 1)) { // the server's first datagram after the HelloVerifyRequest
+            int port = proxy.port();
+            try (DtlsClient c = DtlsClient.connect(clientContext(KPSA, port), "localhost", port, HANDSHAKE)) {
+                c.send("through loss".getBytes(StandardCharsets.UTF_8));
+                assertEquals("echo:through loss from CAE01", text(c.receive(WAIT)));
+            }
+            assertTrue(proxy.dropped.get() >= 3, "dropped " + proxy.dropped.get());
+        }
+    }
+
+    /** A UDP relay between one client and a server that drops chosen datagrams of each direction. */
+    static final class LossyProxy implements AutoCloseable {
+        final java.net.DatagramSocket socket;
+        final java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
+        private final Thread thread;
+
+        LossyProxy(java.net.InetSocketAddress server, java.util.function.IntPredicate dropToServer,
+                java.util.function.IntPredicate dropToClient) throws IOException {
+            socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+            thread = new Thread(() -> {
+                java.net.SocketAddress client = null;
+                int toServer = 0;
+                int toClient = 0;
+                byte[] buf = new byte[65_535];
+                while (!socket.isClosed()) {
+                    try {
+                        java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                        socket.receive(p);
+                        boolean fromServer = p.getSocketAddress().equals(server);
+                        if (!fromServer) {
+                            client = p.getSocketAddress();
+                        }
+                        boolean drop = fromServer ? dropToClient.test(toClient++) : dropToServer.test(toServer++);
+                        if (drop) {
+                            dropped.incrementAndGet();
+                        } else if (fromServer && client != null) {
+                            socket.send(new java.net.DatagramPacket(buf, p.getLength(), client));
+                        } else if (!fromServer) {
+                            socket.send(new java.net.DatagramPacket(buf, p.getLength(), server));
+                        }
+                    } catch (IOException e) {
+                        // closed, or an ICMP error: keep relaying until closed
+                    }
+                }
+            }, "lossy-proxy");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            socket.close();
+            thread.join(5_000);
+        }
+    }
+
+    @Test
     void aTlsContextIsRefused() throws Exception {
         SSLContext tls = Peers.context(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DtlsServer.builder(tls));
