@@ -71,4 +71,31 @@ class DtlsCliOpenSslTest {
                 + ", peer bound to /id-in"), client.stderr());
         assertEquals("openssl to saef cli\n", client.stdout());
     }
+    @Test
+    void openSslClientWithCliDtlsServer(@TempDir Path dir) throws Exception {
+        Optional<Path> openssl = OpenSslProcess.findOnPath();
+        Assumptions.assumeTrue(openssl.isPresent(), "openssl is not on PATH: skipped");
+        Path table = dir.resolve("assoc");
+        Files.writeString(table, KPSA + " peer=CAE-openssl key=hex:" + KEY + "\n");
+        Files.setPosixFilePermissions(table, PosixFilePermissions.fromString("rw-------"));
+        PeerProcess server = PeerProcess.start("saef server", List.of(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "server", "--dtls", "--port", "0", "--accept", "1", "--idle-timeout", "5",
+                "--associations", table.toString()), Map.of());
+        started.add(server);
+        Matcher m = server.awaitStderr(Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) \\(UDP, DTLS 1\\.2"), WAIT);
+        int port = Integer.parseInt(m.group(1));
+        PeerProcess client = OpenSslProcess.start("s_client", openssl.get(), List.of("s_client", "-4", "-dtls1_2",
+                "-connect", "127.0.0.1:" + port, "-cipher", "PSK-AES128-CCM8:@SECLEVEL=0", "-psk", KEY,
+                "-psk_identity", KPSA, "-nocommands"));
+        started.add(client);
+        client.send("openssl to the saef dtls server\n");
+        // the echo comes back: one datagram out, the same datagram back
+        client.awaitStdout(Pattern.compile("(?m)^openssl to the saef dtls server$"), WAIT);
+        server.awaitStderr(Pattern.compile("#1 127\\.0\\.0\\.1:\\d+: DTLSv1\\.2 TLS_PSK_WITH_AES_128_CCM_8, KpsaID "
+                + Pattern.quote(KPSA) + ", peer bound to CAE-openssl"), WAIT);
+        client.closeStdin(); // s_client ends: close_notify, or silence until the idle limit
+        assertEquals(0, server.awaitExit(WAIT), server.stderr());
+    }
 }
