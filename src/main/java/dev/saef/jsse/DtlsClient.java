@@ -67,14 +67,18 @@ public final class DtlsClient implements Closeable {
             throw new UnknownHostException("unknown host " + host);
         }
         DatagramSocket socket = new DatagramSocket();
+        SSLEngine engine = null;
         try {
             socket.connect(address);
-            SSLEngine engine = context.createSSLEngine(host, port);
+            engine = context.createSSLEngine(host, port);
             engine.setUseClientMode(true);
             DtlsClient c = new DtlsClient(socket, engine);
             c.handshake(handshakeTimeout.toNanos());
             return c;
         } catch (IOException | RuntimeException e) {
+            if (engine != null) {
+                engine.closeOutbound(); // ends the engine's handshake at once, and the thread running it
+            }
             socket.close();
             throw e;
         }

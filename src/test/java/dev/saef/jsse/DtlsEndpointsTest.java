@@ -162,6 +162,11 @@ class DtlsEndpointsTest {
                         () -> DtlsClient.connect(clientContext(KPSA2, port), "localhost", port, Duration.ofSeconds(2)));
                 assertTrue(e.getMessage().contains("not complete after 2000 ms"), e.getMessage());
                 assertTrue(server.droppedDatagrams() >= 2, "the second client's ClientHellos were dropped");
+                // the failed client's engine was closed: no handshake thread waits on for its own time limit
+                waitFor(() -> Thread.getAllStackTraces().entrySet().stream().noneMatch(t -> t.getKey().getName()
+                        .startsWith("saef-dtls-handshake-") && java.util.Arrays.stream(t.getValue()).anyMatch(
+                                f -> f.getClassName().equals("org.bouncycastle.tls.DTLSClientProtocol"))),
+                        "the failed client's handshake thread ends");
                 first.send("still here".getBytes(StandardCharsets.UTF_8));
                 assertEquals("echo:still here from CAE01", text(first.receive(WAIT)));
             }
@@ -217,6 +222,7 @@ class DtlsEndpointsTest {
                     // keep waiting
                 }
             }
+            ce.closeOutbound(); // ends its handshake thread (which would wait for the handshake timeout)
             assertTrue(again >= 700 && again < 3_000, "retransmitted after " + again + " ms (RFC 6347 4.2.4: 1 s)");
             assertEquals(1, server.peerCount());
         }
