@@ -74,6 +74,18 @@ class DtlsEndpointsTest {
         }
     }
 
+    /** No test leaves a handshake thread behind (it would wait for its handshake time limit). */
+    @org.junit.jupiter.api.AfterEach
+    void noHandshakeThreadLeft() throws InterruptedException {
+        waitFor(DtlsEndpointsTest::noThreadInBouncyCastleHandshake, "every DTLS handshake thread has returned");
+    }
+
+    static boolean noThreadInBouncyCastleHandshake() {
+        return Thread.getAllStackTraces().entrySet().stream().noneMatch(t -> t.getKey().getName()
+                .startsWith("saef-dtls-handshake-") && java.util.Arrays.stream(t.getValue()).anyMatch(
+                        f -> f.getClassName().startsWith("org.bouncycastle.tls.DTLS")));
+    }
+
     static String text(byte[] b) {
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
