@@ -55,7 +55,16 @@ final class Contexts {
      * @throws SaefConfigException with the provider's reason when it refuses the configuration
      */
     static SSLContext context(PskKeyManager km) throws GeneralSecurityException {
-        SSLContext ctx = SSLContext.getInstance("TLS", PROVIDER);
+        return context(km, "TLS");
+    }
+
+    /**
+     * @param protocol {@code TLS} or {@code DTLS}
+     * @return a SAEF {@code SSLContext} of that protocol over the key manager
+     * @throws SaefConfigException with the provider's reason when it refuses the configuration
+     */
+    static SSLContext context(PskKeyManager km, String protocol) throws GeneralSecurityException {
+        SSLContext ctx = SSLContext.getInstance(protocol, PROVIDER);
         try {
             ctx.init(new KeyManager[] {km}, null, null);
         } catch (KeyManagementException e) {
@@ -91,9 +100,19 @@ final class Contexts {
      * @throws SaefConfigException with the provider's reason when it refuses the configuration
      */
     static SSLContext context(SaefConfiguration config) throws GeneralSecurityException {
+        return context(config, "TLS");
+    }
+
+    /**
+     * As {@link #context(SaefConfiguration)}, for {@code protocol} {@code TLS} or {@code DTLS}.
+     *
+     * @return the context
+     * @throws SaefConfigException with the provider's reason when it refuses the configuration
+     */
+    static SSLContext context(SaefConfiguration config, String protocol) throws GeneralSecurityException {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", PROVIDER);
         kmf.init(new PskKeyManagerParameters(config));
-        SSLContext ctx = SSLContext.getInstance("TLS", PROVIDER);
+        SSLContext ctx = SSLContext.getInstance(protocol, PROVIDER);
         try {
             ctx.init(kmf.getKeyManagers(), null, null);
         } catch (KeyManagementException e) {

@@ -33,6 +33,8 @@ import javax.net.ssl.SSLSocket;
  * the server has sent nothing for {@code --wait} seconds (default {@value #DEFAULT_WAIT_SECONDS});
  * then it sends close_notify and exits 0. A server that answers later than that loses its answer; one
  * that never stops sending keeps the client running, as {@code openssl s_client} would.
+ *
+ * <p>With {@code --dtls} both run DTLS 1.2 over UDP instead ({@link DtlsEchoCommands}).
  */
 final class EchoCommands {
     /** Default of {@code --wait}: seconds of silence from the server, after the end of stdin, before closing. */
@@ -61,14 +63,14 @@ final class EchoCommands {
                 MAX_TIMEOUT_SECONDS, "seconds");
         int idle = o.intValue("idle-timeout", EchoServer.DEFAULT_IDLE_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS,
                 "seconds");
+        String bind = o.get("bind").orElse("127.0.0.1");
+        if (o.get("dtls").isPresent()) {
+            return new DtlsEchoCommands(out, err).server(o, port, accept, max, handshake, idle, bind);
+        }
         dev.saef.keys.PskKeyManager keys = Contexts.keyManager(o);
         SaefConfiguration config = Contexts.configuration(keys);
         SSLContext ctx = Contexts.context(keys);
-        String reload = keys instanceof dev.saef.config.ReloadingKeyManager r
-                ? "reload " + r.mode().name().toLowerCase(java.util.Locale.ROOT)
-                        + r.objectName().map(n -> ", JMX " + n).orElse("")
-                : "reload off";
-        String bind = o.get("bind").orElse("127.0.0.1");
+        String reload = reloadText(keys);
         try (ServerSocket ss = new ServerSocket(port, 50, InetAddress.getByName(bind))) {
             err.println("saef server: listening on " + bind + ":" + ss.getLocalPort() + " ("
                     + config.associations().associations().size() + " associations, " + reload + "; up to " + max
@@ -77,6 +79,14 @@ final class EchoCommands {
             new EchoServer(ctx, err, max, handshake, idle).serve(ss, accept);
         }
         return 0;
+    }
+
+    /** @return how the server's key manager reloads, for its start-up line */
+    static String reloadText(dev.saef.keys.PskKeyManager keys) {
+        return keys instanceof dev.saef.config.ReloadingKeyManager r
+                ? "reload " + r.mode().name().toLowerCase(java.util.Locale.ROOT)
+                        + r.objectName().map(n -> ", JMX " + n).orElse("")
+                : "reload off";
     }
 
     int client(Options o) throws Exception {
@@ -93,6 +103,9 @@ final class EchoCommands {
         }
         int handshake = o.intValue("handshake-timeout", EchoServer.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, 1,
                 MAX_TIMEOUT_SECONDS, "seconds");
+        if (o.get("dtls").isPresent()) {
+            return new DtlsEchoCommands(out, err).client(o, host, port, wait, handshake);
+        }
         SaefConfiguration config = Contexts.configuration(o);
         SSLContext ctx = Contexts.context(config);
         Socket tcp = new Socket();

@@ -10,7 +10,7 @@ import java.util.Arrays;
  *   <li>{@code demo}: an embedded CSE (HTTPS server) and AEs on loopback doing PSK-SAEF end to end
  *       (TS-0003 clause 8.2.2.1), with the clause 7.2.1 originator check;</li>
  *   <li>{@code server} / {@code client}: line echo over PSK-SAEF, for interoperability checks by hand
- *       against {@code openssl s_client/s_server -psk};</li>
+ *       against {@code openssl s_client/s_server -psk}; with {@code --dtls} over DTLS 1.2 (UDP);</li>
  *   <li>{@code check}: validates a configuration and lists its associations (never keys);</li>
  *   <li>{@code keys}: adds, rotates, removes and lists Kpsa keys under their exact-case KpsaID, in a PKCS12 key
  *       store or a PostgreSQL key store.</li>
@@ -78,12 +78,14 @@ public final class Main {
     static void usage(PrintStream out) {
         out.println("usage: saef <command> [options]");
         out.println("  demo                               embedded CSE + AE doing PSK-SAEF on loopback");
-        out.println("  server --port N [--accept N] [server limits] [table options]   echo server (Entity B),");
+        out.println("  server [--dtls] --port N [--accept N] [server limits] [table options]   echo server (Entity B),");
         out.println("                                     serving connections concurrently; --accept N: exit after N");
-        out.println("  client --connect host:port [--wait S] [--handshake-timeout S] [table options]");
+        out.println("  client [--dtls] --connect host:port [--wait S] [--handshake-timeout S] [table options]");
         out.println("                                     stdin -> server -> stdout (Entity A); at end of stdin:");
         out.println("                                     prints replies until S s of silence (--wait, default "
                 + EchoCommands.DEFAULT_WAIT_SECONDS + ")");
+        out.println("  --dtls                             DTLS 1.2 over UDP instead of TLS over TCP (TS-0003 clause 10.2.1):");
+        out.println("                                     the server echoes each datagram, the client sends one per read");
         out.println("  check [--associations FILE]        validate a configuration, list associations");
         out.println("  keys add|rotate|remove|list --keystore F.p12|jdbc:postgresql://h:p/db?user=U --keystore-password-env VAR");
         out.println("       [--kpsa-id ID [--key-env KVAR|--generate N]]");
@@ -97,7 +99,7 @@ public final class Main {
         out.println("                        (watch, default: file watch + JMX reload(); manual: JMX only)");
         out.println("server limits (a stuck or slow client never blocks the others):");
         out.println("  --max-connections N   connections served at once (default " + EchoServer.DEFAULT_MAX_CONNECTIONS
-                + "); further clients wait");
+                + "); further clients wait (--dtls: peers; datagrams of further peers are dropped)");
         out.println("  --handshake-timeout S drop a connection whose handshake is not complete after S s (default "
                 + EchoServer.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS + ";");
         out.println("                        the client gives up when connecting, or its handshake, takes S s)");

@@ -1,0 +1,625 @@
+package dev.saef.jsse;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.security.Principal;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLEngineResult.Status;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * A ready-made DTLS 1.2 server (RFC 6347) over any DTLS {@code SSLContext} (SAEF's
+ * {@code SSLContext.getInstance("DTLS", "SAEF")}), because the JDK has no DTLS socket.
+ *
+ * <p>What it does:
+ * <ul>
+ *   <li>one {@link DatagramChannel}, read by one receiver thread; datagrams are demultiplexed by
+ *       source address, one server-mode {@code SSLEngine} per peer, created with
+ *       {@code createSSLEngine(peerAddress, peerPort)} (the engine binds its HelloVerifyRequest cookie
+ *       to that address, RFC 6347 section 4.2.1);</li>
+ *   <li>each peer's datagrams are processed in order on a bounded executor ({@link Builder#threads}):
+ *       the engine's {@code unwrap}/{@code wrap}, including the handshake and the application's
+ *       {@link Handler} callbacks; an idle established peer holds no thread;</li>
+ *   <li>only a datagram that begins with a ClientHello creates a peer (a late record of a peer already
+ *       gone, say its close_notify answering ours, creates nothing);</li>
+ *   <li>at most {@link Builder#maxPeers} peers at once: datagrams from further addresses are dropped
+ *       unread (as UDP may), and counted ({@link #droppedDatagrams()}); at most
+ *       {@value #MAX_QUEUED_PER_PEER} datagrams wait per peer, more are dropped;</li>
+ *   <li>a peer whose handshake has not completed within {@link Builder#handshakeTimeout} is removed;
+ *       while it waits for the client, the last flight is retransmitted per RFC 6347 section 4.2.4
+ *       (the engine's contract: {@code wrap} after a receive timeout), after 1 s, doubling up to 60 s;</li>
+ *   <li>an established peer that sends nothing for {@link Builder#idleTimeout} is removed (it is sent a
+ *       close_notify first); a peer's close_notify is answered and removes it;</li>
+ *   <li>{@link #close()} sends close_notify to every peer and stops the threads and the channel.</li>
+ * </ul>
+ * The peer's identity is what the handshake bound: {@link Peer#principal()} is the session's peer
+ * principal (for SAEF, a {@code dev.saef.identity.SaefPrincipal}: the configured AE-ID/CSE-ID or the
+ * Credential-ID of TS-0003 clause 10.4). Thread-safe.
+ */
+public final class DtlsServer implements Closeable {
+
+    /** Datagrams that may wait for processing per peer; further ones are dropped. */
+    public static final int MAX_QUEUED_PER_PEER = 64;
+    /** First retransmission delay (RFC 6347 section 4.2.4.1: 1 s). */
+    static final long FIRST_RETRANSMIT_MILLIS = 1_000;
+    /** Largest retransmission delay (RFC 6347 section 4.2.4.1: at least 60 s). */
+    static final long MAX_RETRANSMIT_MILLIS = 60_000;
+    /** Largest datagram read: the engine's largest packet. */
+    private static final int RECEIVE_BUFFER = 65_535;
+    private static final int MAX_STEPS = 200;
+
+    /** The application's side of a {@code DtlsServer}; called on the server's executor threads. */
+    public interface Handler {
+        /** A peer completed its handshake; its session is bound. */
+        default void onConnected(Peer peer) {
+        }
+
+        /**
+         * One datagram of application data from an established peer.
+         *
+         * @param peer the peer; {@link Peer#send} answers it
+         * @param data the decrypted payload
+         * @throws IOException to drop the peer (the message becomes its close reason)
+         */
+        void onMessage(Peer peer, byte[] data) throws IOException;
+
+        /**
+         * The peer is gone: {@code reason} says why (its close_notify, idle, handshake timeout, a
+         * failure, or the server closing).
+         */
+        default void onClosed(Peer peer, String reason) {
+        }
+    }
+
+    /** @return a builder for a server over {@code context} (a DTLS context, already initialised) */
+    public static Builder builder(SSLContext context) {
+        return new Builder(context);
+    }
+
+    /** Settings of a {@link DtlsServer}. */
+    public static final class Builder {
+        private final SSLContext context;
+        private InetSocketAddress bind = new InetSocketAddress("127.0.0.1", 0);
+        private int maxPeers = 1_000;
+        private int threads = 4;
+        private Duration idleTimeout = Duration.ofMinutes(5);
+        private Duration handshakeTimeout = Duration.ofSeconds(30);
+        private int maximumPacketSize;
+
+        private Builder(SSLContext context) {
+            this.context = Objects.requireNonNull(context, "context");
+            if (!context.getProtocol().startsWith("DTLS")) {
+                throw new IllegalArgumentException("DtlsServer needs a DTLS SSLContext, not " + context.getProtocol()
+                        + ": use SSLContext.getInstance(\"DTLS\", \"SAEF\")");
+            }
+        }
+
+        /** @return this; the local address to listen on (default 127.0.0.1, any free port) */
+        public Builder bind(InetSocketAddress address) {
+            this.bind = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** @return this; peers served at once, default 1000 */
+        public Builder maxPeers(int n) {
+            this.maxPeers = positive(n, "maxPeers");
+            return this;
+        }
+
+        /** @return this; threads for handshakes and datagram processing, default 4 */
+        public Builder threads(int n) {
+            this.threads = positive(n, "threads");
+            return this;
+        }
+
+        /** @return this; an established peer silent this long is removed (default 5 min) */
+        public Builder idleTimeout(Duration d) {
+            this.idleTimeout = positive(d, "idleTimeout");
+            return this;
+        }
+
+        /** @return this; a peer whose handshake is not complete after this long is removed (default 30 s) */
+        public Builder handshakeTimeout(Duration d) {
+            this.handshakeTimeout = positive(d, "handshakeTimeout");
+            return this;
+        }
+
+        /** @return this; {@code SSLParameters.setMaximumPacketSize} of every engine (0: the engine's default) */
+        public Builder maximumPacketSize(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maximumPacketSize must be 0 or more, not " + n);
+            }
+            this.maximumPacketSize = n;
+            return this;
+        }
+
+        /**
+         * Binds the channel and starts serving.
+         *
+         * @throws IOException when the address cannot be bound
+         */
+        public DtlsServer start(Handler handler) throws IOException {
+            return new DtlsServer(this, Objects.requireNonNull(handler, "handler"));
+        }
+
+        private static int positive(int n, String name) {
+            if (n < 1) {
+                throw new IllegalArgumentException(name + " must be 1 or more, not " + n);
+            }
+            return n;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be a positive duration, not " + d);
+            }
+            return d;
+        }
+    }
+
+    private final SSLContext context;
+    private final Handler handler;
+    private final DatagramChannel channel;
+    private final InetSocketAddress local;
+    private final int maxPeers;
+    private final int maximumPacketSize;
+    private final long idleNanos;
+    private final long handshakeNanos;
+    private final Map<SocketAddress, Peer> peers = new ConcurrentHashMap<>();
+    private final ExecutorService workers;
+    private final ScheduledExecutorService timer;
+    private final Thread receiver;
+    private final AtomicInteger peerNumbers = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile boolean closed;
+
+    private DtlsServer(Builder b, Handler handler) throws IOException {
+        this.context = b.context;
+        this.handler = handler;
+        this.maxPeers = b.maxPeers;
+        this.maximumPacketSize = b.maximumPacketSize;
+        this.idleNanos = b.idleTimeout.toNanos();
+        this.handshakeNanos = b.handshakeTimeout.toNanos();
+        this.channel = DatagramChannel.open();
+        try {
+            channel.bind(b.bind);
+        } catch (IOException e) {
+            channel.close();
+            throw new IOException("cannot listen on UDP " + b.bind + ": " + e.getMessage(), e);
+        }
+        this.local = (InetSocketAddress) channel.getLocalAddress();
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(b.threads, r -> daemon(r, "saef-dtls-server-" + n.incrementAndGet()));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "saef-dtls-server-timer"));
+        long tick = Math.max(20, Math.min(250, Math.min(b.idleTimeout.toMillis(), b.handshakeTimeout.toMillis()) / 4));
+        timer.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+        this.receiver = daemon(this::receive, "saef-dtls-server-receiver");
+        receiver.start();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** @return the address the server listens on (with the port chosen when it was 0) */
+    public InetSocketAddress localAddress() {
+        return local;
+    }
+
+    /** @return peers currently known (handshaking or established) */
+    public int peerCount() {
+        return peers.size();
+    }
+
+    /** @return datagrams dropped because of the peer limit or a full per-peer queue */
+    public long droppedDatagrams() {
+        return dropped.get();
+    }
+
+    /** @return whether {@link #close()} was called */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void receive() {
+        ByteBuffer buf = ByteBuffer.allocate(RECEIVE_BUFFER);
+        while (!closed) {
+            SocketAddress from;
+            try {
+                buf.clear();
+                from = channel.receive(buf);
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                continue; // e.g. an ICMP port unreachable reported on this socket
+            }
+            if (from == null) {
+                continue;
+            }
+            buf.flip();
+            byte[] datagram = new byte[buf.remaining()];
+            buf.get(datagram);
+            Peer p = peers.get(from);
+            if (p == null) {
+                if (!isInitialClientHello(datagram)) {
+                    continue; // a late record of a peer already gone, or noise: no state for it
+                }
+                if (peers.size() >= maxPeers) {
+                    dropped.incrementAndGet();
+                    continue;
+                }
+                try {
+                    p = newPeer((InetSocketAddress) from);
+                } catch (RuntimeException e) {
+                    dropped.incrementAndGet();
+                    continue;
+                }
+                peers.put(from, p);
+            }
+            p.received(datagram);
+        }
+    }
+
+    /**
+     * @return whether the datagram starts with an epoch-0 handshake record carrying a ClientHello
+     *     (RFC 6347 section 4.1 record header, 4.2.2 handshake header): the only datagram that may
+     *     create a peer
+     */
+    static boolean isInitialClientHello(byte[] d) {
+        return d.length > 13 && d[0] == 22 && d[3] == 0 && d[4] == 0 && d[13] == 1;
+    }
+
+    private Peer newPeer(InetSocketAddress from) {
+        SSLEngine engine = context.createSSLEngine(from.getAddress().getHostAddress(), from.getPort());
+        engine.setUseClientMode(false);
+        if (maximumPacketSize > 0) {
+            SSLParameters p = engine.getSSLParameters();
+            p.setMaximumPacketSize(maximumPacketSize);
+            engine.setSSLParameters(p);
+        }
+        return new Peer(peerNumbers.incrementAndGet(), from, engine);
+    }
+
+    /** Timeouts and retransmissions, on the timer thread; the work itself runs on the peer's queue. */
+    private void tick() {
+        long now = System.nanoTime();
+        for (Peer p : peers.values()) {
+            p.checkTimers(now);
+        }
+    }
+
+    private void send(ByteBuffer datagram, SocketAddress to) {
+        if (!datagram.hasRemaining()) {
+            return;
+        }
+        try {
+            channel.send(datagram, to);
+        } catch (IOException e) {
+            // UDP: a lost datagram; the peer retransmits or times out
+        }
+    }
+
+    /** Stops the server: close_notify to every peer, then the threads and the channel. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        timer.shutdownNow();
+        for (Peer p : peers.values()) {
+            p.end("the server closed", true);
+        }
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+        try {
+            receiver.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Marks a retransmission request in a peer's queue. */
+    private static final byte[] RETRANSMIT = new byte[0];
+
+    /**
+     * One peer of the server: its address, its engine and its session. {@link #send} answers it; it can
+     * be used from any thread.
+     */
+    public final class Peer {
+        private final int number;
+        private final InetSocketAddress address;
+        private final SSLEngine engine;
+        private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
+        private final long created = System.nanoTime();
+        private boolean scheduled;
+        private volatile boolean connected;
+        private volatile boolean ended;
+        private volatile long lastReceived = created;
+        private volatile long nextRetransmit = Long.MAX_VALUE;
+        private long retransmitMillis = FIRST_RETRANSMIT_MILLIS;
+
+        private Peer(int number, InetSocketAddress address, SSLEngine engine) {
+            this.number = number;
+            this.address = address;
+            this.engine = engine;
+        }
+
+        /** @return the peer's number in this server (1, 2, ...: in order of first datagram) */
+        public int number() {
+            return number;
+        }
+
+        /** @return the peer's address and port */
+        public InetSocketAddress address() {
+            return address;
+        }
+
+        /** @return the DTLS session (a null session before the handshake completed) */
+        public SSLSession session() {
+            return engine.getSession();
+        }
+
+        /**
+         * @return the identity the handshake bound the peer to
+         * @throws SSLPeerUnverifiedException before the handshake completed
+         */
+        public Principal principal() throws SSLPeerUnverifiedException {
+            return engine.getSession().getPeerPrincipal();
+        }
+
+        /** @return whether the handshake completed and the peer has not gone */
+        public boolean isConnected() {
+            return connected && !ended;
+        }
+
+        /**
+         * Sends {@code data} to the peer, protected; one datagram per record (a payload larger than a
+         * record's plaintext limit is split).
+         *
+         * @throws SSLException when the peer is not connected or the engine failed
+         */
+        public void send(byte[] data) throws IOException {
+            if (!connected || ended) {
+                throw new SSLException("DTLS peer " + describe() + " is not connected");
+            }
+            ByteBuffer src = ByteBuffer.wrap(data);
+            int size = engine.getSession().getPacketBufferSize();
+            do {
+                ByteBuffer net = ByteBuffer.allocate(size);
+                SSLEngineResult r = engine.wrap(src, net);
+                if (r.getStatus() != Status.OK) {
+                    throw new SSLException("DTLS peer " + describe() + ": cannot send (" + r.getStatus() + ")");
+                }
+                net.flip();
+                DtlsServer.this.send(net, address);
+                if (r.bytesConsumed() == 0 && src.hasRemaining() && r.bytesProduced() == 0) {
+                    throw new SSLException("DTLS peer " + describe() + ": the engine took no data");
+                }
+            } while (src.hasRemaining());
+        }
+
+        @Override
+        public String toString() {
+            return "#" + number + " " + describe();
+        }
+
+        private String describe() {
+            return address.getAddress().getHostAddress() + ":" + address.getPort();
+        }
+
+        private void received(byte[] datagram) {
+            lastReceived = System.nanoTime();
+            if (!connected) {
+                retransmitMillis = FIRST_RETRANSMIT_MILLIS;
+                nextRetransmit = lastReceived + TimeUnit.MILLISECONDS.toNanos(retransmitMillis);
+            }
+            enqueue(datagram);
+        }
+
+        private void enqueue(byte[] item) {
+            boolean start;
+            synchronized (inbox) {
+                if (ended) {
+                    return;
+                }
+                if (inbox.size() >= MAX_QUEUED_PER_PEER) {
+                    dropped.incrementAndGet();
+                    return;
+                }
+                inbox.add(item);
+                start = !scheduled;
+                scheduled = true;
+            }
+            if (start) {
+                try {
+                    workers.execute(this::drain);
+                } catch (RejectedExecutionException e) {
+                    synchronized (inbox) {
+                        scheduled = false;
+                    }
+                }
+            }
+        }
+
+        private void drain() {
+            while (true) {
+                byte[] item;
+                synchronized (inbox) {
+                    item = inbox.poll();
+                    if (item == null || ended) {
+                        scheduled = false;
+                        return;
+                    }
+                }
+                try {
+                    if (item == RETRANSMIT) {
+                        retransmit();
+                    } else {
+                        process(item);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    end(e.getMessage() != null ? e.getMessage() : e.toString(), false);
+                }
+            }
+        }
+
+        private void process(byte[] datagram) throws IOException {
+            ByteBuffer app = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
+            SSLEngineResult r = engine.unwrap(ByteBuffer.wrap(datagram), app);
+            boolean finished = r.getHandshakeStatus() == HandshakeStatus.FINISHED;
+            if (r.getStatus() == Status.CLOSED) {
+                flush();
+                end("closed by the client (close_notify)", false);
+                return;
+            }
+            finished |= flush();
+            if (finished && !connected) {
+                connected = true;
+                nextRetransmit = Long.MAX_VALUE;
+                handler.onConnected(this);
+            }
+            if (app.position() > 0) {
+                app.flip();
+                byte[] data = new byte[app.remaining()];
+                app.get(data);
+                handler.onMessage(this, data);
+            }
+        }
+
+        /**
+         * Lets the engine finish work on datagrams it has (NEED_UNWRAP_AGAIN) and sends what it has to
+         * send (NEED_WRAP). @return whether the handshake reported FINISHED meanwhile
+         */
+        private boolean flush() throws SSLException {
+            boolean finished = false;
+            for (int i = 0; i < MAX_STEPS; i++) {
+                HandshakeStatus hs = engine.getHandshakeStatus();
+                SSLEngineResult r;
+                if (hs == HandshakeStatus.NEED_UNWRAP_AGAIN) {
+                    r = engine.unwrap(ByteBuffer.allocate(0), ByteBuffer.allocate(0));
+                } else if (hs == HandshakeStatus.NEED_WRAP) {
+                    r = wrapOne();
+                } else {
+                    return finished;
+                }
+                finished |= r.getHandshakeStatus() == HandshakeStatus.FINISHED;
+            }
+            return finished;
+        }
+
+        private SSLEngineResult wrapOne() throws SSLException {
+            ByteBuffer net = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+            SSLEngineResult r = engine.wrap(ByteBuffer.allocate(0), net);
+            net.flip();
+            DtlsServer.this.send(net, address);
+            return r;
+        }
+
+        /**
+         * The client has been silent while we wait for its flight: sends what the engine has queued
+         * meanwhile (its own retransmission timer's datagrams), or else calls {@code wrap}, which
+         * retransmits the last flight.
+         */
+        private void retransmit() throws SSLException {
+            if (connected) {
+                return;
+            }
+            if (engine.getHandshakeStatus() == HandshakeStatus.NEED_UNWRAP) {
+                wrapOne();
+            }
+            flush();
+        }
+
+        private void checkTimers(long now) {
+            if (ended) {
+                return;
+            }
+            if (!connected) {
+                if (now - created > handshakeNanos) {
+                    end("dropped: handshake not complete after " + seconds(handshakeNanos), true);
+                } else if (now >= nextRetransmit) {
+                    retransmitMillis = Math.min(retransmitMillis * 2, MAX_RETRANSMIT_MILLIS);
+                    nextRetransmit = now + TimeUnit.MILLISECONDS.toNanos(retransmitMillis);
+                    enqueue(RETRANSMIT);
+                }
+            } else if (now - lastReceived > idleNanos) {
+                end("dropped: idle for " + seconds(idleNanos), true);
+            }
+        }
+
+        private String seconds(long nanos) {
+            long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
+            return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+        }
+
+        /** Removes the peer once; with {@code notify}, sends it a close_notify first (best effort). */
+        private void end(String reason, boolean notify) {
+            synchronized (inbox) {
+                if (ended) {
+                    return;
+                }
+                ended = true;
+                inbox.clear();
+            }
+            peers.remove(address, this);
+            if (notify) {
+                try {
+                    engine.closeOutbound();
+                    for (int i = 0; i < MAX_STEPS && !engine.isOutboundDone(); i++) {
+                        SSLEngineResult r = wrapOne();
+                        if (r.bytesProduced() == 0) {
+                            break;
+                        }
+                    }
+                } catch (SSLException | RuntimeException ignored) {
+                    // the peer is dropped anyway
+                }
+            } else {
+                engine.closeOutbound();
+            }
+            try {
+                handler.onClosed(this, reason);
+            } catch (RuntimeException ignored) {
+                // the application's callback failed; the peer is gone regardless
+            }
+        }
+    }
+}
