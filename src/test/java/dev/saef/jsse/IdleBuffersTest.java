@@ -61,6 +61,23 @@ class IdleBuffersTest {
         assertEquals(List.of(), withoutApplicationDataQueue(recordSizedArrays(p.server)), "server engine");
     }
 
+    /** Sockets: after the handshake and a small exchange both ways, neither end holds a record buffer. */
+    @ParameterizedTest
+    @ValueSource(strings = {"SAEF_DIRECT", "SAEF_LAYERED"})
+    void idleSocketsHoldNoRecordSizedBuffer(String kind) throws Exception {
+        try (SocketPairs p = SocketPairs.open(SocketPairs.Kind.valueOf(kind), null)) {
+            byte[] small = new byte[100];
+            p.client.getOutputStream().write(small);
+            p.client.getOutputStream().flush();
+            assertArrayEquals(small, p.server.getInputStream().readNBytes(small.length));
+            p.server.getOutputStream().write(small);
+            p.server.getOutputStream().flush();
+            assertArrayEquals(small, p.client.getInputStream().readNBytes(small.length));
+            assertEquals(List.of(), recordSizedArrays(p.client), "client socket");
+            assertEquals(List.of(), recordSizedArrays(p.server), "server socket");
+        }
+    }
+
     private static EnginePair established(String suite) throws Exception {
         EnginePair p = EngineHandshakeTest.pair("/id-mn1");
         p.client.setEnabledCipherSuites(new String[] {suite});
