@@ -51,7 +51,9 @@ import org.bouncycastle.tls.crypto.impl.TlsAEADCipherImpl;
  * and output may be the same array and may overlap arbitrarily (BC decrypts records in
  * place).</li>
  * <li>Plaintext copies, CBC-MAC intermediates, key-stream blocks and tags live only in scratch
- * buffers owned by this instance, which are zeroed after every operation (also on failure).</li>
+ * buffers, which are zeroed after every operation (also on failure); the two record-sized ones are
+ * borrowed from {@link RecordBuffers} for the operation and given back zeroed, so an idle
+ * connection holds none.</li>
  * <li>The key is held only inside the JDK objects ({@link SecretKeySpec} and the initialised
  * {@link Cipher}s); this class never keeps its own copy of the key bytes.</li>
  * <li>Each {@link #doFinal} consumes the nonce given to {@link #init}: a second
@@ -60,16 +62,13 @@ import org.bouncycastle.tls.crypto.impl.TlsAEADCipherImpl;
  * </ul>
  *
  * <p>Instances are <strong>not</strong> thread-safe. The intended use is one instance per
- * direction per connection; the {@link Cipher} objects and scratch buffers are reused across
- * records so that the steady state allocates only what the JCE {@code Cipher.init} API
- * requires.
+ * direction per connection; the {@link Cipher} objects are reused across records and the
+ * record-sized buffers come from a shared pool, so that the steady state allocates only what the
+ * JCE {@code Cipher.init} API requires.
  */
 public final class AesCcm implements TlsAEADCipherImpl
 {
     private static final int BLOCK = 16;
-
-    /** Smallest work-buffer capacity: a full TLS record (2^14 + 256 + tag) plus header. */
-    private static final int DEFAULT_CAPACITY = (1 << 14) + 512;
 
     private final boolean encrypting;
     private final Cipher cbc;
@@ -83,10 +82,14 @@ public final class AesCcm implements TlsAEADCipherImpl
     private int macSize;
     private boolean ready;
 
-    /** B_0 || encoded AAD || pad || payload || pad. */
-    private byte[] work = new byte[0];
-    /** Receives the CBC "ciphertext"; only its last block (the MAC) is used. */
-    private byte[] sink = new byte[0];
+    /**
+     * B_0 || encoded AAD || pad || payload || pad. Borrowed from {@link RecordBuffers} for one
+     * {@link #doFinal} and given back zeroed: {@code null} between operations, so an idle
+     * connection holds no record-sized buffer.
+     */
+    private byte[] work;
+    /** Receives the CBC "ciphertext"; only its last block (the MAC) is used. Borrowed like {@link #work}. */
+    private byte[] sink;
 
     private final byte[] counter0 = new byte[BLOCK];
     private final byte[] zeroBlock = new byte[BLOCK];
@@ -237,8 +240,9 @@ public final class AesCcm implements TlsAEADCipherImpl
             {
                 throw new IllegalArgumentException("AES-CCM: message too long");
             }
-            ensureCapacity((int)needed);
             total = (int)needed;
+            work = RecordBuffers.borrow(total);
+            sink = RecordBuffers.borrow(total);
 
             return encrypting
                 ? seal(aad, aadLen, input, inputOffset, payloadLen, output, outputOffset, headerLen, total, tagLen)
@@ -251,8 +255,10 @@ public final class AesCcm implements TlsAEADCipherImpl
         finally
         {
             // One nonce, one message; and no plaintext, key stream or MAC state left behind.
-            Arrays.fill(work, 0, total, (byte)0);
-            Arrays.fill(sink, 0, total, (byte)0);
+            RecordBuffers.release(work, total);
+            RecordBuffers.release(sink, total);
+            work = null;
+            sink = null;
             Arrays.fill(s0, (byte)0);
             Arrays.fill(expectedTag, (byte)0);
             Arrays.fill(receivedTag, (byte)0);
@@ -392,18 +398,6 @@ public final class AesCcm implements TlsAEADCipherImpl
     private static long roundUp(int len)
     {
         return ((long)len + BLOCK - 1) & ~(long)(BLOCK - 1);
-    }
-
-    private void ensureCapacity(int total)
-    {
-        if (work.length >= total)
-        {
-            return;
-        }
-        int capacity = Math.max(total, DEFAULT_CAPACITY);
-        // Both buffers are all-zero between operations, so the old ones can simply be dropped.
-        work = new byte[capacity];
-        sink = new byte[capacity];
     }
 
     private static void checkRange(byte[] buf, int off, int len, String what)

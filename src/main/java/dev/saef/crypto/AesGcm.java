@@ -83,9 +83,6 @@ public final class AesGcm implements TlsAEADCipherImpl
     private static final String TRANSFORMATION = "AES/GCM/NoPadding";
     private static final String PREFERRED_PROVIDER = "SunJCE";
 
-    /** Scratch capacity for the non-SunJCE decryption path: a full TLS record plus slack. */
-    private static final int DEFAULT_SCRATCH = (1 << 14) + 2048;
-
     private final boolean encrypting;
     private final Cipher cipher;
     /**
@@ -99,9 +96,6 @@ public final class AesGcm implements TlsAEADCipherImpl
     /** Nonce of the pending operation (valid between init and doFinal). */
     private final byte[] nonce = new byte[NONCE_LENGTH];
     private boolean ready;
-
-    /** Plaintext staging for providers other than SunJCE; all-zero between operations. */
-    private byte[] scratch = new byte[0];
 
     /**
      * Creates an AES-GCM operator for one direction on the JDK's {@code AES/GCM/NoPadding},
@@ -230,6 +224,7 @@ public final class AesGcm implements TlsAEADCipherImpl
         this.ready = false;
 
         int staged = 0;
+        byte[] scratch = null; // plaintext staging for providers other than SunJCE, borrowed per record
         int released = 0; // bytes of output the JCE may have written (decryption only)
         try
         {
@@ -275,7 +270,7 @@ public final class AesGcm implements TlsAEADCipherImpl
 
             // Unknown provider: it may write plaintext before it checks the tag (Bouncy Castle's
             // JCE GCM does), so stage the plaintext and release it only after doFinal succeeded.
-            ensureScratch(outputLength);
+            scratch = RecordBuffers.borrow(outputLength);
             staged = scratch.length;
             int n = checkLength(cipher.doFinal(input, inputOffset, inputLength, scratch, 0), outputLength);
             System.arraycopy(scratch, 0, output, outputOffset, n);
@@ -298,10 +293,7 @@ public final class AesGcm implements TlsAEADCipherImpl
         finally
         {
             Arrays.fill(nonce, (byte)0);
-            if (staged > 0)
-            {
-                Arrays.fill(scratch, 0, staged, (byte)0);
-            }
+            RecordBuffers.release(scratch, staged);
         }
     }
 
@@ -312,15 +304,6 @@ public final class AesGcm implements TlsAEADCipherImpl
             throw new IllegalStateException("AES-GCM produced " + produced + " of " + expected + " octets");
         }
         return produced;
-    }
-
-    private void ensureScratch(int length)
-    {
-        if (scratch.length < length)
-        {
-            // The old buffer is all-zero between operations and can simply be dropped.
-            scratch = new byte[Math.max(length, DEFAULT_SCRATCH)];
-        }
     }
 
     /**

@@ -1,10 +1,10 @@
 package dev.saef.jsse;
 
+import dev.saef.crypto.RecordBuffers;
 import dev.saef.protocol.DtlsConnection;
 import dev.saef.protocol.SessionInfo;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiFunction;
 import javax.net.ssl.SSLEngine;
@@ -137,17 +137,17 @@ final class SaefDtlsEngine extends SSLEngine {
             return result(Status.BUFFER_OVERFLOW, 0, 0);
         }
         if (n > 0) {
-            byte[] plain = new byte[n];
-            int got = 0;
-            for (int i = offset; i < offset + length && got < n; i++) {
-                int k = Math.min(n - got, srcs[i].remaining());
-                srcs[i].get(plain, got, k);
-                got += k;
-            }
+            byte[] plain = RecordBuffers.borrow(n);
             try {
+                int got = 0;
+                for (int i = offset; i < offset + length && got < n; i++) {
+                    int k = Math.min(n - got, srcs[i].remaining());
+                    srcs[i].get(plain, got, k);
+                    got += k;
+                }
                 conn.writeApplicationData(plain, 0, n);
             } finally {
-                Arrays.fill(plain, (byte) 0);
+                RecordBuffers.release(plain, n);
             }
         }
         int produced = 0;
@@ -189,19 +189,26 @@ final class SaefDtlsEngine extends SSLEngine {
             }
             byte[] datagram = new byte[len];
             src.get(datagram);
-            ByteBuffer plain = ByteBuffer.allocate(conn.isHandshakeComplete() ? len : 0);
-            DtlsConnection.Received r = conn.offerDatagram(datagram, 0, len, plain);
+            int plainRoom = conn.isHandshakeComplete() ? len : 0;
+            byte[] plainBytes = plainRoom == 0 ? null : RecordBuffers.borrow(plainRoom);
+            ByteBuffer plain = plainBytes == null ? ByteBuffer.allocate(0) : ByteBuffer.wrap(plainBytes, 0, plainRoom);
+            DtlsConnection.Received r;
             int produced = 0;
-            if (r == DtlsConnection.Received.DATA) {
-                plain.flip();
-                produced = plain.remaining();
-                for (int i = offset; i < offset + length && plain.hasRemaining(); i++) {
-                    int k = Math.min(plain.remaining(), dsts[i].remaining());
-                    dsts[i].put(plain.array(), plain.position(), k);
-                    plain.position(plain.position() + k);
+            try {
+                r = conn.offerDatagram(datagram, 0, len, plain);
+                if (r == DtlsConnection.Received.DATA) {
+                    plain.flip();
+                    produced = plain.remaining();
+                    for (int i = offset; i < offset + length && plain.hasRemaining(); i++) {
+                        int k = Math.min(plain.remaining(), dsts[i].remaining());
+                        dsts[i].put(plain.array(), plain.position(), k);
+                        plain.position(plain.position() + k);
+                    }
                 }
-                Arrays.fill(plain.array(), (byte) 0);
-            } else if (r == DtlsConnection.Received.CLOSED) {
+            } finally {
+                RecordBuffers.release(plainBytes, plainRoom);
+            }
+            if (r == DtlsConnection.Received.CLOSED) {
                 inboundDone = true;
                 closeOutboundLocked(); // answer close_notify with close_notify (RFC 5246 section 7.2.1)
                 return result(Status.CLOSED, len, 0);

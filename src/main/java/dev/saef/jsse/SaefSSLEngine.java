@@ -1,11 +1,11 @@
 package dev.saef.jsse;
 
+import dev.saef.crypto.RecordBuffers;
 import dev.saef.protocol.ClientHelloInspector;
 import dev.saef.protocol.RecordHeaderPreview;
 import dev.saef.protocol.TlsConnection;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
-import java.util.Arrays;
 import java.util.function.BiFunction;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -41,7 +41,6 @@ final class SaefSSLEngine extends SSLEngine {
     private boolean outboundClosed;
     private boolean finishedReported;
     private SaefSSLSession session;
-    private byte[] scratch = new byte[SaefSSLSession.PACKET_BUFFER_SIZE];
     private final byte[] header = new byte[RecordHeaderPreview.HEADER_LENGTH];
 
     SaefSSLEngine(SaefContext context, String host, int port) {
@@ -147,12 +146,12 @@ final class SaefSSLEngine extends SSLEngine {
             conn.writeApplicationData(first.array(), first.arrayOffset() + pos, chunk);
             first.position(pos + chunk);
         } else {
-            byte[] plain = scratch(chunk);
-            gather(srcs, offset, length, plain, chunk);
+            byte[] plain = RecordBuffers.borrow(chunk);
             try {
+                gather(srcs, offset, length, plain, chunk);
                 conn.writeApplicationData(plain, 0, chunk);
             } finally {
-                Arrays.fill(plain, 0, chunk, (byte) 0);
+                RecordBuffers.release(plain, chunk);
             }
         }
         int n = conn.readOutput(dst, conn.availableOutput());
@@ -175,11 +174,15 @@ final class SaefSSLEngine extends SSLEngine {
             }
             if (!clientMode() && handOff.serverMayHandOff()) {
                 awaitingClientHello = true;
-                int n = Math.min(src.remaining(), scratch.length);
-                for (int i = 0; i < n; i++) {
-                    scratch[i] = src.get(src.position() + i);
+                int n = Math.min(src.remaining(), SaefSSLSession.PACKET_BUFFER_SIZE);
+                byte[] hello = RecordBuffers.borrow(n);
+                ClientHelloInspector.Verdict v;
+                try {
+                    src.get(src.position(), hello, 0, n);
+                    v = ClientHelloInspector.inspect(hello, 0, n);
+                } finally {
+                    RecordBuffers.release(hello, n);
                 }
-                ClientHelloInspector.Verdict v = ClientHelloInspector.inspect(scratch, 0, n);
                 if (v == ClientHelloInspector.Verdict.NEED_MORE) {
                     return new SSLEngineResult(Status.BUFFER_UNDERFLOW, HandshakeStatus.NEED_UNWRAP, 0, 0);
                 }
@@ -218,12 +221,12 @@ final class SaefSSLEngine extends SSLEngine {
                 && remaining(dsts, offset, length) < preview.contentLimit()) {
             return result(Status.BUFFER_OVERFLOW, 0, 0);
         }
-        byte[] record = scratch(size);
-        src.get(record, 0, size);
+        byte[] record = RecordBuffers.borrow(size);
         try {
+            src.get(record, 0, size);
             conn.offerInput(record, 0, size);
         } finally {
-            Arrays.fill(record, 0, size, (byte) 0); // BC decrypts in place: no plaintext left behind
+            RecordBuffers.release(record, size); // BC decrypts in place: no plaintext left behind
         }
         int produced = scatter(dsts, offset, length);
         if (produced > 0) {
@@ -245,13 +248,6 @@ final class SaefSSLEngine extends SSLEngine {
             hs = HandshakeStatus.FINISHED;
         }
         return new SSLEngineResult(status, hs, consumed, produced);
-    }
-
-    private byte[] scratch(int size) {
-        if (scratch.length < size) {
-            scratch = new byte[size];
-        }
-        return scratch;
     }
 
     private int scatter(ByteBuffer[] dsts, int offset, int length) {

@@ -1,5 +1,6 @@
 package dev.saef.jsse;
 
+import dev.saef.crypto.RecordBuffers;
 import dev.saef.protocol.ClientHelloInspector;
 import dev.saef.protocol.TlsConnection;
 import java.io.EOFException;
@@ -77,8 +78,6 @@ class SaefSSLSocket extends SSLSocket {
     private volatile boolean closing;
     private final AppInput appInput = new AppInput();
     private final AppOutput appOutput = new AppOutput();
-    private byte[] readBuffer = new byte[SaefSSLSession.PACKET_BUFFER_SIZE];
-    private byte[] writeBuffer = new byte[4096];
 
     /** An unconnected socket (client: {@code createSocket()}; server: before {@code implAccept}). */
     SaefSSLSocket(SaefContext context, SaefParameters params) {
@@ -178,6 +177,16 @@ class SaefSSLSocket extends SSLSocket {
 
     /** @return true when this call completed the SAEF handshake; called under handshakeLock */
     private boolean handshake(int appTimeout) throws IOException {
+        // borrowed for the handshake only: an idle, established socket holds no record-sized buffer
+        byte[] readBuffer = RecordBuffers.borrow(SaefSSLSession.PACKET_BUFFER_SIZE);
+        try {
+            return handshake(appTimeout, readBuffer);
+        } finally {
+            RecordBuffers.release(readBuffer, readBuffer.length); // BC decrypts in place
+        }
+    }
+
+    private boolean handshake(int appTimeout, byte[] readBuffer) throws IOException {
         {
             TlsConnection c = conn;
             if (c != null && c.failure() != null) {
@@ -213,7 +222,7 @@ class SaefSSLSocket extends SSLSocket {
                     preRead += n;
                 }
                 if (handOff.serverGoesToJdk(v)) {
-                    jdk = handOff.serverSocket(rawView(), readBuffer, preRead, settings);
+                    jdk = handOff.serverSocket(rawView(), Arrays.copyOf(readBuffer, preRead), preRead, settings);
                     for (HandshakeCompletedListener l : listeners) {
                         jdk.addHandshakeCompletedListener(l);
                     }
@@ -382,20 +391,23 @@ class SaefSSLSocket extends SSLSocket {
     private void writePending() throws IOException {
         {
             int n;
+            byte[] writeBuffer;
             synchronized (protocolLock) {
                 TlsConnection c = conn;
                 n = c == null ? 0 : c.availableOutput();
                 if (n == 0) {
                     return;
                 }
-                if (writeBuffer.length < n) {
-                    writeBuffer = new byte[Math.max(n, writeBuffer.length * 2)];
-                }
+                writeBuffer = RecordBuffers.borrow(n);
                 c.readOutput(writeBuffer, 0, n);
             }
-            OutputStream out = transportOut();
-            out.write(writeBuffer, 0, n);
-            out.flush();
+            try {
+                OutputStream out = transportOut();
+                out.write(writeBuffer, 0, n);
+                out.flush();
+            } finally {
+                RecordBuffers.release(writeBuffer, n); // records only (already encrypted), zeroed anyway
+            }
         }
     }
 
@@ -550,8 +562,17 @@ class SaefSSLSocket extends SSLSocket {
                         return -1;
                     }
                 }
-                int n = in.read(readBuffer);
+                // borrowed per read: a socket nobody is reading from holds no record-sized buffer
+                byte[] readBuffer = RecordBuffers.borrow(SaefSSLSession.PACKET_BUFFER_SIZE);
+                int n;
+                try {
+                    n = in.read(readBuffer, 0, SaefSSLSession.PACKET_BUFFER_SIZE);
+                } catch (IOException | RuntimeException e) {
+                    RecordBuffers.release(readBuffer, 0);
+                    throw e;
+                }
                 if (n < 0) {
+                    RecordBuffers.release(readBuffer, 0);
                     if (closing) {
                         return -1;
                     }
@@ -569,13 +590,10 @@ class SaefSSLSocket extends SSLSocket {
                         if (c.isClosed()) {
                             return -1; // closed locally (close() on another thread) while we were reading
                         }
-                        try {
-                            c.offerInput(readBuffer, 0, n);
-                        } finally {
-                            Arrays.fill(readBuffer, 0, n, (byte) 0); // BC decrypts in place
-                        }
+                        c.offerInput(readBuffer, 0, n);
                     }
                 } finally {
+                    RecordBuffers.release(readBuffer, n); // BC decrypts in place
                     flushFromReader(); // alerts, or the close_notify answering the peer's
                 }
             }

@@ -1,5 +1,6 @@
 package dev.saef.protocol;
 
+import dev.saef.crypto.RecordBuffers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import javax.net.ssl.SSLException;
@@ -60,7 +61,6 @@ public final class DtlsConnection {
     private volatile DTLSTransport transport;
     private volatile SSLException failure;
     private volatile boolean closed;
-    private byte[] receiveBuffer;
 
     private DtlsConnection(SaefPolicy policy, ConnectionSpec spec, DtlsHandshakes handshakes, int packetSize,
             byte[] clientId) {
@@ -221,10 +221,9 @@ public final class DtlsConnection {
         } catch (IOException e) {
             throw recordFailure(translate(e));
         }
-        if (receiveBuffer == null || receiveBuffer.length < limit) {
-            receiveBuffer = new byte[limit];
-        }
         queue.offer(java.util.Arrays.copyOfRange(d, off, off + len));
+        // borrowed for this datagram only: an idle association holds no record-sized buffer
+        byte[] receiveBuffer = RecordBuffers.borrow(limit);
         try {
             int n = t.receive(receiveBuffer, 0, limit, 0); // never waits: NoDatagram ends it
             if (n >= 0) {
@@ -240,6 +239,8 @@ public final class DtlsConnection {
             // the datagram held no application data (dropped, or a handshake retransmission answered)
         } catch (IOException e) {
             throw recordFailure(translate(e));
+        } finally {
+            RecordBuffers.release(receiveBuffer, limit);
         }
         if (state.closeNotifyReceived) {
             closed = true;

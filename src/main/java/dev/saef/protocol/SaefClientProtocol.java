@@ -10,7 +10,7 @@ import org.bouncycastle.tls.TlsClientProtocol;
  * ({@link HandshakeHeaderCheck}), and a failure Bouncy Castle misclassifies as its own fault is
  * answered with the alert the peer's input deserves ({@link PeerFaults}).
  */
-final class SaefClientProtocol extends TlsClientProtocol {
+final class SaefClientProtocol extends TlsClientProtocol implements OutputQueueRelease {
 
     private final HandshakeHeaderCheck headers = new HandshakeHeaderCheck(false);
 
@@ -25,5 +25,10 @@ final class SaefClientProtocol extends TlsClientProtocol {
     @Override
     protected void handleException(short alertDescription, String message, Throwable e) throws IOException {
         super.handleException(PeerFaults.alertFor(alertDescription, e), message, e);
+    }
+
+    @Override
+    public void releaseOutputQueue() {
+        outputBuffer.getBuffer().shrink(); // empty: drops the array (it held records, already encrypted)
     }
 }

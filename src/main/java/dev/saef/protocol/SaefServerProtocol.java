@@ -10,7 +10,7 @@ import org.bouncycastle.tls.TlsServerProtocol;
  * ({@link HandshakeHeaderCheck}), and a failure Bouncy Castle misclassifies as its own fault is
  * answered with the alert the peer's input deserves ({@link PeerFaults}).
  */
-final class SaefServerProtocol extends TlsServerProtocol {
+final class SaefServerProtocol extends TlsServerProtocol implements OutputQueueRelease {
 
     private final HandshakeHeaderCheck headers = new HandshakeHeaderCheck(true);
 
@@ -25,5 +25,10 @@ final class SaefServerProtocol extends TlsServerProtocol {
     @Override
     protected void handleException(short alertDescription, String message, Throwable e) throws IOException {
         super.handleException(PeerFaults.alertFor(alertDescription, e), message, e);
+    }
+
+    @Override
+    public void releaseOutputQueue() {
+        outputBuffer.getBuffer().shrink(); // empty: drops the array (it held records, already encrypted)
     }
 }

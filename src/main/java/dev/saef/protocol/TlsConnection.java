@@ -37,6 +37,10 @@ public final class TlsConnection {
     private final SaefPolicy policy;
     private final ConnectionSpec spec;
     private final TlsProtocol protocol;
+    /** Output of at least this many octets has grown Bouncy Castle's outgoing queue to record size. */
+    private static final int RECORD_SIZED = 4096;
+    /** The largest pending output since the outgoing queue was last released. */
+    private int largestOutput;
     private final HandshakeState state = new HandshakeState();
     private TlsContext context;
     /** Written under the caller's lock; volatile so that sessions can ask from any thread. */
@@ -326,12 +330,30 @@ public final class TlsConnection {
 
     /** Moves up to {@code len} bytes of pending output into {@code buf}. */
     public int readOutput(byte[] buf, int off, int len) {
-        return protocol.readOutput(buf, off, len);
+        int pending = protocol.getAvailableOutputBytes();
+        return drained(pending, protocol.readOutput(buf, off, len));
     }
 
     /** Moves up to {@code len} bytes of pending output into {@code dst}. */
     public int readOutput(ByteBuffer dst, int len) {
-        return protocol.readOutput(dst, len);
+        int pending = protocol.getAvailableOutputBytes();
+        return drained(pending, protocol.readOutput(dst, len));
+    }
+
+    /**
+     * Lean idle connections: once output of record size went through Bouncy Castle's outgoing
+     * queue, its array is released the first time the queue is drained after a small write, so a
+     * connection that goes quiet after bulk data does not keep 32 KiB; while full records keep
+     * flowing the array is kept (no allocation per record).
+     */
+    private int drained(int pending, int moved) {
+        largestOutput = Math.max(largestOutput, pending);
+        if (moved == pending && pending < RECORD_SIZED && largestOutput >= RECORD_SIZED
+                && protocol.getAvailableOutputBytes() == 0) {
+            ((OutputQueueRelease) protocol).releaseOutputQueue();
+            largestOutput = 0;
+        }
+        return moved;
     }
 
     /** @return bytes of received application data ready to read */
