@@ -35,6 +35,9 @@ final class HandshakeFailures {
             short sent = state.sentAlert >= 0 ? state.sentAlert : raised.getAlertDescription();
             msg = raised(sent, detailOf(raised, state), client, handshaking, state, spec,
                     keySource);
+        } else if (state.sentAlert >= 0 && PeerFaults.isInvalidPeerKeyShare(e)) {
+            msg = raised(state.sentAlert, "the peer's key share is invalid (" + e.getCause().getMessage() + ")", client,
+                    handshaking, state, spec, keySource);
         } else if (state.sentAlert >= 0 && PeerFaults.isTruncatedMessage(e)) {
             msg = raised(state.sentAlert, "a message from the peer is shorter than its own length fields say (" + e
                     + ")", client, handshaking, state, spec, keySource);

@@ -1,8 +1,10 @@
 package dev.saef.protocol;
 
 import java.io.EOFException;
+import java.security.InvalidKeyException;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.crypto.TlsCryptoException;
 
 /**
  * Corrects the alert Bouncy Castle raises for a peer's malformed bytes. Bouncy Castle turns any
@@ -20,6 +22,8 @@ import org.bouncycastle.tls.ProtocolVersion;
  *       Bouncy Castle parses each message from a complete in-memory buffer, so this exception
  *       always means the peer's message is truncated, never that the network ended.
  * </ul>
+ * A peer's (EC)DH key share the JDK refuses in key agreement (an X25519 point of small order) gets
+ * {@code illegal_parameter} (RFC 8422 section 5.11).
  *
  * <p>Only exceptions thrown by Bouncy Castle's own {@code ProtocolVersion} and TLS parsing code are
  * re-classified: an exception from anywhere else, our own code included, stays
@@ -35,7 +39,20 @@ final class PeerFaults {
         if (alert == AlertDescription.internal_error && (isReservedVersion(cause) || isTruncatedMessage(cause))) {
             return AlertDescription.decode_error;
         }
+        if (alert == AlertDescription.internal_error && isInvalidPeerKeyShare(cause)) {
+            return AlertDescription.illegal_parameter;
+        }
         return alert;
+    }
+
+    /**
+     * @return whether {@code cause} is the JDK refusing the peer's (EC)DH public value during key
+     *     agreement (e.g. an X25519 point of small order, RFC 7748 section 6): Bouncy Castle wraps the
+     *     {@code InvalidKeyException} in {@code TlsCryptoException}; the peer's key share is then an
+     *     illegal parameter (RFC 8422 section 5.11), not our fault
+     */
+    static boolean isInvalidPeerKeyShare(Throwable cause) {
+        return cause instanceof TlsCryptoException && cause.getCause() instanceof InvalidKeyException;
     }
 
     /** @return whether {@code cause} is Bouncy Castle's parser running out of a message's octets */
