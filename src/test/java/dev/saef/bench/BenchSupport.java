@@ -186,16 +186,31 @@ final class BenchSupport {
         }
 
         private static SunMaterial create() throws Exception {
+            return keytool("CN=localhost", "SAN=dns:localhost,ip:127.0.0.1", "-keyalg", "RSA", "-keysize", "2048");
+        }
+
+        /**
+         * A server key made by the JDK's keytool in a temporary PKCS12 store (deleted again), and a
+         * trust store holding its certificate.
+         *
+         * @param dname the certificate's subject
+         * @param san the {@code -ext} value, e.g. {@code SAN=dns:localhost}, or null for none
+         * @param keyArgs keytool's key options, e.g. {@code -keyalg EC -groupname secp256r1}
+         */
+        static SunMaterial keytool(String dname, String san, String... keyArgs) throws Exception {
             char[] pass = "bench-pass".toCharArray();
             Path dir = Files.createTempDirectory("saef-bench-");
             try {
                 Path store = dir.resolve("server.p12");
-                String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-                List<String> cmd = List.of(keytool, "-genkeypair", "-keyalg", "RSA", "-keysize", "2048",
-                        "-storetype", "PKCS12", "-keystore", store.toString(),
+                List<String> cmd = new java.util.ArrayList<>(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair"));
+                cmd.addAll(List.of(keyArgs));
+                cmd.addAll(List.of("-storetype", "PKCS12", "-keystore", store.toString(),
                         "-storepass", new String(pass), "-keypass", new String(pass),
-                        "-alias", "server", "-dname", "CN=localhost", "-validity", "2",
-                        "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-noprompt");
+                        "-alias", "server", "-dname", dname, "-validity", "2", "-noprompt"));
+                if (san != null) {
+                    cmd.addAll(List.of("-ext", san));
+                }
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 String out;
                 try (InputStream in = p.getInputStream()) {
@@ -223,6 +238,15 @@ final class BenchSupport {
                     files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 }
             }
+        }
+
+        /** @return SunJSSE {client, server} contexts: the client trusts this key, the server holds it */
+        SSLContext[] sunContexts() throws Exception {
+            SSLContext server = SSLContext.getInstance("TLS", "SunJSSE");
+            server.init(keyManagers.getKeyManagers(), null, null);
+            SSLContext client = SSLContext.getInstance("TLS", "SunJSSE");
+            client.init(null, trustManagers.getTrustManagers(), null);
+            return new SSLContext[] {client, server};
         }
     }
 

@@ -1,22 +1,10 @@
 package dev.saef.bench;
 
 import dev.saef.bench.BenchSupport.Buffers;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
-import javax.net.ssl.TrustManagerFactory;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -106,45 +94,7 @@ public class ResumedHandshakeBenchmark {
 
     /** SunJSSE client and server contexts over a P-256 certificate made by keytool. */
     private static SSLContext[] sunEcdsaContexts() throws Exception {
-        char[] pass = "bench-pass".toCharArray();
-        Path dir = Files.createTempDirectory("saef-bench-ec-");
-        try {
-            Path store = dir.resolve("server.p12");
-            String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-            List<String> cmd = List.of(keytool, "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1",
-                    "-sigalg", "SHA256withECDSA", "-storetype", "PKCS12", "-keystore", store.toString(),
-                    "-storepass", new String(pass), "-keypass", new String(pass), "-alias", "server",
-                    "-dname", "CN=" + HOST, "-validity", "2", "-ext", "SAN=dns:" + HOST, "-noprompt");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IOException("keytool failed: " + out);
-            }
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(store)) {
-                ks.load(in, pass);
-            }
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pass);
-            Certificate cert = ks.getCertificate("server");
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("server", cert);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext server = SSLContext.getInstance("TLS", "SunJSSE");
-            server.init(kmf.getKeyManagers(), null, null);
-            SSLContext client = SSLContext.getInstance("TLS", "SunJSSE");
-            client.init(null, tmf.getTrustManagers(), null);
-            return new SSLContext[] {client, server};
-        } finally {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        return BenchSupport.SunMaterial.keytool("CN=" + HOST, "SAN=dns:" + HOST, "-keyalg", "EC", "-groupname", "secp256r1",
+                "-sigalg", "SHA256withECDSA").sunContexts();
     }
 }
