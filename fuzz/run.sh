@@ -80,7 +80,7 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   set +e
   JAZZER_FUZZ=1 nice -n "$NICE" mvn -o surefire:test -Dtest="$simple#$method" -Dsurefire.failIfNoSpecifiedTests=false \
-    -Djazzer.max_executions="$RUNS" -Djazzer.max_duration="$TIME" -Djazzer.instrument="$instrument" \
+    -Djazzer.hooks=true -Djazzer.max_executions="$RUNS" -Djazzer.max_duration="$TIME" -Djazzer.instrument="$instrument" \
     ${excludes:+-Djazzer.instrumentation_excludes="$excludes"} -Dsaef.fuzz.tolerate="$TOLERATE" > "$log" 2>&1
   rc=$?
   set -e
