@@ -1,5 +1,6 @@
 package dev.saef.jsse;
 
+import dev.saef.protocol.StatelessHelloCheck;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -31,8 +32,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * A ready-made DTLS 1.2 server (RFC 6347) over any DTLS {@code SSLContext} (SAEF's
- * {@code SSLContext.getInstance("DTLS", "SAEF")}), because the JDK has no DTLS socket.
+ * A ready-made DTLS 1.2 server (RFC 6347) over SAEF's DTLS {@code SSLContext}
+ * ({@code SSLContext.getInstance("DTLS", "SAEF")}), because the JDK has no DTLS socket.
  *
  * <p>What it does:
  * <ul>
@@ -40,6 +41,12 @@ import javax.net.ssl.SSLSession;
  *       source address, one server-mode {@code SSLEngine} per peer, created with
  *       {@code createSSLEngine(peerAddress, peerPort)} (the engine binds its HelloVerifyRequest cookie
  *       to that address, RFC 6347 section 4.2.1);</li>
+ *   <li>a ClientHello from an unknown address is first answered statelessly (RFC 6347 section
+ *       4.2.1): without a valid cookie it gets a HelloVerifyRequest computed from that datagram alone,
+ *       on the receiver thread, never larger than the ClientHello (no amplification), and nothing is
+ *       kept ({@link #helloVerifyRequests()} counts them); only a ClientHello whose cookie proves that
+ *       the client receives at its address creates a peer. Spoofed ClientHellos therefore cannot fill
+ *       the peer table;</li>
  *   <li>each peer's datagrams are processed in order on a bounded executor ({@link Builder#threads}):
  *       the engine's {@code unwrap}/{@code wrap}, including the handshake and the application's
  *       {@link Handler} callbacks; an idle established peer holds no thread;</li>
@@ -115,6 +122,11 @@ public final class DtlsServer implements Closeable {
                 throw new IllegalArgumentException("DtlsServer needs a DTLS SSLContext, not " + context.getProtocol()
                         + ": use SSLContext.getInstance(\"DTLS\", \"SAEF\")");
             }
+            if (!(context.createSSLEngine() instanceof SaefDtlsEngine)) {
+                throw new IllegalArgumentException("DtlsServer needs SAEF's DTLS SSLContext (its stateless cookie"
+                        + " check), not one of provider " + context.getProvider().getName()
+                        + ": use SSLContext.getInstance(\"DTLS\", \"SAEF\")");
+            }
         }
 
         /** @return this; the local address to listen on (default 127.0.0.1, any free port) */
@@ -181,6 +193,7 @@ public final class DtlsServer implements Closeable {
     }
 
     private final SSLContext context;
+    private final StatelessHelloCheck hellos;
     private final Handler handler;
     private final DatagramChannel channel;
     private final InetSocketAddress local;
@@ -194,10 +207,12 @@ public final class DtlsServer implements Closeable {
     private final Thread receiver;
     private final AtomicInteger peerNumbers = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong helloVerifyRequests = new AtomicLong();
     private volatile boolean closed;
 
     private DtlsServer(Builder b, Handler handler) throws IOException {
         this.context = b.context;
+        this.hellos = new StatelessHelloCheck(((SaefDtlsEngine) b.context.createSSLEngine()).context().dtls());
         this.handler = handler;
         this.maxPeers = b.maxPeers;
         this.maximumPacketSize = b.maximumPacketSize;
@@ -241,6 +256,14 @@ public final class DtlsServer implements Closeable {
         return dropped.get();
     }
 
+    /**
+     * @return HelloVerifyRequests sent statelessly to ClientHellos without a valid cookie (RFC 6347
+     *     section 4.2.1), none of which created a peer
+     */
+    public long helloVerifyRequests() {
+        return helloVerifyRequests.get();
+    }
+
     /** @return whether {@link #close()} was called */
     public boolean isClosed() {
         return closed;
@@ -266,8 +289,8 @@ public final class DtlsServer implements Closeable {
             buf.get(datagram);
             Peer p = peers.get(from);
             if (p == null) {
-                if (!isInitialClientHello(datagram)) {
-                    continue; // a late record of a peer already gone, or noise: no state for it
+                if (!isInitialClientHello(datagram) || !cookieValid((InetSocketAddress) from, datagram)) {
+                    continue; // a late record of a peer already gone, noise, or answered statelessly
                 }
                 if (peers.size() >= maxPeers) {
                     dropped.incrementAndGet();
@@ -292,6 +315,22 @@ public final class DtlsServer implements Closeable {
      */
     static boolean isInitialClientHello(byte[] d) {
         return d.length > 13 && d[0] == 22 && d[3] == 0 && d[4] == 0 && d[13] == 1;
+    }
+
+    /**
+     * The stateless cookie exchange (RFC 6347 section 4.2.1) for a ClientHello from an unknown address:
+     * no per-peer state, one HMAC, at most one reply no larger than the request.
+     *
+     * @return true when the ClientHello carries a valid cookie for {@code from}, so a peer may be created
+     */
+    private boolean cookieValid(InetSocketAddress from, byte[] datagram) {
+        byte[] clientId = SaefDtlsEngine.cookieClientId(from.getAddress().getHostAddress(), from.getPort());
+        StatelessHelloCheck.Result r = hellos.check(clientId, datagram, 0, datagram.length);
+        if (r.verdict() == StatelessHelloCheck.Verdict.ANSWERED) {
+            helloVerifyRequests.incrementAndGet();
+            send(ByteBuffer.wrap(r.reply()), from);
+        }
+        return r.verdict() == StatelessHelloCheck.Verdict.COOKIE_VALID;
     }
 
     private Peer newPeer(InetSocketAddress from) {

@@ -78,8 +78,15 @@ final class SaefDtlsEngine extends SSLEngine {
         packetSize = packetSize();
         String host = getPeerHost();
         int port = getPeerPort();
-        byte[] clientId = ((host == null ? "" : host) + ":" + port).getBytes(StandardCharsets.UTF_8);
-        conn = context.openDatagram(params.toSpec(host, port), packetSize, clientId);
+        conn = context.openDatagram(params.toSpec(host, port), packetSize, cookieClientId(host, port));
+    }
+
+    /**
+     * @return the client address a server engine created with {@code (host, port)} binds into its
+     *     HelloVerifyRequest cookie (RFC 6347 section 4.2.1); {@link DtlsServer} checks cookies with it
+     */
+    static byte[] cookieClientId(String host, int port) {
+        return ((host == null ? "" : host) + ":" + port).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
