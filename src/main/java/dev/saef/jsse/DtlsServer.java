@@ -1,5 +1,6 @@
 package dev.saef.jsse;
 
+import dev.saef.protocol.ConnectionIds;
 import dev.saef.protocol.StatelessHelloCheck;
 import java.io.Closeable;
 import java.io.IOException;
@@ -50,6 +51,13 @@ import javax.net.ssl.SSLSession;
  *   <li>each peer's datagrams are processed in order on a bounded executor ({@link Builder#threads}):
  *       the engine's {@code unwrap}/{@code wrap}, including the handshake and the application's
  *       {@link Handler} callbacks; an idle established peer holds no thread;</li>
+ *   <li>with RFC 9146 connection IDs on ({@code saef.dtls.connectionIdLength} in the context's
+ *       configuration), a record of type {@code tls12_cid} is given to the peer whose ID it carries,
+ *       whatever its source address, so that a client whose address changes (NAT rebinding) keeps its
+ *       session. The peer's address, where the server sends, changes only after a record from the new
+ *       address authenticated, is newer than every record received before, and carried the ID (RFC 9146
+ *       section 6); a forged or replayed record from elsewhere is dropped by the engine and moves
+ *       nothing. Without connection IDs a peer is found by its address alone;</li>
  *   <li>only a datagram that begins with a ClientHello creates a peer (a late record of a peer already
  *       gone, say its close_notify answering ours, creates nothing);</li>
  *   <li>at most {@link Builder#maxPeers} peers at once: datagrams from further addresses are dropped
@@ -202,6 +210,10 @@ public final class DtlsServer implements Closeable {
     private final long idleNanos;
     private final long handshakeNanos;
     private final Map<SocketAddress, Peer> peers = new ConcurrentHashMap<>();
+    /** RFC 9146: peers by the connection ID their records carry (established peers with an ID only). */
+    private final Map<ByteBuffer, Peer> byConnectionId = new ConcurrentHashMap<>();
+    /** The length of this server's connection IDs (one context, one length), 0 until a peer has one. */
+    private volatile int connectionIdLength;
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
     private final Thread receiver;
@@ -287,7 +299,10 @@ public final class DtlsServer implements Closeable {
             buf.flip();
             byte[] datagram = new byte[buf.remaining()];
             buf.get(datagram);
-            Peer p = peers.get(from);
+            Peer p = byConnectionId(datagram);
+            if (p == null) {
+                p = peers.get(from);
+            }
             if (p == null) {
                 if (!isInitialClientHello(datagram) || !cookieValid((InetSocketAddress) from, datagram)) {
                     continue; // a late record of a peer already gone, noise, or answered statelessly
@@ -304,8 +319,21 @@ public final class DtlsServer implements Closeable {
                 }
                 peers.put(from, p);
             }
-            p.received(datagram);
+            p.received(new Inbound(datagram, (InetSocketAddress) from));
         }
+    }
+
+    /**
+     * @return the established peer whose RFC 9146 connection ID the datagram's first record carries, or
+     *     null (no connection IDs in use, not a {@code tls12_cid} record, malformed, or an unknown ID)
+     */
+    private Peer byConnectionId(byte[] datagram) {
+        int n = connectionIdLength;
+        if (n == 0) {
+            return null;
+        }
+        byte[] id = ConnectionIds.of(datagram, 0, datagram.length, n);
+        return id == null ? null : byConnectionId.get(ByteBuffer.wrap(id));
     }
 
     /**
@@ -395,8 +423,12 @@ public final class DtlsServer implements Closeable {
         }
     }
 
+    /** A received datagram and its source address. */
+    private record Inbound(byte[] datagram, InetSocketAddress from) {
+    }
+
     /** Marks a retransmission request in a peer's queue. */
-    private static final byte[] RETRANSMIT = new byte[0];
+    private static final Inbound RETRANSMIT = new Inbound(new byte[0], null);
 
     /**
      * One peer of the server: its address, its engine and its session. {@link #send} answers it; it can
@@ -404,9 +436,11 @@ public final class DtlsServer implements Closeable {
      */
     public final class Peer {
         private final int number;
-        private final InetSocketAddress address;
+        private volatile InetSocketAddress address;
         private final SSLEngine engine;
-        private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
+        /** RFC 9146: the connection ID this peer is found by, or null. */
+        private ByteBuffer connectionId;
+        private final ArrayDeque<Inbound> inbox = new ArrayDeque<>();
         private final long created = System.nanoTime();
         private boolean scheduled;
         private volatile boolean connected;
@@ -426,7 +460,11 @@ public final class DtlsServer implements Closeable {
             return number;
         }
 
-        /** @return the peer's address and port */
+        /**
+         * @return the peer's address and port: where the server sends. With RFC 9146 connection IDs it
+         *     follows the client when a record from a new address authenticates; the session's
+         *     {@code getPeerHost()}/{@code getPeerPort()} keep the address of the handshake.
+         */
         public InetSocketAddress address() {
             return address;
         }
@@ -484,7 +522,7 @@ public final class DtlsServer implements Closeable {
             return address.getAddress().getHostAddress() + ":" + address.getPort();
         }
 
-        private void received(byte[] datagram) {
+        private void received(Inbound datagram) {
             lastReceived = System.nanoTime();
             if (!connected) {
                 retransmitMillis = FIRST_RETRANSMIT_MILLIS;
@@ -493,7 +531,7 @@ public final class DtlsServer implements Closeable {
             enqueue(datagram);
         }
 
-        private void enqueue(byte[] item) {
+        private void enqueue(Inbound item) {
             boolean start;
             synchronized (inbox) {
                 if (ended) {
@@ -520,7 +558,7 @@ public final class DtlsServer implements Closeable {
 
         private void drain() {
             while (true) {
-                byte[] item;
+                Inbound item;
                 synchronized (inbox) {
                     item = inbox.poll();
                     if (item == null || ended) {
@@ -540,9 +578,12 @@ public final class DtlsServer implements Closeable {
             }
         }
 
-        private void process(byte[] datagram) throws IOException {
+        private void process(Inbound in) throws IOException {
             ByteBuffer app = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
-            SSLEngineResult r = engine.unwrap(ByteBuffer.wrap(datagram), app);
+            SSLEngineResult r = engine.unwrap(ByteBuffer.wrap(in.datagram()), app);
+            if (!in.from().equals(address) && ((SaefDtlsEngine) engine).lastUnwrapNewestWithConnectionId()) {
+                moveTo(in.from());
+            }
             boolean finished = r.getHandshakeStatus() == HandshakeStatus.FINISHED;
             if (r.getStatus() == Status.CLOSED) {
                 flush();
@@ -553,6 +594,7 @@ public final class DtlsServer implements Closeable {
             if (finished && !connected) {
                 connected = true;
                 nextRetransmit = Long.MAX_VALUE;
+                registerConnectionId();
                 handler.onConnected(this);
             }
             if (app.position() > 0) {
@@ -607,6 +649,41 @@ public final class DtlsServer implements Closeable {
             flush();
         }
 
+        /** RFC 9146: once established, the peer is also found by the connection ID its records carry. */
+        private void registerConnectionId() {
+            byte[] id = ((SaefDtlsEngine) engine).connectionIdReceived();
+            if (id == null) {
+                return;
+            }
+            ByteBuffer key = ByteBuffer.wrap(id);
+            // random IDs of at least 4 octets: a collision is unlikely; the second peer then goes by address only
+            if (byConnectionId.putIfAbsent(key, this) == null) {
+                synchronized (inbox) {
+                    if (ended) {
+                        byConnectionId.remove(key, this);
+                        return;
+                    }
+                    connectionId = key;
+                }
+                connectionIdLength = id.length;
+            }
+        }
+
+        /**
+         * RFC 9146 section 6: a record from {@code to} authenticated, is the newest, and carried our
+         * connection ID: the client's address changed (NAT rebinding), send there from now on.
+         */
+        private void moveTo(InetSocketAddress to) {
+            InetSocketAddress from = address;
+            address = to;
+            Peer other = peers.put(to, this);
+            peers.remove(from, this);
+            if (other != null && other != this) {
+                other.end("its address " + to.getAddress().getHostAddress() + ":" + to.getPort() + " now belongs to"
+                        + " peer #" + number + " (RFC 9146 connection ID)", false);
+            }
+        }
+
         private void checkTimers(long now) {
             if (ended) {
                 return;
@@ -639,6 +716,13 @@ public final class DtlsServer implements Closeable {
                 inbox.clear();
             }
             peers.remove(address, this);
+            ByteBuffer id;
+            synchronized (inbox) {
+                id = connectionId;
+            }
+            if (id != null) {
+                byConnectionId.remove(id, this);
+            }
             if (notify) {
                 try {
                     engine.closeOutbound();

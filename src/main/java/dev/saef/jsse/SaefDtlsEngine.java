@@ -64,6 +64,27 @@ final class SaefDtlsEngine extends SSLEngine {
         return context;
     }
 
+    /**
+     * @return the RFC 9146 connection ID the peer puts in the records it sends to this engine, or null
+     *     (none negotiated, or no completed handshake); {@link DtlsServer} finds the peer by it
+     */
+    byte[] connectionIdReceived() {
+        synchronized (lock) {
+            return conn == null ? null : conn.connectionIdReceived();
+        }
+    }
+
+    /**
+     * @return whether the datagram of the last {@code unwrap} held a record that authenticated, is the
+     *     newest received, and carried the connection ID (RFC 9146 section 6: only then may a server
+     *     send to that datagram's source address)
+     */
+    boolean lastUnwrapNewestWithConnectionId() {
+        synchronized (lock) {
+            return conn != null && conn.lastDatagramNewestWithConnectionId();
+        }
+    }
+
     private int packetSize() {
         int p = params.maximumPacketSize();
         return p <= 0 ? DEFAULT_PACKET_SIZE : Math.max(MIN_PACKET_SIZE, p);
