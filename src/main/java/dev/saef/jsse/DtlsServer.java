@@ -67,7 +67,8 @@ import javax.net.ssl.SSLSession;
  *       while it waits for the client, the last flight is retransmitted per RFC 6347 section 4.2.4
  *       (the engine's contract: {@code wrap} after a receive timeout), after 1 s, doubling up to 60 s;</li>
  *   <li>an established peer that sends nothing for {@link Builder#idleTimeout} is removed (it is sent a
- *       close_notify first); a peer's close_notify is answered and removes it;</li>
+ *       close_notify first): only its authenticated records count, so datagrams forged with its address
+ *       or connection ID do not keep it; a peer's close_notify is answered and removes it;</li>
  *   <li>{@link #close()} sends close_notify to every peer and stops the threads and the channel.</li>
  * </ul>
  * The peer's identity is what the handshake bound: {@link Peer#principal()} is the session's peer
@@ -523,8 +524,8 @@ public final class DtlsServer implements Closeable {
         }
 
         private void received(Inbound datagram) {
-            lastReceived = System.nanoTime();
             if (!connected) {
+                lastReceived = System.nanoTime();
                 retransmitMillis = FIRST_RETRANSMIT_MILLIS;
                 nextRetransmit = lastReceived + TimeUnit.MILLISECONDS.toNanos(retransmitMillis);
             }
@@ -581,7 +582,11 @@ public final class DtlsServer implements Closeable {
         private void process(Inbound in) throws IOException {
             ByteBuffer app = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
             SSLEngineResult r = engine.unwrap(ByteBuffer.wrap(in.datagram()), app);
-            if (!in.from().equals(address) && ((SaefDtlsEngine) engine).lastUnwrapNewestWithConnectionId()) {
+            boolean newestWithId = ((SaefDtlsEngine) engine).lastUnwrapNewestWithConnectionId();
+            if (newestWithId || app.position() > 0) {
+                lastReceived = System.nanoTime(); // authenticated: only the peer itself keeps it from going idle
+            }
+            if (newestWithId && !in.from().equals(address)) {
                 moveTo(in.from());
             }
             boolean finished = r.getHandshakeStatus() == HandshakeStatus.FINISHED;
@@ -592,6 +597,7 @@ public final class DtlsServer implements Closeable {
             }
             finished |= flush();
             if (finished && !connected) {
+                lastReceived = System.nanoTime();
                 connected = true;
                 nextRetransmit = Long.MAX_VALUE;
                 registerConnectionId();

@@ -176,6 +176,33 @@ class DtlsConnectionIdTest {
         }
     }
 
+    @Test
+    void forgedConnectionIdRecordsDoNotKeepAnIdlePeerAlive() throws Exception {
+        Echo echo = new Echo();
+        try (DtlsServer server = DtlsServer.builder(serverContext(CID_LENGTH)).idleTimeout(Duration.ofSeconds(1))
+                        .start(echo);
+                NatRelay nat = new NatRelay(server.localAddress());
+                DatagramSocket attacker = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            try (DtlsClient c = DtlsClient.connect(clientContext(nat.port(), CID_LENGTH), "localhost", nat.port(),
+                    DtlsEndpointsTest.HANDSHAKE)) {
+                assertEquals("echo:once", echo(c, "once", DtlsEndpointsTest.WAIT));
+                byte[] forged = nat.lastToServer();
+                // the client falls silent; the attacker sends records with its connection ID but no valid MAC
+                long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(3_000);
+                long seq = 1_000;
+                while (System.nanoTime() < end && server.peerCount() > 0) {
+                    forged[10] = (byte) seq++;
+                    forged[forged.length - 1] ^= 1;
+                    attacker.send(new DatagramPacket(forged, forged.length, server.localAddress()));
+                    Thread.sleep(100);
+                }
+                assertEquals(0, server.peerCount(), "the silent peer went idle despite the forged records");
+                DtlsEndpointsTest.waitFor(() -> !echo.closed.isEmpty(), "onClosed");
+                assertEquals(List.of("dropped: idle for 1 s"), echo.closed);
+            }
+        }
+    }
+
     /** Content types on the wire (RFC 9146 section 4). */
     static final class ConnectionIdsOnTheWire {
         static final int TLS12_CID = 25;
