@@ -60,8 +60,8 @@ import javax.net.ssl.SSLSession;
  *       nothing. Without connection IDs a peer is found by its address alone;</li>
  *   <li>only a datagram that begins with a ClientHello creates a peer (a late record of a peer already
  *       gone, say its close_notify answering ours, creates nothing);</li>
- *   <li>at most {@link Builder#maxPeers} peers at once: datagrams from further addresses are dropped
- *       unread (as UDP may), and counted ({@link #droppedDatagrams()}); at most
+ *   <li>at most {@link Builder#maxPeers} peers at once: a ClientHello with a valid cookie from a further
+ *       address is dropped (as UDP may), and counted ({@link #droppedDatagrams()}); at most
  *       {@value #MAX_QUEUED_PER_PEER} datagrams wait per peer, more are dropped;</li>
  *   <li>a peer whose handshake has not completed within {@link Builder#handshakeTimeout} is removed;
  *       while it waits for the client, the last flight is retransmitted per RFC 6347 section 4.2.4
