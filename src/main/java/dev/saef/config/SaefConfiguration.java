@@ -53,6 +53,7 @@ public final class SaefConfiguration implements AutoCloseable {
     private final boolean storeIdentities;
     private final boolean reflectionCheck;
     private final long handshakeTimeoutMillis;
+    private final int connectionIdLength;
     private final CredentialIdResolver credentialIdResolver;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
     private final AssociationTable ownedTable;
@@ -76,6 +77,7 @@ public final class SaefConfiguration implements AutoCloseable {
         this.storeIdentities = b.storeIdentities;
         this.reflectionCheck = b.reflectionCheck;
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.connectionIdLength = b.connectionIdLength;
         this.credentialIdResolver = b.credentialIdResolver;
         this.ownedTable = b.ownsTable ? associations : null;
         this.ownedStore = b.ownedStore;
@@ -111,6 +113,7 @@ public final class SaefConfiguration implements AutoCloseable {
         b.storeIdentities = storeIdentities;
         b.reflectionCheck = reflectionCheck;
         b.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        b.connectionIdLength = connectionIdLength;
         b.credentialIdResolver = credentialIdResolver;
         b.ownsTable = false;
         b.ownedStore = null;
@@ -302,6 +305,24 @@ public final class SaefConfiguration implements AutoCloseable {
         return handshakeTimeoutMillis;
     }
 
+    /**
+     * @return the length of the RFC 9146 connection IDs DTLS contexts offer, 0 for none
+     *     ({@value SaefProperties#DTLS_CONNECTION_ID_LENGTH})
+     */
+    public int connectionIdLength() {
+        return connectionIdLength;
+    }
+
+    /**
+     * @param length the length of RFC 9146 DTLS connection IDs, 0 for none
+     * @return a copy with that length
+     * @throws IllegalArgumentException when neither 0 nor within
+     *     {@value SaefProperties#MIN_CONNECTION_ID_LENGTH}..{@value SaefProperties#MAX_CONNECTION_ID_LENGTH}
+     */
+    public SaefConfiguration withConnectionIdLength(int length) {
+        return toBuilder().connectionIdLength(length).build();
+    }
+
     /** @return the server's Credential-ID resolver ({@code saef.credentialIdResolver}), if any */
     public Optional<CredentialIdResolver> credentialIdResolver() {
         return Optional.ofNullable(credentialIdResolver);
@@ -371,7 +392,8 @@ public final class SaefConfiguration implements AutoCloseable {
                 + (storeIdentities ? ", server KpsaIDs also from the key store" : "")
                 + (reflectionCheck ? "" : ", reflection check off")
                 + (handshakeTimeoutMillis == DEFAULT_HANDSHAKE_TIMEOUT_MILLIS ? ""
-                        : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"));
+                        : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"))
+                + (connectionIdLength == 0 ? "" : ", DTLS connection IDs of " + connectionIdLength + " octets");
     }
 
     /** @return {@link #describe()} */
@@ -399,6 +421,7 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean storeIdentities;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private int connectionIdLength;
         private CredentialIdResolver credentialIdResolver;
         private boolean ownsTable;
         private AutoCloseable ownedStore;
@@ -550,6 +573,23 @@ public final class SaefConfiguration implements AutoCloseable {
         /** Milliseconds, already checked by the loader. */
         Builder handshakeTimeoutMillis(long ms) {
             this.handshakeTimeoutMillis = ms;
+            return this;
+        }
+
+        /**
+         * @param length the length of the RFC 9146 connection IDs DTLS contexts offer, 0 (default) for none
+         * @return this
+         * @throws IllegalArgumentException when neither 0 nor within
+         *     {@value SaefProperties#MIN_CONNECTION_ID_LENGTH}..{@value SaefProperties#MAX_CONNECTION_ID_LENGTH}
+         */
+        public Builder connectionIdLength(int length) {
+            if (length != 0 && (length < SaefProperties.MIN_CONNECTION_ID_LENGTH
+                    || length > SaefProperties.MAX_CONNECTION_ID_LENGTH)) {
+                throw new IllegalArgumentException("DTLS connection ID length " + length + " is neither 0 (off) nor "
+                        + SaefProperties.MIN_CONNECTION_ID_LENGTH + " to " + SaefProperties.MAX_CONNECTION_ID_LENGTH
+                        + " octets (" + SaefProperties.DTLS_CONNECTION_ID_LENGTH + ")");
+            }
+            this.connectionIdLength = length;
             return this;
         }
 

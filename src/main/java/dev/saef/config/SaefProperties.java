@@ -75,6 +75,11 @@ import java.util.Properties;
  *       {@code Integer.MAX_VALUE} ms are refused. A peer that sends nothing or dribbles its bytes
  *       fails with an {@code SSLHandshakeException} naming this property.</td>
  *       <td>{@code 60s} (a constrained device on NB-IoT, with round trips of seconds, still meets it)</td></tr>
+ *   <tr><td>{@value #DTLS_CONNECTION_ID_LENGTH}</td><td>DTLS contexts: RFC 9146 connection IDs of this many
+ *       octets ({@code 0} = off, else {@value #MIN_CONNECTION_ID_LENGTH} to {@value #MAX_CONNECTION_ID_LENGTH}).
+ *       Both roles offer the {@code connection_id} extension with a random ID of that length; a server
+ *       ({@code DtlsServer}) then finds a peer by its ID, so a client whose address changes (NAT rebinding)
+ *       keeps its session. Shorter IDs could collide among a server's peers.</td><td>{@code 0}</td></tr>
  * </table>
  *
  * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
@@ -134,6 +139,12 @@ public final class SaefProperties {
     public static final String REFLECTION_CHECK = "saef.reflectionCheck";
     /** Property: the time limit of a whole socket handshake (a duration; 0 = none). */
     public static final String HANDSHAKE_TIMEOUT = "saef.handshakeTimeout";
+    /** Property: the length of RFC 9146 DTLS connection IDs, 0 (default) for none. */
+    public static final String DTLS_CONNECTION_ID_LENGTH = "saef.dtls.connectionIdLength";
+    /** Shortest nonzero {@value #DTLS_CONNECTION_ID_LENGTH}: 2^32 IDs, so that a server's peers do not collide. */
+    public static final int MIN_CONNECTION_ID_LENGTH = 4;
+    /** Longest {@value #DTLS_CONNECTION_ID_LENGTH}: longer only adds overhead to every record. */
+    public static final int MAX_CONNECTION_ID_LENGTH = 32;
     /** Server: class name of a {@link CredentialIdResolver} with a public no-argument constructor. */
     public static final String CREDENTIAL_ID_RESOLVER = "saef.credentialIdResolver";
     /**
@@ -158,7 +169,7 @@ public final class SaefProperties {
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
             REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT,
-            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD);
+            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD, DTLS_CONNECTION_ID_LENGTH);
 
     private SaefProperties() {
     }
@@ -217,6 +228,7 @@ public final class SaefProperties {
                     + " leave it unset with a key store file");
         }
         long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
+        int connectionIdLength = connectionIdLength(props.getProperty(DTLS_CONNECTION_ID_LENGTH));
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
         CredentialIdResolver resolver = credentialIdResolver(props.getProperty(CREDENTIAL_ID_RESOLVER));
@@ -266,6 +278,7 @@ public final class SaefProperties {
                     .reflectionCheck(reflection)
                     .storeIdentities(storeIdentities)
                     .handshakeTimeoutMillis(handshakeTimeout)
+                    .connectionIdLength(connectionIdLength)
                     .credentialIdResolver(resolver)
                     .build();
             config.checkKeys(store == null ? null : (storeName != null ? storeName : "the key store"));
@@ -411,6 +424,31 @@ public final class SaefProperties {
                     + " the 00- prefix of TS-0013");
         }
         return Integer.parseInt(t);
+    }
+
+    /**
+     * Parses {@value #DTLS_CONNECTION_ID_LENGTH}: {@code 0} (off, also when unset) or
+     * {@value #MIN_CONNECTION_ID_LENGTH} to {@value #MAX_CONNECTION_ID_LENGTH} octets.
+     */
+    static int connectionIdLength(String v) throws SaefConfigException {
+        if (v == null) {
+            return 0;
+        }
+        String t = v.trim();
+        String allowed = "; use 0 (off, default) or a length in octets from " + MIN_CONNECTION_ID_LENGTH + " to "
+                + MAX_CONNECTION_ID_LENGTH + " (RFC 9146 connection IDs, e.g. 8)";
+        boolean digits = !t.isEmpty() && t.length() <= 3 && t.chars().allMatch(c -> c >= '0' && c <= '9');
+        if (!digits) {
+            throw new SaefConfigException(DTLS_CONNECTION_ID_LENGTH + ": " + QuotedText.quote(v) + " is not a number"
+                    + allowed);
+        }
+        int n = Integer.parseInt(t);
+        if (n != 0 && (n < MIN_CONNECTION_ID_LENGTH || n > MAX_CONNECTION_ID_LENGTH)) {
+            throw new SaefConfigException(DTLS_CONNECTION_ID_LENGTH + ": " + n + " is not allowed"
+                    + (n < MIN_CONNECTION_ID_LENGTH ? " (so short an ID could collide among a server's peers)"
+                            : " (longer IDs only add overhead to every record)") + allowed);
+        }
+        return n;
     }
 
     private static boolean hideUnknownIdentities(Properties props) throws SaefConfigException {

@@ -34,6 +34,11 @@ import javax.net.ssl.SSLSession;
  * datagram of application data (split when larger than a record); {@link #receive} returns the next
  * one, answering the server's retransmissions meanwhile; {@link #close} sends close_notify. Sending
  * and receiving may run on two threads.
+ *
+ * <p>With {@code saef.dtls.connectionIdLength} set in the context's configuration, the client offers
+ * an RFC 9146 connection ID; when the server answers with its own, every record the client sends
+ * carries it, so a server that demultiplexes by connection ID (as {@link DtlsServer} does) keeps the
+ * session when the client's address changes on the way (NAT rebinding) without a new handshake.
  */
 public final class DtlsClient implements Closeable {
 

@@ -1,5 +1,7 @@
 package dev.saef.jsse;
 
+import dev.saef.protocol.ConnectionIds;
+import dev.saef.protocol.StatelessHelloCheck;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -31,8 +33,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * A ready-made DTLS 1.2 server (RFC 6347) over any DTLS {@code SSLContext} (SAEF's
- * {@code SSLContext.getInstance("DTLS", "SAEF")}), because the JDK has no DTLS socket.
+ * A ready-made DTLS 1.2 server (RFC 6347) over SAEF's DTLS {@code SSLContext}
+ * ({@code SSLContext.getInstance("DTLS", "SAEF")}), because the JDK has no DTLS socket.
  *
  * <p>What it does:
  * <ul>
@@ -40,19 +42,33 @@ import javax.net.ssl.SSLSession;
  *       source address, one server-mode {@code SSLEngine} per peer, created with
  *       {@code createSSLEngine(peerAddress, peerPort)} (the engine binds its HelloVerifyRequest cookie
  *       to that address, RFC 6347 section 4.2.1);</li>
+ *   <li>a ClientHello from an unknown address is first answered statelessly (RFC 6347 section
+ *       4.2.1): without a valid cookie it gets a HelloVerifyRequest computed from that datagram alone,
+ *       on the receiver thread, never larger than the ClientHello (no amplification), and nothing is
+ *       kept ({@link #helloVerifyRequests()} counts them); only a ClientHello whose cookie proves that
+ *       the client receives at its address creates a peer. Spoofed ClientHellos therefore cannot fill
+ *       the peer table;</li>
  *   <li>each peer's datagrams are processed in order on a bounded executor ({@link Builder#threads}):
  *       the engine's {@code unwrap}/{@code wrap}, including the handshake and the application's
  *       {@link Handler} callbacks; an idle established peer holds no thread;</li>
+ *   <li>with RFC 9146 connection IDs on ({@code saef.dtls.connectionIdLength} in the context's
+ *       configuration), a record of type {@code tls12_cid} is given to the peer whose ID it carries,
+ *       whatever its source address, so that a client whose address changes (NAT rebinding) keeps its
+ *       session. The peer's address, where the server sends, changes only after a record from the new
+ *       address authenticated, is newer than every record received before, and carried the ID (RFC 9146
+ *       section 6); a forged or replayed record from elsewhere is dropped by the engine and moves
+ *       nothing. Without connection IDs a peer is found by its address alone;</li>
  *   <li>only a datagram that begins with a ClientHello creates a peer (a late record of a peer already
  *       gone, say its close_notify answering ours, creates nothing);</li>
- *   <li>at most {@link Builder#maxPeers} peers at once: datagrams from further addresses are dropped
- *       unread (as UDP may), and counted ({@link #droppedDatagrams()}); at most
+ *   <li>at most {@link Builder#maxPeers} peers at once: a ClientHello with a valid cookie from a further
+ *       address is dropped (as UDP may), and counted ({@link #droppedDatagrams()}); at most
  *       {@value #MAX_QUEUED_PER_PEER} datagrams wait per peer, more are dropped;</li>
  *   <li>a peer whose handshake has not completed within {@link Builder#handshakeTimeout} is removed;
  *       while it waits for the client, the last flight is retransmitted per RFC 6347 section 4.2.4
  *       (the engine's contract: {@code wrap} after a receive timeout), after 1 s, doubling up to 60 s;</li>
  *   <li>an established peer that sends nothing for {@link Builder#idleTimeout} is removed (it is sent a
- *       close_notify first); a peer's close_notify is answered and removes it;</li>
+ *       close_notify first): only its authenticated records count, so datagrams forged with its address
+ *       or connection ID do not keep it; a peer's close_notify is answered and removes it;</li>
  *   <li>{@link #close()} sends close_notify to every peer and stops the threads and the channel.</li>
  * </ul>
  * The peer's identity is what the handshake bound: {@link Peer#principal()} is the session's peer
@@ -113,6 +129,11 @@ public final class DtlsServer implements Closeable {
             this.context = Objects.requireNonNull(context, "context");
             if (!context.getProtocol().startsWith("DTLS")) {
                 throw new IllegalArgumentException("DtlsServer needs a DTLS SSLContext, not " + context.getProtocol()
+                        + ": use SSLContext.getInstance(\"DTLS\", \"SAEF\")");
+            }
+            if (!(context.createSSLEngine() instanceof SaefDtlsEngine)) {
+                throw new IllegalArgumentException("DtlsServer needs SAEF's DTLS SSLContext (its stateless cookie"
+                        + " check), not one of provider " + context.getProvider().getName()
                         + ": use SSLContext.getInstance(\"DTLS\", \"SAEF\")");
             }
         }
@@ -181,6 +202,7 @@ public final class DtlsServer implements Closeable {
     }
 
     private final SSLContext context;
+    private final StatelessHelloCheck hellos;
     private final Handler handler;
     private final DatagramChannel channel;
     private final InetSocketAddress local;
@@ -189,15 +211,21 @@ public final class DtlsServer implements Closeable {
     private final long idleNanos;
     private final long handshakeNanos;
     private final Map<SocketAddress, Peer> peers = new ConcurrentHashMap<>();
+    /** RFC 9146: peers by the connection ID their records carry (established peers with an ID only). */
+    private final Map<ByteBuffer, Peer> byConnectionId = new ConcurrentHashMap<>();
+    /** The length of this server's connection IDs (one context, one length), 0 until a peer has one. */
+    private volatile int connectionIdLength;
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
     private final Thread receiver;
     private final AtomicInteger peerNumbers = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong helloVerifyRequests = new AtomicLong();
     private volatile boolean closed;
 
     private DtlsServer(Builder b, Handler handler) throws IOException {
         this.context = b.context;
+        this.hellos = new StatelessHelloCheck(((SaefDtlsEngine) b.context.createSSLEngine()).context().dtls());
         this.handler = handler;
         this.maxPeers = b.maxPeers;
         this.maximumPacketSize = b.maximumPacketSize;
@@ -241,6 +269,14 @@ public final class DtlsServer implements Closeable {
         return dropped.get();
     }
 
+    /**
+     * @return HelloVerifyRequests sent statelessly to ClientHellos without a valid cookie (RFC 6347
+     *     section 4.2.1), none of which created a peer
+     */
+    public long helloVerifyRequests() {
+        return helloVerifyRequests.get();
+    }
+
     /** @return whether {@link #close()} was called */
     public boolean isClosed() {
         return closed;
@@ -264,10 +300,13 @@ public final class DtlsServer implements Closeable {
             buf.flip();
             byte[] datagram = new byte[buf.remaining()];
             buf.get(datagram);
-            Peer p = peers.get(from);
+            Peer p = byConnectionId(datagram);
             if (p == null) {
-                if (!isInitialClientHello(datagram)) {
-                    continue; // a late record of a peer already gone, or noise: no state for it
+                p = peers.get(from);
+            }
+            if (p == null) {
+                if (!isInitialClientHello(datagram) || !cookieValid((InetSocketAddress) from, datagram)) {
+                    continue; // a late record of a peer already gone, noise, or answered statelessly
                 }
                 if (peers.size() >= maxPeers) {
                     dropped.incrementAndGet();
@@ -281,8 +320,21 @@ public final class DtlsServer implements Closeable {
                 }
                 peers.put(from, p);
             }
-            p.received(datagram);
+            p.received(new Inbound(datagram, (InetSocketAddress) from));
         }
+    }
+
+    /**
+     * @return the established peer whose RFC 9146 connection ID the datagram's first record carries, or
+     *     null (no connection IDs in use, not a {@code tls12_cid} record, malformed, or an unknown ID)
+     */
+    private Peer byConnectionId(byte[] datagram) {
+        int n = connectionIdLength;
+        if (n == 0) {
+            return null;
+        }
+        byte[] id = ConnectionIds.of(datagram, 0, datagram.length, n);
+        return id == null ? null : byConnectionId.get(ByteBuffer.wrap(id));
     }
 
     /**
@@ -292,6 +344,22 @@ public final class DtlsServer implements Closeable {
      */
     static boolean isInitialClientHello(byte[] d) {
         return d.length > 13 && d[0] == 22 && d[3] == 0 && d[4] == 0 && d[13] == 1;
+    }
+
+    /**
+     * The stateless cookie exchange (RFC 6347 section 4.2.1) for a ClientHello from an unknown address:
+     * no per-peer state, one HMAC, at most one reply no larger than the request.
+     *
+     * @return true when the ClientHello carries a valid cookie for {@code from}, so a peer may be created
+     */
+    private boolean cookieValid(InetSocketAddress from, byte[] datagram) {
+        byte[] clientId = SaefDtlsEngine.cookieClientId(from.getAddress().getHostAddress(), from.getPort());
+        StatelessHelloCheck.Result r = hellos.check(clientId, datagram, 0, datagram.length);
+        if (r.verdict() == StatelessHelloCheck.Verdict.ANSWERED) {
+            helloVerifyRequests.incrementAndGet();
+            send(ByteBuffer.wrap(r.reply()), from);
+        }
+        return r.verdict() == StatelessHelloCheck.Verdict.COOKIE_VALID;
     }
 
     private Peer newPeer(InetSocketAddress from) {
@@ -356,8 +424,12 @@ public final class DtlsServer implements Closeable {
         }
     }
 
+    /** A received datagram and its source address. */
+    private record Inbound(byte[] datagram, InetSocketAddress from) {
+    }
+
     /** Marks a retransmission request in a peer's queue. */
-    private static final byte[] RETRANSMIT = new byte[0];
+    private static final Inbound RETRANSMIT = new Inbound(new byte[0], null);
 
     /**
      * One peer of the server: its address, its engine and its session. {@link #send} answers it; it can
@@ -365,9 +437,11 @@ public final class DtlsServer implements Closeable {
      */
     public final class Peer {
         private final int number;
-        private final InetSocketAddress address;
+        private volatile InetSocketAddress address;
         private final SSLEngine engine;
-        private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
+        /** RFC 9146: the connection ID this peer is found by, or null. */
+        private ByteBuffer connectionId;
+        private final ArrayDeque<Inbound> inbox = new ArrayDeque<>();
         private final long created = System.nanoTime();
         private boolean scheduled;
         private volatile boolean connected;
@@ -387,7 +461,11 @@ public final class DtlsServer implements Closeable {
             return number;
         }
 
-        /** @return the peer's address and port */
+        /**
+         * @return the peer's address and port: where the server sends. With RFC 9146 connection IDs it
+         *     follows the client when a record from a new address authenticates; the session's
+         *     {@code getPeerHost()}/{@code getPeerPort()} keep the address of the handshake.
+         */
         public InetSocketAddress address() {
             return address;
         }
@@ -445,16 +523,16 @@ public final class DtlsServer implements Closeable {
             return address.getAddress().getHostAddress() + ":" + address.getPort();
         }
 
-        private void received(byte[] datagram) {
-            lastReceived = System.nanoTime();
+        private void received(Inbound datagram) {
             if (!connected) {
+                lastReceived = System.nanoTime();
                 retransmitMillis = FIRST_RETRANSMIT_MILLIS;
                 nextRetransmit = lastReceived + TimeUnit.MILLISECONDS.toNanos(retransmitMillis);
             }
             enqueue(datagram);
         }
 
-        private void enqueue(byte[] item) {
+        private void enqueue(Inbound item) {
             boolean start;
             synchronized (inbox) {
                 if (ended) {
@@ -481,7 +559,7 @@ public final class DtlsServer implements Closeable {
 
         private void drain() {
             while (true) {
-                byte[] item;
+                Inbound item;
                 synchronized (inbox) {
                     item = inbox.poll();
                     if (item == null || ended) {
@@ -501,9 +579,16 @@ public final class DtlsServer implements Closeable {
             }
         }
 
-        private void process(byte[] datagram) throws IOException {
+        private void process(Inbound in) throws IOException {
             ByteBuffer app = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
-            SSLEngineResult r = engine.unwrap(ByteBuffer.wrap(datagram), app);
+            SSLEngineResult r = engine.unwrap(ByteBuffer.wrap(in.datagram()), app);
+            boolean newestWithId = ((SaefDtlsEngine) engine).lastUnwrapNewestWithConnectionId();
+            if (newestWithId || app.position() > 0) {
+                lastReceived = System.nanoTime(); // authenticated: only the peer itself keeps it from going idle
+            }
+            if (newestWithId && !in.from().equals(address)) {
+                moveTo(in.from());
+            }
             boolean finished = r.getHandshakeStatus() == HandshakeStatus.FINISHED;
             if (r.getStatus() == Status.CLOSED) {
                 flush();
@@ -512,8 +597,10 @@ public final class DtlsServer implements Closeable {
             }
             finished |= flush();
             if (finished && !connected) {
+                lastReceived = System.nanoTime();
                 connected = true;
                 nextRetransmit = Long.MAX_VALUE;
+                registerConnectionId();
                 handler.onConnected(this);
             }
             if (app.position() > 0) {
@@ -568,6 +655,41 @@ public final class DtlsServer implements Closeable {
             flush();
         }
 
+        /** RFC 9146: once established, the peer is also found by the connection ID its records carry. */
+        private void registerConnectionId() {
+            byte[] id = ((SaefDtlsEngine) engine).connectionIdReceived();
+            if (id == null) {
+                return;
+            }
+            ByteBuffer key = ByteBuffer.wrap(id);
+            // random IDs of at least 4 octets: a collision is unlikely; the second peer then goes by address only
+            if (byConnectionId.putIfAbsent(key, this) == null) {
+                synchronized (inbox) {
+                    if (ended) {
+                        byConnectionId.remove(key, this);
+                        return;
+                    }
+                    connectionId = key;
+                }
+                connectionIdLength = id.length;
+            }
+        }
+
+        /**
+         * RFC 9146 section 6: a record from {@code to} authenticated, is the newest, and carried our
+         * connection ID: the client's address changed (NAT rebinding), send there from now on.
+         */
+        private void moveTo(InetSocketAddress to) {
+            InetSocketAddress from = address;
+            address = to;
+            Peer other = peers.put(to, this);
+            peers.remove(from, this);
+            if (other != null && other != this) {
+                other.end("its address " + to.getAddress().getHostAddress() + ":" + to.getPort() + " now belongs to"
+                        + " peer #" + number + " (RFC 9146 connection ID)", false);
+            }
+        }
+
         private void checkTimers(long now) {
             if (ended) {
                 return;
@@ -600,6 +722,13 @@ public final class DtlsServer implements Closeable {
                 inbox.clear();
             }
             peers.remove(address, this);
+            ByteBuffer id;
+            synchronized (inbox) {
+                id = connectionId;
+            }
+            if (id != null) {
+                byConnectionId.remove(id, this);
+            }
             if (notify) {
                 try {
                     engine.closeOutbound();

@@ -64,6 +64,27 @@ final class SaefDtlsEngine extends SSLEngine {
         return context;
     }
 
+    /**
+     * @return the RFC 9146 connection ID the peer puts in the records it sends to this engine, or null
+     *     (none negotiated, or no completed handshake); {@link DtlsServer} finds the peer by it
+     */
+    byte[] connectionIdReceived() {
+        synchronized (lock) {
+            return conn == null ? null : conn.connectionIdReceived();
+        }
+    }
+
+    /**
+     * @return whether the datagram of the last {@code unwrap} held a record that authenticated, is the
+     *     newest received, and carried the connection ID (RFC 9146 section 6: only then may a server
+     *     send to that datagram's source address)
+     */
+    boolean lastUnwrapNewestWithConnectionId() {
+        synchronized (lock) {
+            return conn != null && conn.lastDatagramNewestWithConnectionId();
+        }
+    }
+
     private int packetSize() {
         int p = params.maximumPacketSize();
         return p <= 0 ? DEFAULT_PACKET_SIZE : Math.max(MIN_PACKET_SIZE, p);
@@ -78,8 +99,15 @@ final class SaefDtlsEngine extends SSLEngine {
         packetSize = packetSize();
         String host = getPeerHost();
         int port = getPeerPort();
-        byte[] clientId = ((host == null ? "" : host) + ":" + port).getBytes(StandardCharsets.UTF_8);
-        conn = context.openDatagram(params.toSpec(host, port), packetSize, clientId);
+        conn = context.openDatagram(params.toSpec(host, port), packetSize, cookieClientId(host, port));
+    }
+
+    /**
+     * @return the client address a server engine created with {@code (host, port)} binds into its
+     *     HelloVerifyRequest cookie (RFC 6347 section 4.2.1); {@link DtlsServer} checks cookies with it
+     */
+    static byte[] cookieClientId(String host, int port) {
+        return ((host == null ? "" : host) + ":" + port).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

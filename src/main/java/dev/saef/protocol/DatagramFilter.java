@@ -6,8 +6,9 @@ package dev.saef.protocol;
  *
  * <ul>
  *   <li>every record must be a whole DTLS record (RFC 6347 section 4.1: 13-octet header, content
- *       type 20 to 25, major version 254, a length that fits the datagram and at most
- *       {@value #MAX_RECORD_FRAGMENT} octets);</li>
+ *       type 20 to 24, major version 254, a length that fits the datagram and at most
+ *       {@value #MAX_RECORD_FRAGMENT} octets); a {@code tls12_cid} record (type 25, RFC 9146 section
+ *       4) only when this end receives connection IDs, its header 13 octets plus the ID;</li>
  *   <li>every plaintext handshake fragment (epoch 0) must be whole and declare a message length of
  *       at most {@value HandshakeHeaderCheck#MAX_HANDSHAKE_MESSAGE} octets, the limit the TLS side
  *       enforces too, and its fragment must lie inside that message (RFC 6347 section 4.2.2).
@@ -25,12 +26,22 @@ final class DatagramFilter {
     /** RFC 5246 section 6.2.3: 2^14 plaintext plus at most 2048 octets of protection. */
     static final int MAX_RECORD_FRAGMENT = 16384 + 2048;
     private static final int HANDSHAKE = 22;
+    private static final int TLS12_CID = ConnectionIds.TLS12_CID;
 
     private DatagramFilter() {
     }
 
-    /** @return true when every record of the datagram is well-formed and within the limits */
+    /** @return true when every record of the datagram is well-formed and within the limits (no connection ID) */
     static boolean acceptable(byte[] d, int off, int len) {
+        return acceptable(d, off, len, 0);
+    }
+
+    /**
+     * @param cidLength the length of the connection ID in the records this end receives (RFC 9146), 0
+     *     when none was negotiated: {@code tls12_cid} records are then invalid
+     * @return true when every record of the datagram is well-formed and within the limits
+     */
+    static boolean acceptable(byte[] d, int off, int len, int cidLength) {
         if (len < RECORD_HEADER) {
             return false;
         }
@@ -41,18 +52,22 @@ final class DatagramFilter {
                 return false;
             }
             int type = d[p] & 0xff;
-            if (type < 20 || type > 25 || (d[p + 1] & 0xff) != 0xfe) {
+            if (type < 20 || type > TLS12_CID || (type == TLS12_CID && cidLength == 0) || (d[p + 1] & 0xff) != 0xfe) {
+                return false;
+            }
+            int header = type == TLS12_CID ? RECORD_HEADER + cidLength : RECORD_HEADER;
+            if (end - p < header) {
                 return false;
             }
             int epoch = u16(d, p + 3);
-            int length = u16(d, p + 11);
-            if (length > MAX_RECORD_FRAGMENT || length > end - p - RECORD_HEADER) {
+            int length = u16(d, p + header - 2);
+            if (length > MAX_RECORD_FRAGMENT || length > end - p - header) {
                 return false;
             }
             if (type == HANDSHAKE && epoch == 0 && !fragmentsAcceptable(d, p + RECORD_HEADER, length)) {
                 return false;
             }
-            p += RECORD_HEADER + length;
+            p += header + length;
         }
         return true;
     }

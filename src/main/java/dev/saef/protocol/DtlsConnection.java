@@ -61,6 +61,14 @@ public final class DtlsConnection {
     private volatile DTLSTransport transport;
     private volatile SSLException failure;
     private volatile boolean closed;
+    /** RFC 9146 section 6: the last datagram held a record that authenticated, was the newest, and used the ID. */
+    private boolean newestWithConnectionId;
+    private final org.bouncycastle.tls.DTLSRecordCallback recordCallback = flags -> {
+        if ((flags & org.bouncycastle.tls.DTLSRecordFlags.IS_NEWEST) != 0
+                && (flags & org.bouncycastle.tls.DTLSRecordFlags.USES_CONNECTION_ID) != 0) {
+            newestWithConnectionId = true;
+        }
+    };
 
     private DtlsConnection(SaefPolicy policy, ConnectionSpec spec, DtlsHandshakes handshakes, int packetSize,
             byte[] clientId) {
@@ -204,7 +212,9 @@ public final class DtlsConnection {
         if (failure != null) {
             throw failure;
         }
-        if (!DatagramFilter.acceptable(d, off, len)) {
+        newestWithConnectionId = false;
+        // RFC 9146: records to us carry the ID we chose, of our length (our Finished already does)
+        if (!DatagramFilter.acceptable(d, off, len, policy.connectionIdLength())) {
             DebugLog.log("DTLS datagram of " + len + " bytes dropped: not a valid record or over the limits");
             return Received.DROPPED;
         }
@@ -225,13 +235,13 @@ public final class DtlsConnection {
         // borrowed for this datagram only: an idle association holds no record-sized buffer
         byte[] receiveBuffer = RecordBuffers.borrow(limit);
         try {
-            int n = t.receive(receiveBuffer, 0, limit, 0); // never waits: NoDatagram ends it
+            int n = t.receive(receiveBuffer, 0, limit, 0, recordCallback); // never waits: NoDatagram ends it
             if (n >= 0) {
                 // one datagram may carry several records (RFC 6347 section 4.1.1): take them all
                 do {
                     dst.put(receiveBuffer, 0, n);
                     java.util.Arrays.fill(receiveBuffer, 0, n, (byte) 0);
-                    n = t.receivePending(receiveBuffer, 0, Math.min(limit, dst.remaining()));
+                    n = t.receivePending(receiveBuffer, 0, Math.min(limit, dst.remaining()), recordCallback);
                 } while (n >= 0);
                 return Received.DATA;
             }
@@ -349,6 +359,29 @@ public final class DtlsConnection {
     /** @return the failure that ended this association, if any; safe from any thread */
     public SSLException failure() {
         return failure;
+    }
+
+    /**
+     * @return the RFC 9146 connection ID the peer puts in the records it sends us, or null when none
+     *     was negotiated or the handshake has not completed
+     */
+    public byte[] connectionIdReceived() {
+        if (transport == null || contextOfPeer == null) {
+            return null;
+        }
+        TlsContext c = contextOfPeer.get();
+        org.bouncycastle.tls.SecurityParameters sp = c == null ? null : c.getSecurityParametersConnection();
+        byte[] id = sp == null ? null : sp.getConnectionIDPeer();
+        return id == null || id.length == 0 ? null : id.clone();
+    }
+
+    /**
+     * @return whether the last datagram given to {@link #offerDatagram} held a record that authenticated,
+     *     is newer than every record received before, and carried our connection ID: the condition under
+     *     which RFC 9146 section 6 lets a server send to the datagram's source address from then on
+     */
+    public boolean lastDatagramNewestWithConnectionId() {
+        return newestWithConnectionId;
     }
 
     /** @return true once the peer's close_notify arrived */

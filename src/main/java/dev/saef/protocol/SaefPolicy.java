@@ -47,6 +47,7 @@ public final class SaefPolicy {
     /** The client randoms in flight, or null when the reflection check is off. */
     private final ReflectionGuard reflectionGuard;
     private final long handshakeTimeoutMillis;
+    private final int connectionIdLength;
     private final CredentialIdResolver credentialIdResolver;
     private final SessionCache clientSessions;
     private final SessionCache serverSessions;
@@ -68,6 +69,11 @@ public final class SaefPolicy {
             throw new IllegalArgumentException("handshake timeout " + b.handshakeTimeoutMillis + " ms is negative");
         }
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        if (b.connectionIdLength < 0 || b.connectionIdLength > 255) {
+            throw new IllegalArgumentException("DTLS connection ID length " + b.connectionIdLength
+                    + " is outside 0..255 (RFC 9146)");
+        }
+        this.connectionIdLength = b.connectionIdLength;
         this.credentialIdResolver = b.credentialIdResolver;
         this.clientSessions = new SessionCache(random);
         this.serverSessions = new SessionCache(random);
@@ -167,6 +173,14 @@ public final class SaefPolicy {
         return handshakeTimeoutMillis;
     }
 
+    /**
+     * @return the length of the RFC 9146 connection IDs a DTLS client or server offers, 0 for none
+     *     ({@code saef.dtls.connectionIdLength})
+     */
+    public int connectionIdLength() {
+        return connectionIdLength;
+    }
+
     /** @return the sessions this context's clients can resume (RFC 5246 session IDs) */
     public SessionCache clientSessionCache() {
         return clientSessions;
@@ -196,6 +210,7 @@ public final class SaefPolicy {
         private boolean hideUnknownIdentities = true;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private int connectionIdLength;
         private CredentialIdResolver credentialIdResolver;
         private HandshakeStats handshakeStats;
 
@@ -268,6 +283,12 @@ public final class SaefPolicy {
         /** @param v the handshake time limit in milliseconds, 0 for none (default {@value SaefPolicy#DEFAULT_HANDSHAKE_TIMEOUT_MILLIS}) */
         public Builder handshakeTimeoutMillis(long v) {
             this.handshakeTimeoutMillis = v;
+            return this;
+        }
+
+        /** @param v the length of RFC 9146 DTLS connection IDs to offer, 0 (default) for none */
+        public Builder connectionIdLength(int v) {
+            this.connectionIdLength = v;
             return this;
         }
 

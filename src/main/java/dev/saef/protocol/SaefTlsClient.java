@@ -154,6 +154,17 @@ final class SaefTlsClient extends PSKTlsClient {
         return extensions;
     }
 
+    /**
+     * RFC 9146: with {@link SaefPolicy#connectionIdLength()} set, a DTLS client offers the
+     * {@code connection_id} extension with a fresh random ID of that length (the ID the server puts in
+     * the records it sends us); a server that supports it answers with its own, which this client then
+     * puts in every record it sends, so the server finds the session even after our address changed.
+     */
+    @Override
+    protected byte[] getNewConnectionID() {
+        return datagram ? ConnectionIds.fresh(policy) : null;
+    }
+
     @Override
     public boolean requiresExtendedMasterSecret() {
         return policy.requireExtendedMasterSecret();

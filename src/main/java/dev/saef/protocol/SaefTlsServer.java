@@ -320,6 +320,17 @@ final class SaefTlsServer extends PSKTlsServer {
         }
     }
 
+    /**
+     * RFC 9146: called when the client offered the {@code connection_id} extension; with
+     * {@link SaefPolicy#connectionIdLength()} set, a DTLS server answers with a fresh random ID of that
+     * length, which the client then puts in every record it sends us (content type {@code tls12_cid}),
+     * so that a transport finds the session by it rather than by the client's address.
+     */
+    @Override
+    protected byte[] getNewConnectionID() {
+        return datagram ? ConnectionIds.fresh(policy) : null;
+    }
+
     @Override
     public Hashtable getServerExtensions() throws IOException {
         Hashtable ext = super.getServerExtensions();
