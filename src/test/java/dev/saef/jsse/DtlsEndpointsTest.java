@@ -173,7 +173,8 @@ class DtlsEndpointsTest {
                 SSLHandshakeException e = assertThrows(SSLHandshakeException.class,
                         () -> DtlsClient.connect(clientContext(KPSA2, port), "localhost", port, Duration.ofSeconds(2)));
                 assertTrue(e.getMessage().contains("not complete after 2000 ms"), e.getMessage());
-                assertTrue(server.droppedDatagrams() >= 2, "the second client's ClientHellos were dropped");
+                // its cookie-less ClientHello is answered statelessly; its ClientHello with the cookie is dropped
+                assertTrue(server.droppedDatagrams() >= 1, "the second client's ClientHello was dropped");
                 // the failed client's engine was closed: no handshake thread waits on for its own time limit
                 waitFor(() -> Thread.getAllStackTraces().entrySet().stream().noneMatch(t -> t.getKey().getName()
                         .startsWith("saef-dtls-handshake-") && java.util.Arrays.stream(t.getValue()).anyMatch(
