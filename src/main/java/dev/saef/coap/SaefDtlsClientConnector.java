@@ -39,7 +39,10 @@ import org.eclipse.californium.elements.util.ClockUtil;
  * {@link BoundIdentity}).
  *
  * <p>The host used for the association is the request's virtual host (the URI's host name) when it has
- * one, else the server's IP address. Each server the connector talks to has its own UDP socket and one
+ * one, else the server's IP address. A message bound to an association that has ended (a
+ * {@code CoapClient} pins its follow-up requests to the context of its first response; Californium's
+ * default strict matching) fails with an {@link EndpointMismatchException} instead of starting a new
+ * handshake, as with Californium's own DTLS connector. Each server the connector talks to has its own UDP socket and one
  * reader thread while its association lasts (a CoAP client talks to few servers); handshakes run on at
  * most {@value #HANDSHAKE_THREADS} threads. A server's close_notify ends its association; the next message
  * starts a new one. {@link #processDatagram} is not supported. Thread-safe.
@@ -194,6 +197,15 @@ public final class SaefDtlsClientConnector implements Connector {
                 ctx = established;
                 c = client;
                 if (ctx == null) {
+                    EndpointContextMatcher m = matcher;
+                    if (m != null && !m.isToBeSent(message.getEndpointContext(), null)) {
+                        // bound to an association that has ended (Californium's strict matching): as Scandium does,
+                        // no new handshake for it
+                        message.onError(new EndpointMismatchException("the message is bound to a DTLS association"
+                                + " with " + address + " that has ended; send it without that endpoint context"
+                                + " (CoapClient.setDestinationContext(null)) to start a new one"));
+                        return true;
+                    }
                     if (DtlsEndpointContext.HANDSHAKE_MODE_NONE.equals(
                             message.getEndpointContext().get(DtlsEndpointContext.KEY_HANDSHAKE_MODE))) {
                         message.onError(new EndpointUnconnectedException("no DTLS association with " + address

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -13,6 +14,7 @@ import dev.saef.config.SaefConfiguration;
 import dev.saef.identity.IdentityMode;
 import dev.saef.identity.OriginatorCheck;
 import dev.saef.identity.SaefPrincipal;
+import dev.saef.jsse.DtlsServer;
 import dev.saef.jsse.SaefProvider;
 import java.io.IOException;
 import java.io.StringReader;
@@ -24,6 +26,7 @@ import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -41,10 +44,12 @@ import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.interceptors.MessageInterceptorAdapter;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.elements.AddressEndpointContext;
+import org.eclipse.californium.elements.DtlsEndpointContext;
 import org.eclipse.californium.elements.EndpointContext;
 import org.eclipse.californium.elements.MessageCallback;
 import org.eclipse.californium.elements.RawData;
 import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.exception.EndpointMismatchException;
 import org.eclipse.californium.elements.exception.EndpointUnconnectedException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -154,12 +159,18 @@ class SaefCoapConnectorTest {
 
     @BeforeEach
     void startServer() throws Exception {
+        startServer(UnaryOperator.identity());
+    }
+
+    /** Starts the CSE over a {@link DtlsServer} with the settings {@code tweak} makes. */
+    void startServer(UnaryOperator<DtlsServer.Builder> tweak) throws Exception {
         new Random(7).nextBytes(big);
         SSLContext cse = dtls(AE1 + " peer=CAE01 key=hex:" + KEY_HEX + "\n" + AE2 + " key=hex:" + KEY_HEX + "\n");
         Configuration config = coapConfig();
         server = new CoapServer(config);
         server.add(new WhoAmI(), new Big());
-        SaefDtlsServerConnector connector = new SaefDtlsServerConnector(cse, new InetSocketAddress("127.0.0.1", 0));
+        SaefDtlsServerConnector connector = new SaefDtlsServerConnector(tweak.apply(DtlsServer.builder(cse)),
+                new InetSocketAddress("127.0.0.1", 0));
         serverConnector = connector;
         CoapEndpoint endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(connector)
                 .setOptionRegistry(OneM2mCoapOptions.REGISTRY).build();
@@ -247,8 +258,8 @@ class SaefCoapConnectorTest {
                 get.advanced().getSourceContext().getPeerIdentity());
         assertEquals("/id-in", idB.getName());
         assertEquals(AE1, idB.kpsaId().orElseThrow().value());
-        assertTrue(get.advanced().getSourceContext().getString(
-                org.eclipse.californium.elements.DtlsEndpointContext.KEY_CIPHER).startsWith("TLS_"),
+        System.out.println("client context: " + get.advanced().getSourceContext());
+        assertTrue(get.advanced().getSourceContext().getString(DtlsEndpointContext.KEY_CIPHER).startsWith("TLS_"),
                 "cipher suite in the context: " + get.advanced().getSourceContext());
 
         CoapResponse created = c.advanced(create("CAE01"));
@@ -339,6 +350,43 @@ class SaefCoapConnectorTest {
         public void onError(Throwable error) {
             done.complete(error);
         }
+    }
+
+    /**
+     * The server ends an idle association with close_notify; the client connector forgets it. A
+     * {@code CoapClient} pins its follow-up requests to the association of its first response (Californium's
+     * strict matching): such a request now fails at once with an {@link EndpointMismatchException}, as over
+     * Californium's own DTLS connector, instead of silently going over a new association; without the pinned
+     * context the next request handshakes again.
+     */
+    @Test
+    void afterTheServerClosesTheAssociationANewOneIsMadeOnlyForUnpinnedRequests() throws Exception {
+        stop();
+        startServer(b -> b.idleTimeout(Duration.ofMillis(600)));
+        CoapClient c = client(AE1, "whoami");
+        CoapResponse first = c.get();
+        assertEquals("CAE01 CONFIGURED", first.getResponseText());
+        assertNotNull(c.getDestinationContext(), "CoapClient did not pin the association");
+        long start = System.nanoTime();
+        while (!clientConnector.toString().contains("(0 association(s))")) {
+            assertTrue(System.nanoTime() - start < 10_000_000_000L, "the client still holds the association the server"
+                    + " closed: " + clientConnector);
+            Thread.sleep(50);
+        }
+        long t0 = System.nanoTime();
+        EndpointMismatchException pinned = assertThrows(EndpointMismatchException.class, c::get);
+        assertTrue(System.nanoTime() - t0 < HANDSHAKE.toNanos(), "the pinned request waited for a handshake");
+        assertTrue(pinned.getMessage().contains("has ended"), pinned.getMessage());
+
+        c.setDestinationContext(null);
+        CoapResponse second = c.get();
+        assertNotNull(second, "no response over a new association");
+        assertEquals("CAE01 CONFIGURED", second.getResponseText());
+        assertTrue(first.advanced().getSourceContext().get(DtlsEndpointContext.KEY_HANDSHAKE_TIMESTAMP)
+                < second.advanced().getSourceContext().get(DtlsEndpointContext.KEY_HANDSHAKE_TIMESTAMP)
+                || !first.advanced().getSourceContext().get(DtlsEndpointContext.KEY_SESSION_ID)
+                        .equals(second.advanced().getSourceContext().get(DtlsEndpointContext.KEY_SESSION_ID)),
+                "the second request did not use a new association");
     }
 
     @Test
