@@ -90,9 +90,13 @@ class SaefCoapConnectorTest {
     private final AtomicInteger block1Received = new AtomicInteger();
 
     static SSLContext dtls(String table) throws Exception {
+        return dtls(table, UnaryOperator.identity());
+    }
+
+    static SSLContext dtls(String table, UnaryOperator<SaefConfiguration> tweak) throws Exception {
         AssociationTable t = AssociationTable.parse("coap-test", new StringReader(table), IdentityMode.STRICT, true);
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", PROVIDER);
-        kmf.init(new PskKeyManagerParameters(SaefConfiguration.of(t, t.inlineKeys())));
+        kmf.init(new PskKeyManagerParameters(tweak.apply(SaefConfiguration.of(t, t.inlineKeys()))));
         SSLContext ctx = SSLContext.getInstance("DTLS", PROVIDER);
         ctx.init(kmf.getKeyManagers(), null, null);
         return ctx;
@@ -164,8 +168,14 @@ class SaefCoapConnectorTest {
 
     /** Starts the CSE over a {@link DtlsServer} with the settings {@code tweak} makes. */
     void startServer(UnaryOperator<DtlsServer.Builder> tweak) throws Exception {
+        startServer(tweak, UnaryOperator.identity());
+    }
+
+    void startServer(UnaryOperator<DtlsServer.Builder> tweak, UnaryOperator<SaefConfiguration> saef)
+            throws Exception {
         new Random(7).nextBytes(big);
-        SSLContext cse = dtls(AE1 + " peer=CAE01 key=hex:" + KEY_HEX + "\n" + AE2 + " key=hex:" + KEY_HEX + "\n");
+        SSLContext cse = dtls(AE1 + " peer=CAE01 key=hex:" + KEY_HEX + "\n" + AE2 + " key=hex:" + KEY_HEX + "\n",
+                saef);
         Configuration config = coapConfig();
         server = new CoapServer(config);
         server.add(new WhoAmI(), new Big());
@@ -303,6 +313,24 @@ class SaefCoapConnectorTest {
             assertNotNull(t, "not a handshake failure: " + e);
             System.out.println("unknown KpsaID: " + e + " after " + ms + " ms; cause: " + t);
         }
+    }
+
+    /** With {@code saef.unknownIdentity=reveal} the CSE says unknown_psk_identity: the error comes at once. */
+    @Test
+    void unknownKpsaIdRevealedFailsAtOnce() throws Exception {
+        stop();
+        startServer(UnaryOperator.identity(), c -> c.withHideUnknownIdentities(false));
+        CoapClient c = client("ghost@sp.example.com", "whoami");
+        long start = System.nanoTime();
+        Exception e = assertThrows(Exception.class, c::get);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms < HANDSHAKE.toMillis(), "the error took " + ms + " ms, the handshake limit is " + HANDSHAKE);
+        Throwable t = e;
+        while (t != null && !(t instanceof SSLHandshakeException)) {
+            t = t.getCause();
+        }
+        assertNotNull(t, "not a handshake failure: " + e);
+        System.out.println("unknown KpsaID revealed: " + e + " after " + ms + " ms");
     }
 
     @Test
