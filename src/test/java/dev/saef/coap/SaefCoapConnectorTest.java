@@ -24,7 +24,12 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -331,6 +336,58 @@ class SaefCoapConnectorTest {
         }
         assertNotNull(t, "not a handshake failure: " + e);
         System.out.println("unknown KpsaID revealed: " + e + " after " + ms + " ms");
+    }
+
+    /**
+     * Two AEs at once on one CSE connector, each over its own association: every response names the identity
+     * of the association the request came over, never the other one's.
+     */
+    @Test
+    void concurrentAssociationsKeepTheirOwnIdentity() throws Exception {
+        String[] expected = {"CAE01 CONFIGURED", "12-" + AE2 + " DERIVED"};
+        String[] kpsa = {AE1, AE2};
+        CoapEndpoint[] endpoints = new CoapEndpoint[2];
+        CoapClient[] clients = new CoapClient[2];
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 2; i++) {
+                SSLContext ae = dtls(kpsa[i] + " peer=/id-in address=127.0.0.1:" + port + " key=hex:" + KEY_HEX + "\n");
+                endpoints[i] = CoapEndpoint.builder().setConfiguration(coapConfig())
+                        .setConnector(new SaefDtlsClientConnector(ae, HANDSHAKE))
+                        .setOptionRegistry(OneM2mCoapOptions.REGISTRY).build();
+                clients[i] = new CoapClient("coaps://127.0.0.1:" + port + "/whoami");
+                clients[i].setEndpoint(endpoints[i]);
+                clients[i].setTimeout(20_000L);
+            }
+            List<Future<List<String>>> runs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                CoapClient c = clients[i];
+                runs.add(pool.submit(() -> {
+                    List<String> seen = new ArrayList<>();
+                    for (int k = 0; k < 20; k++) {
+                        seen.add(c.get().getResponseText());
+                    }
+                    return seen;
+                }));
+            }
+            for (int i = 0; i < 2; i++) {
+                List<String> seen = runs.get(i).get(60, TimeUnit.SECONDS);
+                assertEquals(20, seen.size());
+                for (String text : seen) {
+                    assertEquals(expected[i], text, kpsa[i] + " saw " + seen);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            for (int i = 0; i < 2; i++) {
+                if (clients[i] != null) {
+                    clients[i].shutdown();
+                }
+                if (endpoints[i] != null) {
+                    endpoints[i].destroy();
+                }
+            }
+        }
     }
 
     @Test
