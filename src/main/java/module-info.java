@@ -4,7 +4,8 @@
  *
  * <p>The public API is four packages: {@link dev.saef.jsse} (the provider), {@link dev.saef.keys} (the
  * pre-shared key SPI), {@link dev.saef.identity} (the bound identity: principal, KpsaId, CredentialID) and
- * {@link dev.saef.config} (the programmatic configuration). The TLS core ({@code dev.saef.protocol}),
+ * {@link dev.saef.config} (the programmatic configuration); a fifth, {@link dev.saef.coap} (Californium
+ * connectors over SAEF's DTLS), needs Californium 3 ({@code requires static}). The TLS core ({@code dev.saef.protocol}),
  * the record crypto ({@code dev.saef.crypto}), the suite profile ({@code dev.saef.profile}), the command
  * line ({@code dev.saef.cli}) and the Jetty integration ({@code dev.saef.jetty}) are internal.
  *
@@ -26,11 +27,16 @@ module dev.saef {
     requires static org.eclipse.jetty.io;
     requires static org.eclipse.jetty.alpn.client;
     requires static org.eclipse.jetty.alpn.server;
+    // Californium 3 (dev.saef.coap) is optional too; its jars have no module name, so these are the names
+    // the JDK derives from the jar file names (californium-core-*.jar, element-connector-*.jar)
+    requires static californium.core;
+    requires static element.connector;
 
     exports dev.saef.jsse;
     exports dev.saef.keys;
     exports dev.saef.identity;
     exports dev.saef.config;
+    exports dev.saef.coap;
 
     provides java.security.Provider with dev.saef.jsse.SaefProvider;
     // No "provides org.eclipse.jetty.io.ssl.ALPNProcessor.Server/Client" here: the JVM refuses to boot a

@@ -40,7 +40,7 @@ class ArchitectureTest {
     /** The production packages (each one layer, subpackages included). */
     private static final List<String> LAYERS = List.of("dev.saef.identity", "dev.saef.keys", "dev.saef.config",
             "dev.saef.protocol", "dev.saef.jsse", "dev.saef.cli", "dev.saef.profile", "dev.saef.crypto",
-            "dev.saef.jetty");
+            "dev.saef.jetty", "dev.saef.coap");
 
     /** Production classes only (target/classes, or the jar). */
     private static JavaClasses main;
@@ -74,7 +74,8 @@ class ArchitectureTest {
                 .layer("cli").definedBy("dev.saef.cli..")
                 .layer("profile").definedBy("dev.saef.profile..")
                 .layer("crypto").definedBy("dev.saef.crypto..")
-                .layer("jetty").definedBy("dev.saef.jetty..");
+                .layer("jetty").definedBy("dev.saef.jetty..")
+                .layer("coap").definedBy("dev.saef.coap..");
     }
 
     // ---- identity <- keys <- config <- protocol <- jsse <- cli; profile and crypto are leaves ----
@@ -117,7 +118,7 @@ class ArchitectureTest {
     @Test
     void cliUsesOnlyLowerLayersAndLeaves() {
         layers().whereLayer("cli")
-                .mayOnlyAccessLayers("identity", "keys", "config", "protocol", "jsse", "profile", "crypto")
+                .mayOnlyAccessLayers("identity", "keys", "config", "protocol", "jsse", "profile", "crypto", "coap")
                 .check(main);
     }
 
@@ -143,6 +144,22 @@ class ArchitectureTest {
                 .resideOutsideOfPackages("java..", "javax..", "org.eclipse.jetty..", "dev.saef.jetty..")
                 .because("the Jetty integration is optional: it must load with Jetty alone, and finds SAEF"
                         + " engines by class name")
+                .check(main);
+    }
+
+    @Test
+    void onlyTheCliUsesTheCoapIntegration() {
+        layers().whereLayer("coap").mayOnlyBeAccessedByLayers("cli").check(main);
+    }
+
+    @Test
+    void coapUsesOnlyTheJdkCaliforniumAndThePublicJsseAndIdentity() {
+        noClasses().that().resideInAPackage("dev.saef.coap..")
+                .should().dependOnClassesThat()
+                .resideOutsideOfPackages("java..", "javax..", "org.eclipse.californium..", "dev.saef.coap..",
+                        "dev.saef.jsse..", "dev.saef.identity..")
+                .because("the CoAP integration is an optional layer on top of jsse: Californium connectors over the"
+                        + " public DtlsServer/DtlsClient, the bound identity from the session (no Bouncy Castle)")
                 .check(main);
     }
 

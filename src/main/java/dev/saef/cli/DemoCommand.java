@@ -31,7 +31,10 @@ import javax.net.ssl.SSLSession;
  *   <li>AE {@code CAEnew} is not: the CSE binds the session to the Credential-ID
  *       {@code 12-<KpsaID>} (clause 10.4);</li>
  *   <li>an impersonation attempt (a From that is not the bound identity) is answered with
- *       ORIGINATOR_NOT_AUTHENTICATED (4106), clause 7.2.1.</li>
+ *       ORIGINATOR_NOT_AUTHENTICATED (4106), clause 7.2.1;</li>
+ *   <li>AE {@code CAEcoap} registers over CoAP/DTLS (the TS-0008 binding over DTLS 1.2, clause 10.2.1):
+ *       a Californium {@code CoapClient} and {@code CoapServer} over SAEF's connectors
+ *       ({@link CoapDemo}); skipped, with a note, when Californium is not on the class path.</li>
  * </ol>
  * The CSE runs on {@code com.sun.net.httpserver.HttpsServer} (our SSLEngine), the AEs on
  * {@code HttpsURLConnection} (our SSLSocket). No key is ever printed.
@@ -48,22 +51,28 @@ final class DemoCommand {
         SecureRandom random = new SecureRandom();
         byte[] k1 = new byte[16];
         byte[] k2 = new byte[32];
+        byte[] k3 = new byte[16];
         random.nextBytes(k1);
         random.nextBytes(k2);
+        random.nextBytes(k3);
         String id1 = "ae-demo@in.example.com";
         String id2 = "ae-new@in.example.com";
+        String id3 = "ae-coap@in.example.com";
         HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         int port = server.getAddress().getPort();
         HexFormat hex = HexFormat.of();
         // The CSE knows AE 1's AE-ID; AE 2 only by its KpsaID (bound to its Credential-ID).
         SaefConfiguration cseConfig = config("cse", id1 + " peer=CAEdemo key=hex:" + hex.formatHex(k1) + "\n"
-                + id2 + " key=hex:" + hex.formatHex(k2) + "\n", CSE_ID);
+                + id2 + " key=hex:" + hex.formatHex(k2) + "\n"
+                + id3 + " peer=CAEcoap key=hex:" + hex.formatHex(k3) + "\n", CSE_ID);
         SaefConfiguration ae1Config = config("ae-demo", id1 + " peer=" + CSE_ID + " address=127.0.0.1:" + port
                 + " key=hex:" + hex.formatHex(k1) + "\n", "CAEdemo");
         SaefConfiguration ae2Config = config("ae-new", id2 + " peer=" + CSE_ID + " address=127.0.0.1:" + port
                 + " key=hex:" + hex.formatHex(k2) + "\n", null);
+        CoapPart coap = startCoap(cseConfig, k3, id3);
         Arrays.fill(k1, (byte) 0);
         Arrays.fill(k2, (byte) 0);
+        Arrays.fill(k3, (byte) 0);
 
         SSLContext cse = Contexts.context(cseConfig);
         server.setHttpsConfigurator(new HttpsConfigurator(cse));
@@ -97,12 +106,68 @@ final class DemoCommand {
             out.println();
             out.println("3) AE CAEdemo tries to impersonate CAEother (clause 7.2.1 check)");
             request(Contexts.context(ae1Config), port, "CAEother");
+            out.println();
+            coap.run();
         } finally {
             server.stop(0);
+            coap.close();
         }
         out.println();
         out.println("SAEF demo: done");
         return 0;
+    }
+
+    /** Step 4 of the demo, over CoAP/DTLS; a note instead when Californium is absent. */
+    private interface CoapPart extends AutoCloseable {
+        void run() throws Exception;
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Starts the CSE's CoAP/DTLS endpoint (so that the AE's association can name its port).
+     *
+     * @return the CoAP part, or one that only says why it is skipped
+     */
+    private CoapPart startCoap(SaefConfiguration cseConfig, byte[] key, String kpsaId) throws Exception {
+        CoapDemo demo;
+        CoapDemo.Cse cse;
+        try {
+            demo = new CoapDemo(out);
+            cse = demo.startCse(Contexts.context(cseConfig, "DTLS"));
+        } catch (NoClassDefFoundError e) {
+            String missing = e.getMessage();
+            return new CoapPart() {
+                @Override
+                public void run() {
+                    out.println("4) CoAP/DTLS: skipped, Eclipse Californium is not on the class path (" + missing + ")");
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+        SaefConfiguration aeConfig = config("ae-coap", kpsaId + " peer=" + CSE_ID + " address=127.0.0.1:" + cse.port()
+                + " key=hex:" + HexFormat.of().formatHex(key) + "\n", "CAEcoap");
+        return new CoapPart() {
+            @Override
+            public void run() throws Exception {
+                out.println("4) AE CAEcoap registers over CoAP/DTLS (TS-0008 binding, DTLS 1.2) at coaps://127.0.0.1:"
+                        + cse.port() + "/" + CoapDemo.CSE_BASE);
+                SSLContext ae = Contexts.context(aeConfig, "DTLS");
+                demo.register(ae, cse.port(), "CAEcoap");
+                out.println();
+                out.println("5) AE CAEcoap tries to register as CAEother over CoAP/DTLS");
+                demo.register(ae, cse.port(), "CAEother");
+            }
+
+            @Override
+            public void close() {
+                cse.close();
+            }
+        };
     }
 
     private void request(SSLContext ae, int port, String from) throws IOException {

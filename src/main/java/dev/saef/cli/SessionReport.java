@@ -14,18 +14,23 @@ final class SessionReport {
         StringBuilder sb = new StringBuilder();
         sb.append(s.getProtocol()).append(' ').append(s.getCipherSuite());
         try {
-            Principal p = s.getPeerPrincipal();
-            if (p instanceof SaefPrincipal sp) {
-                sb.append(", KpsaID ").append(sp.kpsaId().map(Object::toString).orElse("?"));
-                sb.append(", peer bound to ").append(sp.getName());
-                sb.append(sp.isDerivedFromCredentialId() ? " (Credential-ID, clause 10.4)"
-                        : sp.entityType().map(t -> " (configured, " + t + ")").orElse(" (configured)"));
-            } else {
-                sb.append(", peer ").append(p.getName());
-            }
+            sb.append(", ").append(peer(s.getPeerPrincipal()));
         } catch (SSLPeerUnverifiedException e) {
             sb.append(", peer not authenticated");
         }
         return sb.toString();
+    }
+
+    /** @return "KpsaID ..., peer bound to ... (...)" for a SAEF principal, "peer NAME" for another one */
+    static String peer(Principal p) {
+        if (p == null) {
+            return "peer not authenticated";
+        }
+        if (p instanceof SaefPrincipal sp) {
+            return "KpsaID " + sp.kpsaId().map(Object::toString).orElse("?") + ", peer bound to " + sp.getName()
+                    + (sp.isDerivedFromCredentialId() ? " (Credential-ID, clause 10.4)"
+                            : sp.entityType().map(t -> " (configured, " + t + ")").orElse(" (configured)"));
+        }
+        return "peer " + p.getName();
     }
 }

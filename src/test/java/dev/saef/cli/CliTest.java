@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.saef.jsse.SaefProvider;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -16,11 +17,13 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyManagementException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -149,7 +152,34 @@ class CliTest {
         assertTrue(o.contains("AE:  HTTP 201, X-M2M-RSC 2001"), o);
         assertTrue(o.contains("AE:  HTTP 403, X-M2M-RSC 4106"), o);
         assertTrue(o.contains("TLS_PSK_WITH_"), o);
+        // step 4/5: an AE registers over CoAP/DTLS (TS-0008), bound and authorised like the HTTPS ones
+        assertTrue(o.contains("CSE: CoAP POST /cse-base ty=2 RQI=coap-"), o);
+        assertTrue(o.contains("over DTLS TLS_PSK_WITH_AES_128_CCM_8, KpsaID ae-coap@in.example.com, peer bound to"
+                + " CAEcoap (configured, AE)"), o);
+        assertTrue(o.contains("AE:  CoAP 2.01 CREATED, oneM2M-RSC 2001, server bound to /id-in (IdB),"
+                + " Location cse-base/CAEcoap"), o);
+        assertTrue(o.contains("AE:  CoAP 4.03 FORBIDDEN, oneM2M-RSC 4106"), o);
         assertFalse(o.contains("key=hex"), o);
+    }
+
+    /** Californium is optional: without it on the class path the demo runs its HTTPS part and says why not CoAP. */
+    @Test
+    void demoWithoutCaliforniumSkipsTheCoapPart(@TempDir Path dir) throws Exception {
+        String cp = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(e -> !e.contains("californium") && !e.contains("element-connector"))
+                .collect(Collectors.joining(File.pathSeparator));
+        Path out = dir.resolve("out.txt");
+        Process p = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-cp", cp,
+                Main.class.getName(), "demo").redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("saef demo did not exit within 60 s: " + Files.readString(out));
+        }
+        String o = Files.readString(out);
+        assertEquals(0, p.exitValue(), o);
+        assertTrue(o.contains("AE:  HTTP 201, X-M2M-RSC 2001"), o);
+        assertTrue(o.contains("4) CoAP/DTLS: skipped, Eclipse Californium is not on the class path"), o);
+        assertTrue(o.contains("SAEF demo: done"), o);
     }
 
     @Test

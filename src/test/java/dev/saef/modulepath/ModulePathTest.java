@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Castle on the MODULE path (the other tests run on the class path, where module-info is ignored), and no
  * {@code --add-modules}, finds the {@code SAEF} provider through {@link java.util.ServiceLoader}
  * ({@code security.provider.1=SAEF}; the module is resolved by service binding),
- * sees exactly the four exported packages, and runs a real PSK-SAEF handshake over loopback between a
- * server and a client context. Jetty is not on the module path: the module must resolve without it (its
+ * sees exactly the five exported packages ({@code dev.saef.coap} among them, though Californium is absent),
+ * and runs a real PSK-SAEF handshake over loopback between a server and a client context. Jetty is not on the module path: the module must resolve without it (its
  * Jetty modules are {@code requires static}, and module-info provides no Jetty service, which would make
  * Jetty mandatory).
  */
@@ -93,7 +93,7 @@ class ModulePathTest {
         String all = String.join("\n", out);
         assertEquals("provider dev.saef.jsse.SaefProvider", line(out, "provider"), all);
         assertEquals("module dev.saef", line(out, "module"), all);
-        assertEquals("exports [dev.saef.config, dev.saef.identity, dev.saef.jsse, dev.saef.keys]",
+        assertEquals("exports [dev.saef.coap, dev.saef.config, dev.saef.identity, dev.saef.jsse, dev.saef.keys]",
                 line(out, "exports"), all);
         assertTrue(line(out, "provides").contains("java.security.Provider=[dev.saef.jsse.SaefProvider]"), all);
         assertEquals("contexts SAEF SAEF", line(out, "contexts"), all);
