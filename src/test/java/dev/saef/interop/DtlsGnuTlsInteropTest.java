@@ -62,8 +62,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DtlsGnuTlsInteropTest {
 
     static final String PEER = "GnuTLS-DTLS";
-    /** System property: also run the AES-256 suites (each costs a gnutls-cli process). */
-    static final String ALL_SUITES = "saef.interop.dtlsAllSuites";
     static final Duration WAIT = DtlsInterop.WAIT;
     private static final Pattern LISTENING = Pattern.compile("listening on IPv4 \\S+ port 0\\.\\.\\.done");
     private static final Pattern DESCRIPTION = Pattern.compile("(?m)^- Description: (.*)$");
@@ -134,15 +132,13 @@ class DtlsGnuTlsInteropTest {
 
     /**
      * @return GnuTLS's name of a suite, or aborts the cell (recorded as skipped) saying why: GnuTLS
-     *     lacks it, or it is an AES-256 twin of an AES-128 suite run here and {@value #ALL_SUITES} is not set
+     *     lacks it, or it is an AES-256 twin of an AES-128 suite run here and {@value DtlsInterop#ALL_SUITES} is not set
      */
     private static String shared(String suite) {
         Optional<String> name = GnuTlsSuites.gnutlsName(suite);
         Assumptions.assumeTrue(name.isPresent(),
                 () -> "GnuTLS " + suites.version() + " does not implement " + suite + " (RFC 8442)");
-        Assumptions.assumeTrue(!suite.contains("_AES_256_") || Boolean.getBoolean(ALL_SUITES),
-                () -> "not run by default (CI time): the AES-256 twin of the AES-128 suite of this row's kind, which runs;"
-                        + " -D" + ALL_SUITES + "=true runs it (passes with GnuTLS 3.7.9)");
+        DtlsInterop.assumeDefaultCell(suite);
         return name.get();
     }
 
