@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
@@ -167,13 +168,16 @@ class DtlsLossyNetworkTest {
             for (int i = 0; i < MESSAGES; i++) {
                 byte[] m = message("scandium", i);
                 boolean echoed = false;
-                // the first send starts the handshake: allow for its retransmissions
-                for (int attempt = 0; attempt < 30 && !echoed; attempt++) {
-                    client.send(m, to);
-                    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(i == 0 && attempt == 0 ? 3_000 : 300);
-                    RawData r;
-                    while (!echoed && (r = client.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000))) != null) {
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                // the first send starts Scandium's handshake; a request is sent again only once Scandium
+                // has sent it (or given up) and no echo came within 300 ms
+                AtomicBoolean settled = client.sendTracked(m, to);
+                while (!echoed && System.nanoTime() < end) {
+                    RawData r = client.poll(300);
+                    if (r != null) {
                         echoed = Arrays.equals(m, r.getBytes());
+                    } else if (settled.get()) {
+                        settled = client.sendTracked(m, to);
                     }
                 }
                 assertTrue(echoed, "message " + i + " never echoed by the SAEF server; " + p.stats());

@@ -8,8 +8,11 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.californium.elements.AddressEndpointContext;
 import org.eclipse.californium.elements.DtlsEndpointContext;
+import org.eclipse.californium.elements.EndpointContext;
+import org.eclipse.californium.elements.MessageCallback;
 import org.eclipse.californium.elements.RawData;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.scandium.DTLSConnector;
@@ -99,6 +102,39 @@ final class ScandiumPeer implements AutoCloseable {
     /** Sends one datagram of application data to {@code to} (a client connects first). */
     void send(byte[] data, InetSocketAddress to) {
         connector.send(RawData.outbound(data, new AddressEndpointContext(to), null, false));
+    }
+
+    /**
+     * Sends one datagram of application data to {@code to} (a client connects first).
+     *
+     * @return set once Scandium has sent it (after its handshake) or given up on it
+     */
+    AtomicBoolean sendTracked(byte[] data, InetSocketAddress to) {
+        AtomicBoolean settled = new AtomicBoolean();
+        connector.send(RawData.outbound(data, new AddressEndpointContext(to), new MessageCallback() {
+            @Override
+            public void onConnecting() {
+            }
+
+            @Override
+            public void onDtlsRetransmission(int flight) {
+            }
+
+            @Override
+            public void onContextEstablished(EndpointContext context) {
+            }
+
+            @Override
+            public void onSent() {
+                settled.set(true);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                settled.set(true);
+            }
+        }, false));
+        return settled;
     }
 
     /** @return the next datagram received within {@code millis}, or null */
