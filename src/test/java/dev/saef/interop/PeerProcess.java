@@ -196,6 +196,20 @@ final class PeerProcess implements AutoCloseable {
      * @return the ports, empty when there is none yet or {@code /proc} is not available
      */
     List<Integer> listeningTcpPorts() {
+        return boundPorts("/proc/net/tcp", "0A");
+    }
+
+    /**
+     * The UDP ports this process (or a descendant) has bound over IPv4 ({@code /proc/net/udp}, state 07
+     * = unconnected), found like {@link #listeningTcpPorts()}: for {@code gnutls-serv --udp --port 0}.
+     *
+     * @return the ports, empty when there is none yet or {@code /proc} is not available
+     */
+    List<Integer> boundUdpPorts() {
+        return boundPorts("/proc/net/udp", "07");
+    }
+
+    private List<Integer> boundPorts(String table, String state) {
         Set<String> inodes = new HashSet<>();
         List<Long> pids = new ArrayList<>();
         pids.add(process.pid());
@@ -218,10 +232,10 @@ final class PeerProcess implements AutoCloseable {
         }
         List<Integer> ports = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/net/tcp"), StandardCharsets.US_ASCII)) {
+            for (String line : Files.readAllLines(Path.of(table), StandardCharsets.US_ASCII)) {
                 String[] f = line.trim().split("\\s+");
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
-                if (f.length > 9 && f[3].equals("0A") && inodes.contains(f[9])) {
+                if (f.length > 9 && f[3].equals(state) && inodes.contains(f[9])) {
                     ports.add(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16));
                 }
             }
