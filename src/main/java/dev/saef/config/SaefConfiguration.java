@@ -38,6 +38,8 @@ public final class SaefConfiguration implements AutoCloseable {
 
     /** Default of {@value SaefProperties#HANDSHAKE_TIMEOUT}: 60 s. */
     public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 60_000;
+    /** Default of {@value SaefProperties#KEY_LOOKUP_TIMEOUT}: 5 s. */
+    public static final long DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS = 5_000;
 
     private final AssociationTable associations;
     private final PskKeyProvider keys;
@@ -53,6 +55,7 @@ public final class SaefConfiguration implements AutoCloseable {
     private final boolean storeIdentities;
     private final boolean reflectionCheck;
     private final long handshakeTimeoutMillis;
+    private final long keyLookupTimeoutMillis;
     private final CredentialIdResolver credentialIdResolver;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
     private final AssociationTable ownedTable;
@@ -76,6 +79,7 @@ public final class SaefConfiguration implements AutoCloseable {
         this.storeIdentities = b.storeIdentities;
         this.reflectionCheck = b.reflectionCheck;
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.keyLookupTimeoutMillis = b.keyLookupTimeoutMillis;
         this.credentialIdResolver = b.credentialIdResolver;
         this.ownedTable = b.ownsTable ? associations : null;
         this.ownedStore = b.ownedStore;
@@ -111,6 +115,7 @@ public final class SaefConfiguration implements AutoCloseable {
         b.storeIdentities = storeIdentities;
         b.reflectionCheck = reflectionCheck;
         b.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        b.keyLookupTimeoutMillis = keyLookupTimeoutMillis;
         b.credentialIdResolver = credentialIdResolver;
         b.ownsTable = false;
         b.ownedStore = null;
@@ -302,6 +307,23 @@ public final class SaefConfiguration implements AutoCloseable {
         return handshakeTimeoutMillis;
     }
 
+    /**
+     * @return the time limit of one server key lookup run as an {@code SSLEngine} delegated task, in milliseconds,
+     *     0 for none ({@value SaefProperties#KEY_LOOKUP_TIMEOUT})
+     */
+    public long keyLookupTimeoutMillis() {
+        return keyLookupTimeoutMillis;
+    }
+
+    /**
+     * @param timeout the time limit of one server key lookup run as an {@code SSLEngine} delegated task; zero for none
+     * @return a copy with that limit
+     * @throws IllegalArgumentException when negative or longer than {@code Integer.MAX_VALUE} ms
+     */
+    public SaefConfiguration withKeyLookupTimeout(Duration timeout) {
+        return toBuilder().keyLookupTimeout(timeout).build();
+    }
+
     /** @return the server's Credential-ID resolver ({@code saef.credentialIdResolver}), if any */
     public Optional<CredentialIdResolver> credentialIdResolver() {
         return Optional.ofNullable(credentialIdResolver);
@@ -371,7 +393,9 @@ public final class SaefConfiguration implements AutoCloseable {
                 + (storeIdentities ? ", server KpsaIDs also from the key store" : "")
                 + (reflectionCheck ? "" : ", reflection check off")
                 + (handshakeTimeoutMillis == DEFAULT_HANDSHAKE_TIMEOUT_MILLIS ? ""
-                        : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"));
+                        : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"))
+                + (keyLookupTimeoutMillis == DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS ? ""
+                        : ", key lookup timeout " + (keyLookupTimeoutMillis == 0 ? "none" : keyLookupTimeoutMillis + " ms"));
     }
 
     /** @return {@link #describe()} */
@@ -399,6 +423,7 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean storeIdentities;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private long keyLookupTimeoutMillis = DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS;
         private CredentialIdResolver credentialIdResolver;
         private boolean ownsTable;
         private AutoCloseable ownedStore;
@@ -550,6 +575,27 @@ public final class SaefConfiguration implements AutoCloseable {
         /** Milliseconds, already checked by the loader. */
         Builder handshakeTimeoutMillis(long ms) {
             this.handshakeTimeoutMillis = ms;
+            return this;
+        }
+
+        /**
+         * @param timeout the time limit of one server key lookup run as an {@code SSLEngine} delegated task
+         *     ({@value SaefProperties#KEY_LOOKUP_TIMEOUT}); zero for none
+         * @return this
+         * @throws IllegalArgumentException when negative or longer than {@code Integer.MAX_VALUE} ms
+         */
+        public Builder keyLookupTimeout(Duration timeout) {
+            long ms = timeout.toMillis();
+            if (timeout.isNegative() || ms > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("key lookup timeout " + timeout + " is negative or too long");
+            }
+            this.keyLookupTimeoutMillis = ms;
+            return this;
+        }
+
+        /** Milliseconds, already checked by the loader. */
+        Builder keyLookupTimeoutMillis(long ms) {
+            this.keyLookupTimeoutMillis = ms;
             return this;
         }
 

@@ -47,6 +47,7 @@ public final class SaefPolicy {
     /** The client randoms in flight, or null when the reflection check is off. */
     private final ReflectionGuard reflectionGuard;
     private final long handshakeTimeoutMillis;
+    private final long keyLookupTimeoutMillis;
     private final CredentialIdResolver credentialIdResolver;
     private final SessionCache clientSessions;
     private final SessionCache serverSessions;
@@ -68,6 +69,10 @@ public final class SaefPolicy {
             throw new IllegalArgumentException("handshake timeout " + b.handshakeTimeoutMillis + " ms is negative");
         }
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        if (b.keyLookupTimeoutMillis < 0) {
+            throw new IllegalArgumentException("key lookup timeout " + b.keyLookupTimeoutMillis + " ms is negative");
+        }
+        this.keyLookupTimeoutMillis = b.keyLookupTimeoutMillis;
         this.credentialIdResolver = b.credentialIdResolver;
         this.clientSessions = new SessionCache(random);
         this.serverSessions = new SessionCache(random);
@@ -167,6 +172,14 @@ public final class SaefPolicy {
         return handshakeTimeoutMillis;
     }
 
+    /**
+     * @return how long one server key lookup run as an {@code SSLEngine} delegated task may take, in milliseconds
+     *     ({@code saef.keyLookupTimeout}); 0 means no limit
+     */
+    public long keyLookupTimeoutMillis() {
+        return keyLookupTimeoutMillis;
+    }
+
     /** @return the sessions this context's clients can resume (RFC 5246 session IDs) */
     public SessionCache clientSessionCache() {
         return clientSessions;
@@ -196,6 +209,7 @@ public final class SaefPolicy {
         private boolean hideUnknownIdentities = true;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private long keyLookupTimeoutMillis = dev.saef.config.SaefConfiguration.DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS;
         private CredentialIdResolver credentialIdResolver;
         private HandshakeStats handshakeStats;
 
@@ -268,6 +282,12 @@ public final class SaefPolicy {
         /** @param v the handshake time limit in milliseconds, 0 for none (default {@value SaefPolicy#DEFAULT_HANDSHAKE_TIMEOUT_MILLIS}) */
         public Builder handshakeTimeoutMillis(long v) {
             this.handshakeTimeoutMillis = v;
+            return this;
+        }
+
+        /** @param v the time limit of a delegated server key lookup in milliseconds, 0 for none (default 5 s) */
+        public Builder keyLookupTimeoutMillis(long v) {
+            this.keyLookupTimeoutMillis = v;
             return this;
         }
 
