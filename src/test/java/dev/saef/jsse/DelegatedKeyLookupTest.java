@@ -66,7 +66,7 @@ class DelegatedKeyLookupTest {
 
     /** A key source that blocks every lookup until released (a slow database, a remote key service). */
     static class BlockingKeys implements PskKeyProvider {
-        final CountDownLatch release = new CountDownLatch(1);
+        volatile CountDownLatch release = new CountDownLatch(1);
         final List<Thread> callers = new CopyOnWriteArrayList<>();
         final boolean mayBlock;
 
@@ -100,6 +100,7 @@ class DelegatedKeyLookupTest {
 
         /** Releases the lookups after {@code millis}, from a thread of its own. */
         void releaseAfter(long millis) {
+            CountDownLatch release = this.release;
             Thread t = new Thread(() -> {
                 try {
                     Thread.sleep(millis);
@@ -126,7 +127,10 @@ class DelegatedKeyLookupTest {
     }
 
     static EventLoopDriver.Channel channel(SSLContext server) throws Exception {
-        SSLContext client = Peers.context(Peers.clientTable(KPSA, "meters.example.net:443", Peers.KEY_HEX));
+        return channel(server, Peers.context(Peers.clientTable(KPSA, "meters.example.net:443", Peers.KEY_HEX)));
+    }
+
+    static EventLoopDriver.Channel channel(SSLContext server, SSLContext client) throws Exception {
         SSLEngine ce = client.createSSLEngine("meters.example.net", 443);
         ce.setUseClientMode(true);
         SSLEngine se = server.createSSLEngine();
@@ -166,6 +170,39 @@ class DelegatedKeyLookupTest {
         byte[] data = "hello meter".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         assertEquals(new String(data, java.nio.charset.StandardCharsets.US_ASCII), new String(
                 EnginePair.transfer(c.client, c.server, data), java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * A resumption re-checks the session's association with the key source (its Kpsa may have been
+     * replaced): that lookup runs in a task too, when the ClientHello names a cached session, and the
+     * session is resumed.
+     */
+    @Test
+    void aResumptionChecksTheAssociationInADelegatedTask() throws Exception {
+        BlockingKeys keys = new BlockingKeys(true);
+        keys.release.countDown();
+        SSLContext server = serverContext(keys, UnaryOperator.identity());
+        SSLContext client = Peers.context(Peers.clientTable(KPSA, "meters.example.net:443", Peers.KEY_HEX));
+        EventLoopDriver.Channel first = channel(server, client);
+        new EventLoopDriver(tasks).run(30_000, first);
+        assertNull(first.serverFailure, () -> "server: " + first.serverFailure);
+        byte[] sessionId = first.client.getSession().getId();
+
+        keys.release = new CountDownLatch(1);
+        keys.callers.clear();
+        keys.releaseAfter(BLOCK_MILLIS);
+        EventLoopDriver.Channel second = channel(server, client);
+        EventLoopDriver loop = new EventLoopDriver(tasks);
+        loop.run(30_000, second);
+        assertNull(second.serverFailure, () -> "server: " + second.serverFailure);
+        assertTrue(java.util.Arrays.equals(sessionId, second.client.getSession().getId()), "resumed");
+        assertTrue(java.util.Arrays.equals(sessionId, second.server.getSession().getId()), "resumed");
+        assertTrue(second.serverNeedTask > 0, "the resumption's lookup ran as a task");
+        assertEquals(1, keys.callers.size());
+        assertFalse(keys.callers.get(0) == Thread.currentThread(), "the key lookup ran on the event loop");
+        long maxCall = TimeUnit.NANOSECONDS.toMillis(loop.maxServerCallNanos);
+        assertTrue(maxCall < CALL_BOUND_MILLIS, "a server engine call blocked the event loop for " + maxCall + " ms");
+        assertEquals("CAE01", second.server.getSession().getPeerPrincipal().getName());
     }
 
     /**
