@@ -60,7 +60,7 @@ final class KeyLookupTrigger {
      *     a psk_identity)
      */
     List<Found> scan(byte[] buf, int off, int len) {
-        List<Found> found = null;
+        List<Found> found = new ArrayList<>(0);
         int p = off;
         int end = off + len;
         while (p < end && !done) {
@@ -80,13 +80,7 @@ final class KeyLookupTrigger {
             }
             int n = Math.min(fragmentLeft, end - p);
             if (contentType == CONTENT_HANDSHAKE) {
-                Found f = handshake(buf, p, n);
-                if (f != null) {
-                    if (found == null) {
-                        found = new ArrayList<>(2);
-                    }
-                    found.add(f);
-                }
+                handshake(buf, p, n, found);
                 if (done) {
                     break;
                 }
@@ -94,13 +88,12 @@ final class KeyLookupTrigger {
             fragmentLeft -= n;
             p += n;
         }
-        return found == null ? List.of() : found;
+        return found;
     }
 
-    /** Follows the handshake messages in {@code buf[p..p+n)}; returns a field completed there, if any. */
-    private Found handshake(byte[] buf, int p, int n) {
+    /** Follows the handshake messages in {@code buf[p..p+n)}; adds the fields completed there to {@code found}. */
+    private void handshake(byte[] buf, int p, int n, List<Found> found) {
         int end = p + n;
-        Found result = null;
         while (p < end) {
             if (messageHeaderFill < messageHeader.length) {
                 messageHeader[messageHeaderFill++] = buf[p++];
@@ -127,7 +120,7 @@ final class KeyLookupTrigger {
                 if (prefixFill == prefixWant) {
                     Found f = field();
                     if (f != null) {
-                        result = f;
+                        found.add(f);
                     }
                 }
             } else {
@@ -137,11 +130,10 @@ final class KeyLookupTrigger {
             if (bodyLeft == 0) {
                 endOfMessage();
                 if (done) {
-                    return result;
+                    return;
                 }
             }
         }
-        return result;
     }
 
     private void endOfMessage() {

@@ -62,9 +62,18 @@ public final class TlsConnection {
         this.policy = policy;
         this.spec = spec;
         this.protocol = spec.clientMode() ? new SaefClientProtocol() : new SaefServerProtocol();
-        this.deferred = !spec.clientMode() && delegatedTasks && policy.keyManager().lookupsMayBlock()
+        this.deferred = !spec.clientMode() && delegatedTasks && lookupsMayBlock(policy)
                 ? new DeferredKeyLookup(policy) : null;
         state.prefetched = deferred;
+    }
+
+    /** A key manager that cannot tell whether its lookups block is treated as one that may: a task is always safe. */
+    private static boolean lookupsMayBlock(SaefPolicy policy) {
+        try {
+            return policy.keyManager().lookupsMayBlock();
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     /**
