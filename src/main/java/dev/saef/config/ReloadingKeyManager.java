@@ -322,6 +322,12 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
         }
     }
 
+    /** @return whether the current snapshot's key providers may block */
+    @Override
+    public boolean lookupsMayBlock() {
+        return current.keys.lookupsMayBlock();
+    }
+
     @Override
     public String describe() {
         return "association table " + current.config.associations().sourceName() + " (reload " + mode.name()
@@ -451,6 +457,11 @@ public final class ReloadingKeyManager implements ReloadableKeyManager, AutoClos
         public Optional<byte[]> fingerprint(Association association) {
             byte[] fp = g.fingerprints.get(association.kpsaId());
             return fp == null ? Optional.empty() : Optional.of(fp.clone());
+        }
+
+        @Override
+        public boolean lookupsMayBlock() {
+            return g.keys.lookupsMayBlock();
         }
 
         @Override

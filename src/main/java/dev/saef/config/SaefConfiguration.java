@@ -38,6 +38,8 @@ public final class SaefConfiguration implements AutoCloseable {
 
     /** Default of {@value SaefProperties#HANDSHAKE_TIMEOUT}: 60 s. */
     public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 60_000;
+    /** Default of {@value SaefProperties#KEY_LOOKUP_TIMEOUT}: 5 s. */
+    public static final long DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS = 5_000;
 
     private final AssociationTable associations;
     private final PskKeyProvider keys;
@@ -54,6 +56,7 @@ public final class SaefConfiguration implements AutoCloseable {
     private final boolean reflectionCheck;
     private final long handshakeTimeoutMillis;
     private final int connectionIdLength;
+    private final long keyLookupTimeoutMillis;
     private final CredentialIdResolver credentialIdResolver;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
     private final AssociationTable ownedTable;
@@ -78,6 +81,7 @@ public final class SaefConfiguration implements AutoCloseable {
         this.reflectionCheck = b.reflectionCheck;
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
         this.connectionIdLength = b.connectionIdLength;
+        this.keyLookupTimeoutMillis = b.keyLookupTimeoutMillis;
         this.credentialIdResolver = b.credentialIdResolver;
         this.ownedTable = b.ownsTable ? associations : null;
         this.ownedStore = b.ownedStore;
@@ -114,6 +118,7 @@ public final class SaefConfiguration implements AutoCloseable {
         b.reflectionCheck = reflectionCheck;
         b.handshakeTimeoutMillis = handshakeTimeoutMillis;
         b.connectionIdLength = connectionIdLength;
+        b.keyLookupTimeoutMillis = keyLookupTimeoutMillis;
         b.credentialIdResolver = credentialIdResolver;
         b.ownsTable = false;
         b.ownedStore = null;
@@ -323,6 +328,23 @@ public final class SaefConfiguration implements AutoCloseable {
         return toBuilder().connectionIdLength(length).build();
     }
 
+    /**
+     * @return the time limit of one server key lookup run as an {@code SSLEngine} delegated task, in milliseconds,
+     *     0 for none ({@value SaefProperties#KEY_LOOKUP_TIMEOUT})
+     */
+    public long keyLookupTimeoutMillis() {
+        return keyLookupTimeoutMillis;
+    }
+
+    /**
+     * @param timeout the time limit of one server key lookup run as an {@code SSLEngine} delegated task; zero for none
+     * @return a copy with that limit
+     * @throws IllegalArgumentException when negative or longer than {@code Integer.MAX_VALUE} ms
+     */
+    public SaefConfiguration withKeyLookupTimeout(Duration timeout) {
+        return toBuilder().keyLookupTimeout(timeout).build();
+    }
+
     /** @return the server's Credential-ID resolver ({@code saef.credentialIdResolver}), if any */
     public Optional<CredentialIdResolver> credentialIdResolver() {
         return Optional.ofNullable(credentialIdResolver);
@@ -393,7 +415,9 @@ public final class SaefConfiguration implements AutoCloseable {
                 + (reflectionCheck ? "" : ", reflection check off")
                 + (handshakeTimeoutMillis == DEFAULT_HANDSHAKE_TIMEOUT_MILLIS ? ""
                         : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"))
-                + (connectionIdLength == 0 ? "" : ", DTLS connection IDs of " + connectionIdLength + " octets");
+                + (connectionIdLength == 0 ? "" : ", DTLS connection IDs of " + connectionIdLength + " octets")
+                + (keyLookupTimeoutMillis == DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS ? ""
+                        : ", key lookup timeout " + (keyLookupTimeoutMillis == 0 ? "none" : keyLookupTimeoutMillis + " ms"));
     }
 
     /** @return {@link #describe()} */
@@ -422,6 +446,7 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private int connectionIdLength;
+        private long keyLookupTimeoutMillis = DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS;
         private CredentialIdResolver credentialIdResolver;
         private boolean ownsTable;
         private AutoCloseable ownedStore;
@@ -590,6 +615,27 @@ public final class SaefConfiguration implements AutoCloseable {
                         + " octets (" + SaefProperties.DTLS_CONNECTION_ID_LENGTH + ")");
             }
             this.connectionIdLength = length;
+            return this;
+        }
+
+        /**
+         * @param timeout the time limit of one server key lookup run as an {@code SSLEngine} delegated task
+         *     ({@value SaefProperties#KEY_LOOKUP_TIMEOUT}); zero for none
+         * @return this
+         * @throws IllegalArgumentException when negative or longer than {@code Integer.MAX_VALUE} ms
+         */
+        public Builder keyLookupTimeout(Duration timeout) {
+            long ms = timeout.toMillis();
+            if (timeout.isNegative() || ms > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("key lookup timeout " + timeout + " is negative or too long");
+            }
+            this.keyLookupTimeoutMillis = ms;
+            return this;
+        }
+
+        /** Milliseconds, already checked by the loader. */
+        Builder keyLookupTimeoutMillis(long ms) {
+            this.keyLookupTimeoutMillis = ms;
             return this;
         }
 

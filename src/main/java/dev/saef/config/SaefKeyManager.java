@@ -75,6 +75,12 @@ public final class SaefKeyManager implements PskKeyManager {
         return configuration.keys().getKey(association.kpsaId());
     }
 
+    /** @return whether the configuration's key providers may block ({@code PskKeyProvider#lookupsMayBlock()}) */
+    @Override
+    public boolean lookupsMayBlock() {
+        return configuration.keys().lookupsMayBlock();
+    }
+
     @Override
     public String describe() {
         return "association table " + configuration.associations().sourceName();

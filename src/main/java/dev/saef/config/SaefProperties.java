@@ -80,6 +80,13 @@ import java.util.Properties;
  *       Both roles offer the {@code connection_id} extension with a random ID of that length; a server
  *       ({@code DtlsServer}) then finds a peer by its ID, so a client whose address changes (NAT rebinding)
  *       keeps its session. Shorter IDs could collide among a server's peers.</td><td>{@code 0}</td></tr>
+ *   <tr><td>{@value #KEY_LOOKUP_TIMEOUT}</td><td>server {@code SSLEngine}s whose key source may block
+ *       ({@code PskKeyProvider.lookupsMayBlock()}, e.g. a {@code jdbc:postgresql:} key store) look the client's
+ *       KpsaID up in a delegated task ({@code NEED_TASK}); this is how long that lookup may take before the
+ *       handshake fails with {@code internal_error} and an {@code SSLHandshakeException} naming this property.
+ *       Same forms as {@value #HANDSHAKE_TIMEOUT}; {@code 0}: no limit (the lookup runs on the task's
+ *       thread). Nonzero values under 10 ms are refused. Sockets look up in place, under
+ *       {@value #HANDSHAKE_TIMEOUT}.</td><td>{@code 5s}</td></tr>
  * </table>
  *
  * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
@@ -145,6 +152,13 @@ public final class SaefProperties {
     public static final int MIN_CONNECTION_ID_LENGTH = 4;
     /** Longest {@value #DTLS_CONNECTION_ID_LENGTH}: longer only adds overhead to every record. */
     public static final int MAX_CONNECTION_ID_LENGTH = 32;
+    /**
+     * Property: the time limit of one server key lookup that runs as an {@code SSLEngine} delegated task (a key
+     * source whose lookups may block, e.g. {@code jdbc:postgresql:}); a duration, 0 = none.
+     */
+    public static final String KEY_LOOKUP_TIMEOUT = "saef.keyLookupTimeout";
+    /** Smallest nonzero {@value #KEY_LOOKUP_TIMEOUT}. */
+    static final long MIN_KEY_LOOKUP_TIMEOUT_MILLIS = 10;
     /** Server: class name of a {@link CredentialIdResolver} with a public no-argument constructor. */
     public static final String CREDENTIAL_ID_RESOLVER = "saef.credentialIdResolver";
     /**
@@ -169,7 +183,8 @@ public final class SaefProperties {
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
             REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT,
-            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD, DTLS_CONNECTION_ID_LENGTH);
+            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD, DTLS_CONNECTION_ID_LENGTH,
+            KEY_LOOKUP_TIMEOUT);
 
     private SaefProperties() {
     }
@@ -229,6 +244,7 @@ public final class SaefProperties {
         }
         long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
         int connectionIdLength = connectionIdLength(props.getProperty(DTLS_CONNECTION_ID_LENGTH));
+        long keyLookupTimeout = keyLookupTimeout(props.getProperty(KEY_LOOKUP_TIMEOUT));
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
         CredentialIdResolver resolver = credentialIdResolver(props.getProperty(CREDENTIAL_ID_RESOLVER));
@@ -279,6 +295,7 @@ public final class SaefProperties {
                     .storeIdentities(storeIdentities)
                     .handshakeTimeoutMillis(handshakeTimeout)
                     .connectionIdLength(connectionIdLength)
+                    .keyLookupTimeoutMillis(keyLookupTimeout)
                     .credentialIdResolver(resolver)
                     .build();
             config.checkKeys(store == null ? null : (storeName != null ? storeName : "the key store"));
@@ -485,8 +502,27 @@ public final class SaefProperties {
      * @throws SaefConfigException naming the property and the accepted forms
      */
     static long handshakeTimeout(String v) throws SaefConfigException {
+        return duration(HANDSHAKE_TIMEOUT, v, SaefConfiguration.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS,
+                MIN_HANDSHAKE_TIMEOUT_MILLIS, "60s (default), 90000ms, 2min or PT90S", "any handshake can take");
+    }
+
+    /**
+     * Parses {@value #KEY_LOOKUP_TIMEOUT}, in the forms of {@value #HANDSHAKE_TIMEOUT}; 0 means no limit.
+     *
+     * @param v the value, or null for the default (5 s)
+     * @return the limit in milliseconds, 0 for none
+     * @throws SaefConfigException naming the property and the accepted forms
+     */
+    static long keyLookupTimeout(String v) throws SaefConfigException {
+        return duration(KEY_LOOKUP_TIMEOUT, v, SaefConfiguration.DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS,
+                MIN_KEY_LOOKUP_TIMEOUT_MILLIS, "5s (default), 2500ms, 1min or PT10S", "a key lookup needs");
+    }
+
+    /** The one duration grammar of the {@code saef.*} time limits: {@code <digits>[ms|s|min]} or ISO-8601; 0 = none. */
+    private static long duration(String property, String v, long dflt, long min, String examples, String least)
+            throws SaefConfigException {
         if (v == null) {
-            return SaefConfiguration.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+            return dflt;
         }
         String t = v.trim().toLowerCase(Locale.ROOT);
         long ms = -1;
@@ -507,17 +543,16 @@ public final class SaefProperties {
                 ms = -1;
             }
         }
-        String forms = "; use a duration such as 60s (default), 90000ms, 2min or PT90S (a bare number is"
-                + " milliseconds), or 0 for no limit";
+        String forms = "; use a duration such as " + examples + " (a bare number is milliseconds), or 0 for no limit";
         if (ms < 0) {
-            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is not a duration" + forms);
+            throw new SaefConfigException(property + ": " + QuotedText.quote(v) + " is not a duration" + forms);
         }
-        if (ms > 0 && ms < MIN_HANDSHAKE_TIMEOUT_MILLIS) {
-            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is " + ms + " ms, shorter"
-                    + " than any handshake can take (the least is " + MIN_HANDSHAKE_TIMEOUT_MILLIS + " ms)" + forms);
+        if (ms > 0 && ms < min) {
+            throw new SaefConfigException(property + ": " + QuotedText.quote(v) + " is " + ms + " ms, shorter"
+                    + " than " + least + " (the least is " + min + " ms)" + forms);
         }
         if (ms > Integer.MAX_VALUE) {
-            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is longer than "
+            throw new SaefConfigException(property + ": " + QuotedText.quote(v) + " is longer than "
                     + Integer.MAX_VALUE + " ms (about 24 days)" + forms);
         }
         return ms;

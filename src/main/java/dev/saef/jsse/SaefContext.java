@@ -94,8 +94,14 @@ final class SaefContext {
         return DtlsConnection.start(policy, spec, dtls, packetSize, clientId);
     }
 
+    /** Starts a TLS connection for a socket: key lookups run in place. */
     TlsConnection open(ConnectionSpec spec) throws SSLException {
         return TlsConnection.start(policy, spec);
+    }
+
+    /** Starts a TLS connection for an engine: a server's key lookups that may block run as delegated tasks. */
+    TlsConnection openForEngine(ConnectionSpec spec) throws SSLException {
+        return TlsConnection.start(policy, spec, true);
     }
 
     /** The application's view of the session negotiated on {@code c}; it turns invalid when {@code c} fails. */

@@ -168,6 +168,7 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .reflectionCheck(config.reflectionCheck())
                     .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
                     .connectionIdLength(config.connectionIdLength())
+                    .keyLookupTimeoutMillis(config.keyLookupTimeoutMillis())
                     .credentialIdResolver(resolver != null ? resolver : config.credentialIdResolver().orElse(null))
                     .handshakeStats(new dev.saef.protocol.HandshakeStats(datagram ? "DTLS" : "TLS"))
                     .build();

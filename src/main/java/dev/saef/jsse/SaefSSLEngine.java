@@ -19,9 +19,17 @@ import javax.net.ssl.SSLSession;
  * The non-blocking PSK-SAEF transport: an {@link SSLEngine} over the protocol core
  * ({@link TlsConnection}). It only moves bytes between the application's buffers and the core:
  * {@code unwrap} consumes exactly one TLS record per call, {@code wrap} produces the pending
- * handshake flight (in one piece) or one record of application data. Delegated tasks are never
- * needed: PSK handshakes do no slow public-key work unless a DHE/ECDHE_PSK suite is chosen, and that
- * runs inline. Used by {@code java.net.http.HttpClient}, {@code HttpsServer}, Netty and Jetty.
+ * handshake flight (in one piece) or one record of application data. PSK handshakes do no slow
+ * public-key work unless a DHE/ECDHE_PSK suite is chosen, and that runs inline. The one delegated
+ * task is a server's key lookup when the key manager says lookups may block
+ * ({@code PskKeyManager.lookupsMayBlock()}, e.g. a PostgreSQL key store): the {@code unwrap} that
+ * receives the client's {@code psk_identity} (or a cached session's ID) consumes the record and
+ * reports {@code NEED_TASK}; {@link #getDelegatedTask()} hands out a task that looks the key up
+ * (within {@code saef.keyLookupTimeout}) and then, under the engine's lock, lets the handshake go on;
+ * until it has run, {@code wrap} and {@code unwrap} consume nothing and report {@code NEED_TASK}. A
+ * failure of the lookup (timeout included) is thrown by the next {@code wrap} or {@code unwrap}, with
+ * the alert queued for the peer. Used by {@code java.net.http.HttpClient}, {@code HttpsServer}, Netty
+ * and Jetty.
  *
  * <p>Who runs the connection is decided by {@link JdkHandOff}; every setting goes through one
  * {@link ConnectionSettings}, so after a hand-off to the JDK's engine this engine answers exactly as
@@ -42,6 +50,8 @@ final class SaefSSLEngine extends SSLEngine {
     private boolean finishedReported;
     private SaefSSLSession session;
     private final byte[] header = new byte[RecordHeaderPreview.HEADER_LENGTH];
+    /** The failure of a delegated key lookup, thrown by the next {@code wrap} or {@code unwrap}. */
+    private SSLException taskFailure;
 
     SaefSSLEngine(SaefContext context, String host, int port) {
         super(host, port);
@@ -52,7 +62,7 @@ final class SaefSSLEngine extends SSLEngine {
     }
 
     private void start() throws SSLException {
-        conn = context.open(settings.saef().toSpec(getPeerHost(), getPeerPort()));
+        conn = context.openForEngine(settings.saef().toSpec(getPeerHost(), getPeerPort()));
     }
 
     private boolean clientMode() {
@@ -116,6 +126,7 @@ final class SaefSSLEngine extends SSLEngine {
         if (jdk != null) {
             return jdk.wrap(srcs, offset, length, dst);
         }
+        throwTaskFailure();
         int pending = conn.availableOutput();
         if (pending > 0) {
             if (dst.remaining() < Math.min(pending, SaefSSLSession.PACKET_BUFFER_SIZE)) {
@@ -197,6 +208,10 @@ final class SaefSSLEngine extends SSLEngine {
         }
         if (jdk != null) {
             return jdk.unwrap(src, dsts, offset, length);
+        }
+        throwTaskFailure();
+        if (conn.keyLookupPending()) {
+            return result(Status.OK, 0, 0); // NEED_TASK: nothing is consumed until the lookup has run
         }
         if (conn.availableInput() > 0) {
             int produced = scatter(dsts, offset, length);
@@ -303,10 +318,44 @@ final class SaefSSLEngine extends SSLEngine {
         }
     }
 
+    /**
+     * @return after a hand-off, the JDK engine's task; else the pending key lookup (once), which runs the
+     *     lookup on the calling thread without the engine's lock and then continues the handshake under
+     *     it; else null
+     */
     @Override
     public Runnable getDelegatedTask() {
         SSLEngine j = jdk;
-        return j != null ? j.getDelegatedTask() : null;
+        if (j != null) {
+            return j.getDelegatedTask();
+        }
+        Runnable lookup;
+        synchronized (this) {
+            lookup = conn == null ? null : conn.keyLookupTask();
+        }
+        if (lookup == null) {
+            return null;
+        }
+        return () -> {
+            lookup.run();
+            resumeAfterKeyLookup();
+        };
+    }
+
+    private synchronized void resumeAfterKeyLookup() {
+        try {
+            conn.resumeAfterKeyLookup();
+        } catch (SSLException e) {
+            taskFailure = e;
+        }
+    }
+
+    private void throwTaskFailure() throws SSLException {
+        SSLException x = taskFailure;
+        if (x != null) {
+            taskFailure = null;
+            throw x;
+        }
     }
 
     @Override
@@ -373,6 +422,9 @@ final class SaefSSLEngine extends SSLEngine {
         }
         if (conn.availableOutput() > 0) {
             return HandshakeStatus.NEED_WRAP;
+        }
+        if (conn.keyLookupPending()) {
+            return HandshakeStatus.NEED_TASK;
         }
         if (conn.isClosed() || conn.isHandshakeComplete()) {
             return HandshakeStatus.NOT_HANDSHAKING;

@@ -65,6 +65,17 @@ public final class CompositeKeyProvider implements PskKeyProvider {
         return false;
     }
 
+    /** @return true when any of the providers may block */
+    @Override
+    public boolean lookupsMayBlock() {
+        for (PskKeyProvider p : providers) {
+            if (p.lookupsMayBlock()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public String toString() {
         return "CompositeKeyProvider" + providers;

@@ -43,12 +43,18 @@ import javax.net.ssl.KeyManager;
  * {@code SecretKeySpec} cannot be wiped on Java 17. The implementation owns its own master copies
  * and should zero them when it shuts down. Exception messages must name identities, never keys.
  *
- * <p><b>Threading.</b> SAEF calls these methods on the thread that drives the handshake: for an
- * {@code SSLSocket} the thread in {@code startHandshake()} or the first read or write; for an
- * {@code SSLEngine} the thread calling {@code wrap}/{@code unwrap}. They are never run as delegated
- * tasks (an SAEF engine does not return {@code NEED_TASK}), so a slow lookup blocks that thread,
- * and with an engine the event loop it belongs to: keep lookups in memory, or cache. Calls come
- * concurrently from many handshakes; implementations must be thread-safe.
+ * <p><b>Threading.</b> With an {@code SSLSocket}, SAEF calls these methods on the thread that
+ * drives the handshake ({@code startHandshake()} or the first read or write). With an
+ * {@code SSLEngine}, client calls and the server's calls for a key manager whose
+ * {@link #lookupsMayBlock()} is false run on the thread calling {@code wrap}/{@code unwrap}; when it
+ * is true, a server engine runs {@link #chooseServerAssociation} and {@link #getKey} as a delegated
+ * task instead: when the client's {@code psk_identity} (or, for a resumption, the session's KpsaID)
+ * arrives, {@code unwrap} returns {@code NEED_TASK}, {@code getDelegatedTask()} hands out the lookup,
+ * and the handshake goes on once that task has run (on the application's executor, e.g. Netty's
+ * delegated task executor), so an event loop never waits on a database. Such a lookup has a time
+ * limit ({@code saef.keyLookupTimeout}, default 5 s) after which the handshake fails with
+ * {@code internal_error} and an exception naming the limit. Calls come concurrently from many
+ * handshakes, on any thread; implementations must be thread-safe.
  *
  * <p><b>Limits.</b> A KpsaID has 1 to {@value #MAX_IDENTITY_LENGTH_BYTES} octets (a server refuses
  * a longer or empty {@code psk_identity} with {@code illegal_parameter} before calling this interface); a key has
@@ -135,4 +141,17 @@ public interface PskKeyManager extends KeyManager {
      *     error messages so that users know which file to edit; never contains key material
      */
     String describe();
+
+    /**
+     * Whether {@link #chooseServerAssociation} or {@link #getKey} may block (network or disk I/O, e.g. a
+     * database key store): then a server {@code SSLEngine} runs them as a delegated task
+     * ({@code NEED_TASK}) instead of inside {@code unwrap}; sockets always look up in place. Key
+     * managers that answer from memory keep the default, {@code false}: a delegated task costs a thread
+     * hand-off per handshake. Asked once per handshake; must not block itself.
+     *
+     * @return true when lookups may block the calling thread
+     */
+    default boolean lookupsMayBlock() {
+        return false;
+    }
 }

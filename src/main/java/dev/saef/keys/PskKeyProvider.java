@@ -19,10 +19,12 @@ import javax.security.auth.DestroyFailedException;
  * KpsaID of the association table: never for an identity a client made up, so a provider cannot
  * help a client enumerate identities (the key manager's concern, see {@link PskKeyManager}).
  * {@code getKey} runs on the thread that drives the handshake (the socket's handshaking thread, or
- * the thread calling {@code SSLEngine.wrap}/{@code unwrap}); SAEF never runs it as a delegated
- * task, so a provider that blocks (e.g. network I/O to a key service) blocks that thread: cache, or
- * fetch keys ahead of time. Implementations must be thread-safe: one provider serves every
- * connection of an {@code SSLContext}, concurrently.
+ * the thread calling {@code SSLEngine.wrap}/{@code unwrap}), unless the provider says its lookups may
+ * block ({@link #lookupsMayBlock()}, e.g. network I/O to a key service or database): then a server
+ * {@code SSLEngine} runs the lookup as a delegated task ({@code NEED_TASK}), so that an event loop
+ * never waits on it, with a time limit ({@code saef.keyLookupTimeout}, default 5 s) after which the
+ * handshake fails. Sockets always look up in place. Implementations must be thread-safe: one provider
+ * serves every connection of an {@code SSLContext}, concurrently.
  *
  * <p><b>No key, failures.</b> {@link #getKey} returns {@code null} when the provider has no key for
  * the KpsaID; the handshake then fails (a client with an error naming the KpsaID; a server treats
@@ -109,5 +111,18 @@ public interface PskKeyProvider {
             // Not destroyable (e.g. SecretKeySpec): nothing more can be done with it here.
         }
         return true;
+    }
+
+    /**
+     * Whether {@link #getKey} may block the calling thread (network or disk I/O, e.g. a database or a
+     * remote key service): the standard key manager then says so too
+     * ({@link PskKeyManager#lookupsMayBlock()}), and a server {@code SSLEngine} runs the server's key
+     * lookup as a delegated task. Providers that answer from memory keep the default, {@code false}.
+     * Must not block itself.
+     *
+     * @return true when lookups may block
+     */
+    default boolean lookupsMayBlock() {
+        return false;
     }
 }

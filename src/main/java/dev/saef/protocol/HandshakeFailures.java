@@ -56,6 +56,9 @@ final class HandshakeFailures {
      * while its client sees (and counts) {@link HandshakeOutcome#WRONG_KEY}.
      */
     static HandshakeOutcome outcome(IOException e, boolean client, HandshakeState state, ConnectionSpec spec) {
+        if (!client && state.keyLookupTimedOut) {
+            return HandshakeOutcome.TIMEOUT; // saef.keyLookupTimeout: sent internal_error, but the key source was slow
+        }
         if (e instanceof TlsFatalAlertReceived received) {
             switch (received.getAlertDescription()) {
                 case AlertDescription.unknown_psk_identity:

@@ -18,7 +18,10 @@ public enum HandshakeOutcome {
     UNKNOWN_IDENTITY,
     /** A Finished message failed to verify ({@code bad_record_mac}/{@code decrypt_error}, sent or received): the two sides hold different Kpsa. */
     WRONG_KEY,
-    /** The handshake did not complete in time ({@code saef.handshakeTimeout} on sockets; DTLS retransmission timeouts). */
+    /**
+     * The handshake did not complete in time ({@code saef.handshakeTimeout} on sockets; DTLS retransmission timeouts;
+     * a server key lookup run as an {@code SSLEngine} delegated task that exceeded {@code saef.keyLookupTimeout}).
+     */
     TIMEOUT,
     /** No cipher suite of clause 10.2.2 in common. */
     NO_COMMON_SUITE,

@@ -54,6 +54,13 @@ final class HandshakeState {
     CachedSession resumeCandidate;
     /** The cached session this connection's session is (stored after a full handshake, or resumed), else null. */
     CachedSession cached;
+    /**
+     * Server: key lookups already run as delegated tasks ({@link DeferredKeyLookup}), which the identity
+     * manager takes its answer from; null when lookups run in place.
+     */
+    DeferredKeyLookup prefetched;
+    /** Server: the key lookup did not finish within {@code saef.keyLookupTimeout}. */
+    boolean keyLookupTimedOut;
     /** Key bytes owned by this connection (client), zeroed when the handshake ends. */
     byte[] clientKey;
 

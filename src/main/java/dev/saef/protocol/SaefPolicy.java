@@ -48,6 +48,7 @@ public final class SaefPolicy {
     private final ReflectionGuard reflectionGuard;
     private final long handshakeTimeoutMillis;
     private final int connectionIdLength;
+    private final long keyLookupTimeoutMillis;
     private final CredentialIdResolver credentialIdResolver;
     private final SessionCache clientSessions;
     private final SessionCache serverSessions;
@@ -74,6 +75,10 @@ public final class SaefPolicy {
                     + " is outside 0..255 (RFC 9146)");
         }
         this.connectionIdLength = b.connectionIdLength;
+        if (b.keyLookupTimeoutMillis < 0) {
+            throw new IllegalArgumentException("key lookup timeout " + b.keyLookupTimeoutMillis + " ms is negative");
+        }
+        this.keyLookupTimeoutMillis = b.keyLookupTimeoutMillis;
         this.credentialIdResolver = b.credentialIdResolver;
         this.clientSessions = new SessionCache(random);
         this.serverSessions = new SessionCache(random);
@@ -181,6 +186,14 @@ public final class SaefPolicy {
         return connectionIdLength;
     }
 
+    /**
+     * @return how long one server key lookup run as an {@code SSLEngine} delegated task may take, in milliseconds
+     *     ({@code saef.keyLookupTimeout}); 0 means no limit
+     */
+    public long keyLookupTimeoutMillis() {
+        return keyLookupTimeoutMillis;
+    }
+
     /** @return the sessions this context's clients can resume (RFC 5246 session IDs) */
     public SessionCache clientSessionCache() {
         return clientSessions;
@@ -211,6 +224,7 @@ public final class SaefPolicy {
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private int connectionIdLength;
+        private long keyLookupTimeoutMillis = dev.saef.config.SaefConfiguration.DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS;
         private CredentialIdResolver credentialIdResolver;
         private HandshakeStats handshakeStats;
 
@@ -289,6 +303,12 @@ public final class SaefPolicy {
         /** @param v the length of RFC 9146 DTLS connection IDs to offer, 0 (default) for none */
         public Builder connectionIdLength(int v) {
             this.connectionIdLength = v;
+            return this;
+        }
+
+        /** @param v the time limit of a delegated server key lookup in milliseconds, 0 for none (default 5 s) */
+        public Builder keyLookupTimeoutMillis(long v) {
+            this.keyLookupTimeoutMillis = v;
             return this;
         }
 

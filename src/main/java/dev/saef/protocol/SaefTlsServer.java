@@ -3,12 +3,10 @@ package dev.saef.protocol;
 import dev.saef.keys.Association;
 import dev.saef.crypto.SaefKeyExchangeFactory;
 import java.io.IOException;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Vector;
-import java.util.Optional;
 import org.bouncycastle.tls.PSKTlsServer;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.NamedGroup;
@@ -77,41 +75,22 @@ final class SaefTlsServer extends PSKTlsServer {
         @Override
         public byte[] getPSK(byte[] identity) {
             state.offeredIdentity = HandshakeState.printable(identity);
-            try (PinnedKeys keys = PinnedKeys.of(policy.keyManager())) {
-                return getPSK(identity, keys);
+            ServerKeyLookup.Result r = lookUp(policy, state, identity);
+            if (r.failure != null) {
+                state.keyLookupTimedOut = r.timedOut;
+                throw keyManagerFailed(r.failure, r.cause);
             }
-        }
-
-        /** Association and key from one snapshot of the key manager. */
-        private byte[] getPSK(byte[] identity, PinnedKeys keys) {
-            Optional<Association> found;
-            try {
-                found = keys.keys().chooseServerAssociation(identity);
-            } catch (RuntimeException e) {
-                throw keyManagerFailed("looking up the identity failed with " + e.getClass().getName(), e);
-            }
-            if (found.isEmpty()) {
+            if (r.association == null) {
                 return unknown();
             }
-            Association a = found.get();
-            byte[] key;
-            try {
-                key = KpsaOctets.take(keys.keys().getKey(a));
-            } catch (GeneralSecurityException e) {
-                // checked exceptions name identities, never keys (PskKeyProvider/PskKeyManager contract)
-                throw keyManagerFailed("reading the Kpsa for KpsaID " + a.kpsaId() + " (" + a.source() + ") failed: "
-                        + e.getMessage(), e);
-            } catch (RuntimeException e) {
-                throw keyManagerFailed("reading the Kpsa for KpsaID " + a.kpsaId() + " (" + a.source()
-                        + ") failed with " + e.getClass().getName(), e);
-            }
+            byte[] key = r.takeKey();
             if (key == null || key.length == 0) {
-                state.keyFailure = "no key is available for it (" + a.source() + ")";
+                state.keyFailure = "no key is available for it (" + r.association.source() + ")";
                 return unknown(); // not provisioned after all
             }
-            state.association = a;
-            state.fingerprint = keys.fingerprint(a);
-            state.kpsaFingerprint = policy.serverSessionCache().fingerprint(a, key);
+            state.association = r.association;
+            state.fingerprint = r.fingerprint;
+            state.kpsaFingerprint = policy.serverSessionCache().fingerprint(r.association, key);
             return key; // a fresh copy; BC zeroes it after use
         }
 
@@ -138,6 +117,19 @@ final class SaefTlsServer extends PSKTlsServer {
             state.keyFailure = what;
             return new IllegalStateException("PSK key manager failure", cause);
         }
+    }
+
+    /**
+     * The key lookup for {@code identity}: the one a delegated task already ran for this connection
+     * ({@link DeferredKeyLookup}), else one run here, in place.
+     */
+    private static ServerKeyLookup.Result lookUp(SaefPolicy policy, HandshakeState state, byte[] identity) {
+        ServerKeyLookup.Result r = state.prefetched == null ? null : state.prefetched.take(identity);
+        if (r == null && state.prefetched != null) {
+            DebugLog.log("server: no delegated key lookup for " + HandshakeState.printable(identity)
+                    + "; looking it up in place");
+        }
+        return r != null ? r : ServerKeyLookup.lookUp(policy, identity);
     }
 
 
@@ -396,16 +388,12 @@ final class SaefTlsServer extends PSKTlsServer {
             return null;
         }
         Association cachedAssociation = s.info().association();
-        Association current;
-        byte[] key = null;
-        try {
-            current = policy.keyManager().chooseServerAssociation(cachedAssociation.kpsaId().toWire()).orElse(null);
-            if (current != null) {
-                key = KpsaOctets.take(policy.keyManager().getKey(current));
-            }
-        } catch (GeneralSecurityException | RuntimeException e) {
+        ServerKeyLookup.Result r = lookUp(policy, state, cachedAssociation.kpsaId().toWire());
+        if (r.failure != null) {
             return null; // the full handshake meets the same failure and reports it
         }
+        Association current = r.association;
+        byte[] key = r.takeKey();
         byte[] fingerprint = null;
         try {
             if (current != null && key != null && key.length > 0) {

@@ -48,14 +48,32 @@ public final class TlsConnection {
     /** The association the session was bound to, with its fingerprint; set once, read from any thread. */
     private volatile Binding binding;
 
+    /**
+     * Server over a key manager whose lookups may block, on a transport with delegated tasks (an
+     * {@code SSLEngine}): the lookups run as tasks ({@link #keyLookupTask()}); else null (in place).
+     */
+    private final DeferredKeyLookup deferred;
+
     /** What {@link #associationCurrent()} checks; no key material. */
     private record Binding(Association association, byte[] fingerprint) {
     }
 
-    private TlsConnection(SaefPolicy policy, ConnectionSpec spec) {
+    private TlsConnection(SaefPolicy policy, ConnectionSpec spec, boolean delegatedTasks) {
         this.policy = policy;
         this.spec = spec;
         this.protocol = spec.clientMode() ? new SaefClientProtocol() : new SaefServerProtocol();
+        this.deferred = !spec.clientMode() && delegatedTasks && lookupsMayBlock(policy)
+                ? new DeferredKeyLookup(policy) : null;
+        state.prefetched = deferred;
+    }
+
+    /** A key manager that cannot tell whether its lookups block is treated as one that may: a task is always safe. */
+    private static boolean lookupsMayBlock(SaefPolicy policy) {
+        try {
+            return policy.keyManager().lookupsMayBlock();
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     /**
@@ -65,9 +83,23 @@ public final class TlsConnection {
      * @throws SSLHandshakeException when the client has no usable association for the peer
      */
     public static TlsConnection start(SaefPolicy policy, ConnectionSpec spec) throws SSLException {
+        return start(policy, spec, false);
+    }
+
+    /**
+     * Starts a handshake, as {@link #start(SaefPolicy, ConnectionSpec)}, on a transport that can run
+     * delegated tasks (an {@code SSLEngine}): a server whose key manager's lookups may block
+     * ({@link dev.saef.keys.PskKeyManager#lookupsMayBlock()}) then looks keys up in tasks
+     * ({@link #keyLookupPending()}, {@link #keyLookupTask()}, {@link #resumeAfterKeyLookup()}).
+     *
+     * @param delegatedTasks whether the transport runs {@link #keyLookupTask()}s
+     * @throws SSLHandshakeException when the client has no usable association for the peer
+     */
+    public static TlsConnection start(SaefPolicy policy, ConnectionSpec spec, boolean delegatedTasks)
+            throws SSLException {
         DebugLog.log((spec.clientMode() ? "client" : "server") + " handshake starting, peer " + spec.peerHost() + ":"
                 + spec.peerPort() + ", suites " + spec.suites().size());
-        TlsConnection c = new TlsConnection(policy, spec);
+        TlsConnection c = new TlsConnection(policy, spec, delegatedTasks);
         c.begin();
         return c;
     }
@@ -144,6 +176,9 @@ public final class TlsConnection {
     /** Called by the peer when BC reports the handshake complete: bind the session (clause 8.2.2.1). */
     private void bind() {
         state.zeroKey();
+        if (deferred != null) {
+            deferred.close(); // a lookup BC did not use (a resumption it declined) leaves no key behind
+        }
         forgetClientRandom();
         SecurityParameters sp = context.getSecurityParametersConnection();
         if (sp.isResumedSession()) {
@@ -175,6 +210,9 @@ public final class TlsConnection {
         if (failure == null && state.session == null) {
             failure = x;
             state.zeroKey();
+            if (deferred != null) {
+                deferred.close();
+            }
             forgetClientRandom();
             record(HandshakeOutcome.TIMEOUT, x.getMessage());
         }
@@ -287,6 +325,9 @@ public final class TlsConnection {
 
     private SSLException fail(IOException e) {
         state.zeroKey();
+        if (deferred != null) {
+            deferred.close();
+        }
         forgetClientRandom();
         SSLException x = HandshakeFailures.translate(e, spec.clientMode(), state.session == null, state, spec,
                 policy.keyManager().describe());
@@ -309,6 +350,83 @@ public final class TlsConnection {
         if (failure != null) {
             throw failure;
         }
+        if (deferred != null) {
+            if (deferred.pending()) {
+                throw new IllegalStateException("a key lookup is pending: run the delegated task before offering more input");
+            }
+            if (!deferred.trigger().done() && holdForKeyLookup(buf, off, len)) {
+                return;
+            }
+        }
+        offerToProtocol(buf, off, len);
+    }
+
+    /**
+     * Server, lookups in tasks: when these bytes complete a {@code psk_identity} (or the ID of a session
+     * in the cache, whose association a resumption re-checks), holds them and prepares the lookup task.
+     *
+     * @return true when the bytes are held
+     */
+    private boolean holdForKeyLookup(byte[] buf, int off, int len) {
+        List<KeyLookupTrigger.Found> found = deferred.trigger().scan(buf, off, len);
+        if (found.isEmpty()) {
+            return false;
+        }
+        List<byte[]> identities = new ArrayList<>(found.size());
+        for (KeyLookupTrigger.Found f : found) {
+            if (!f.sessionId()) {
+                identities.add(f.octets());
+                continue;
+            }
+            CachedSession s = policy.serverSessionCache().get(f.octets());
+            if (s != null) {
+                identities.add(s.info().association().kpsaId().toWire());
+            }
+        }
+        if (identities.isEmpty()) {
+            return false;
+        }
+        deferred.hold(buf, off, len, identities);
+        DebugLog.log("server: key lookup of " + identities.size() + " identit" + (identities.size() == 1 ? "y" : "ies")
+                + " handed to a delegated task");
+        return true;
+    }
+
+    /**
+     * @return true while a key lookup must run before the handshake can go on: the transport reports
+     *     {@code NEED_TASK}, hands out {@link #keyLookupTask()}, and calls {@link #resumeAfterKeyLookup()}
+     *     once that task has run; no input may be offered meanwhile
+     */
+    public boolean keyLookupPending() {
+        return deferred != null && deferred.pending();
+    }
+
+    /**
+     * @return the pending key lookup, to run on any thread without the transport's lock (it only calls the
+     *     key manager, with the {@code saef.keyLookupTimeout} limit); once per lookup, else null
+     */
+    public Runnable keyLookupTask() {
+        return deferred == null ? null : deferred.takeTask();
+    }
+
+    /**
+     * After {@link #keyLookupTask()} has run: offers the held bytes, so that Bouncy Castle continues the
+     * handshake with the key found. Does nothing before the task has run, or once the connection ended.
+     *
+     * @throws SSLException as {@link #offerInput} (e.g. the lookup failed or timed out: {@code internal_error})
+     */
+    public void resumeAfterKeyLookup() throws SSLException {
+        if (deferred == null || !deferred.completed()) {
+            return;
+        }
+        byte[] held = deferred.release();
+        if (held == null || failure != null || protocol.isClosed()) {
+            return;
+        }
+        offerToProtocol(held, 0, held.length);
+    }
+
+    private void offerToProtocol(byte[] buf, int off, int len) throws SSLException {
         int pending = protocol.getAvailableOutputBytes();
         try {
             protocol.offerInput(buf, off, len);
@@ -525,6 +643,9 @@ public final class TlsConnection {
     /** Sends close_notify (queued as output) and closes the connection; idempotent. */
     public void close() {
         state.zeroKey();
+        if (deferred != null) {
+            deferred.close();
+        }
         forgetClientRandom();
         if (!protocol.isClosed()) {
             try {

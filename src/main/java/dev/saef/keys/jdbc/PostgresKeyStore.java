@@ -337,6 +337,15 @@ public final class PostgresKeyStore implements PskKeyProvider, AutoCloseable {
         return lookup(kpsaId) != null;
     }
 
+    /**
+     * @return true: a lookup may wait for the database (up to {@link Settings#timeoutSeconds}), so a server
+     *     {@code SSLEngine} runs it as a delegated task
+     */
+    @Override
+    public boolean lookupsMayBlock() {
+        return true;
+    }
+
     private byte[] lookup(KpsaId kpsaId) throws GeneralSecurityException {
         Objects.requireNonNull(kpsaId, "kpsaId");
         checkOpen();
