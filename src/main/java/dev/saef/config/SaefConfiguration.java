@@ -38,6 +38,8 @@ public final class SaefConfiguration implements AutoCloseable {
 
     /** Default of {@value SaefProperties#HANDSHAKE_TIMEOUT}: 60 s. */
     public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 60_000;
+    /** Default lifetime of a session ticket key ({@value SaefProperties#SESSION_TICKET_KEY_LIFETIME}): one hour. */
+    public static final long DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS = 3_600_000;
 
     private final AssociationTable associations;
     private final PskKeyProvider keys;
@@ -53,6 +55,8 @@ public final class SaefConfiguration implements AutoCloseable {
     private final boolean storeIdentities;
     private final boolean reflectionCheck;
     private final long handshakeTimeoutMillis;
+    private final boolean sessionTickets;
+    private final long sessionTicketKeyLifetimeMillis;
     private final CredentialIdResolver credentialIdResolver;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
     private final AssociationTable ownedTable;
@@ -76,6 +80,8 @@ public final class SaefConfiguration implements AutoCloseable {
         this.storeIdentities = b.storeIdentities;
         this.reflectionCheck = b.reflectionCheck;
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.sessionTickets = b.sessionTickets;
+        this.sessionTicketKeyLifetimeMillis = b.sessionTicketKeyLifetimeMillis;
         this.credentialIdResolver = b.credentialIdResolver;
         this.ownedTable = b.ownsTable ? associations : null;
         this.ownedStore = b.ownedStore;
@@ -111,6 +117,8 @@ public final class SaefConfiguration implements AutoCloseable {
         b.storeIdentities = storeIdentities;
         b.reflectionCheck = reflectionCheck;
         b.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        b.sessionTickets = sessionTickets;
+        b.sessionTicketKeyLifetimeMillis = sessionTicketKeyLifetimeMillis;
         b.credentialIdResolver = credentialIdResolver;
         b.ownsTable = false;
         b.ownedStore = null;
@@ -302,6 +310,29 @@ public final class SaefConfiguration implements AutoCloseable {
         return handshakeTimeoutMillis;
     }
 
+    /**
+     * @return whether servers issue and accept RFC 5077 session tickets ({@value SaefProperties#SESSION_TICKETS})
+     */
+    public boolean sessionTickets() {
+        return sessionTickets;
+    }
+
+    /**
+     * @return how long a session ticket key issues tickets, in milliseconds; it decrypts them for as long
+     *     again ({@value SaefProperties#SESSION_TICKET_KEY_LIFETIME})
+     */
+    public long sessionTicketKeyLifetimeMillis() {
+        return sessionTicketKeyLifetimeMillis;
+    }
+
+    /**
+     * @param enabled whether servers issue and accept RFC 5077 session tickets
+     * @return a copy with that setting
+     */
+    public SaefConfiguration withSessionTickets(boolean enabled) {
+        return toBuilder().sessionTickets(enabled).build();
+    }
+
     /** @return the server's Credential-ID resolver ({@code saef.credentialIdResolver}), if any */
     public Optional<CredentialIdResolver> credentialIdResolver() {
         return Optional.ofNullable(credentialIdResolver);
@@ -371,7 +402,8 @@ public final class SaefConfiguration implements AutoCloseable {
                 + (storeIdentities ? ", server KpsaIDs also from the key store" : "")
                 + (reflectionCheck ? "" : ", reflection check off")
                 + (handshakeTimeoutMillis == DEFAULT_HANDSHAKE_TIMEOUT_MILLIS ? ""
-                        : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"));
+                        : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"))
+                + (sessionTickets ? ", session tickets (key lifetime " + sessionTicketKeyLifetimeMillis + " ms)" : "");
     }
 
     /** @return {@link #describe()} */
@@ -399,6 +431,8 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean storeIdentities;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private boolean sessionTickets;
+        private long sessionTicketKeyLifetimeMillis = DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS;
         private CredentialIdResolver credentialIdResolver;
         private boolean ownsTable;
         private AutoCloseable ownedStore;
@@ -550,6 +584,36 @@ public final class SaefConfiguration implements AutoCloseable {
         /** Milliseconds, already checked by the loader. */
         Builder handshakeTimeoutMillis(long ms) {
             this.handshakeTimeoutMillis = ms;
+            return this;
+        }
+
+        /**
+         * @param enabled whether servers issue and accept RFC 5077 session tickets (default false)
+         * @return this
+         */
+        public Builder sessionTickets(boolean enabled) {
+            this.sessionTickets = enabled;
+            return this;
+        }
+
+        /**
+         * @param lifetime how long a session ticket key issues tickets (it decrypts them for as long again)
+         * @return this
+         * @throws IllegalArgumentException when shorter than 1 s or longer than 7 days
+         */
+        public Builder sessionTicketKeyLifetime(Duration lifetime) {
+            long ms = lifetime.toMillis();
+            if (ms < SaefProperties.MIN_TICKET_KEY_LIFETIME_MILLIS || ms > SaefProperties.MAX_TICKET_KEY_LIFETIME_MILLIS) {
+                throw new IllegalArgumentException("session ticket key lifetime " + lifetime
+                        + " is outside 1 s to 7 days");
+            }
+            this.sessionTicketKeyLifetimeMillis = ms;
+            return this;
+        }
+
+        /** Milliseconds, already checked by the loader. */
+        Builder sessionTicketKeyLifetimeMillis(long ms) {
+            this.sessionTicketKeyLifetimeMillis = ms;
             return this;
         }
 

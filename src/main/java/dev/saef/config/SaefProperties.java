@@ -75,6 +75,12 @@ import java.util.Properties;
  *       {@code Integer.MAX_VALUE} ms are refused. A peer that sends nothing or dribbles its bytes
  *       fails with an {@code SSLHandshakeException} naming this property.</td>
  *       <td>{@code 60s} (a constrained device on NB-IoT, with round trips of seconds, still meets it)</td></tr>
+ *   <tr><td>{@value #SESSION_TICKETS}</td><td>server: {@code true} issues RFC 5077 session tickets to clients
+ *       that ask for them (instead of keeping their sessions in the server's cache) and resumes sessions from
+ *       them; {@code false} resumes by session ID only</td><td>{@code false}</td></tr>
+ *   <tr><td>{@value #SESSION_TICKET_KEY_LIFETIME}</td><td>server: how long a ticket key (random, in memory only)
+ *       issues tickets; it then decrypts them for as long again and is zeroed. A duration as for
+ *       {@value #HANDSHAKE_TIMEOUT}, 1 s to 7 days</td><td>{@code 60min}</td></tr>
  * </table>
  *
  * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
@@ -144,6 +150,17 @@ public final class SaefProperties {
     public static final String RELOAD = "saef.reload";
     /** Smallest nonzero {@value #HANDSHAKE_TIMEOUT}: shorter is a mistake (a bare number is milliseconds). */
     static final long MIN_HANDSHAKE_TIMEOUT_MILLIS = 100;
+    /**
+     * Server: {@code true} issues RFC 5077 session tickets to clients that ask for them and accepts them
+     * for resumption; {@code false} (default) uses session IDs only.
+     */
+    public static final String SESSION_TICKETS = "saef.sessionTickets";
+    /** Server: how long a session ticket key issues tickets (it decrypts them for as long again). */
+    public static final String SESSION_TICKET_KEY_LIFETIME = "saef.sessionTicketKeyLifetime";
+    /** Shortest {@value #SESSION_TICKET_KEY_LIFETIME}: 1 s. */
+    static final long MIN_TICKET_KEY_LIFETIME_MILLIS = 1_000;
+    /** Longest {@value #SESSION_TICKET_KEY_LIFETIME}: 7 days (the longest ticket lifetime RFC 8446 allows). */
+    static final long MAX_TICKET_KEY_LIFETIME_MILLIS = 7L * 24 * 3600 * 1000;
 
     /**
      * Handshake tracing to standard error ({@code true}/{@code false}; a bare {@code -Dsaef.debug} is
@@ -158,7 +175,7 @@ public final class SaefProperties {
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
             REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT,
-            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD);
+            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD, SESSION_TICKETS, SESSION_TICKET_KEY_LIFETIME);
 
     private SaefProperties() {
     }
@@ -217,6 +234,8 @@ public final class SaefProperties {
                     + " leave it unset with a key store file");
         }
         long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
+        boolean sessionTickets = bool(props, SESSION_TICKETS, false);
+        long ticketKeyLifetime = sessionTicketKeyLifetime(props.getProperty(SESSION_TICKET_KEY_LIFETIME));
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
         CredentialIdResolver resolver = credentialIdResolver(props.getProperty(CREDENTIAL_ID_RESOLVER));
@@ -266,6 +285,8 @@ public final class SaefProperties {
                     .reflectionCheck(reflection)
                     .storeIdentities(storeIdentities)
                     .handshakeTimeoutMillis(handshakeTimeout)
+                    .sessionTickets(sessionTickets)
+                    .sessionTicketKeyLifetimeMillis(ticketKeyLifetime)
                     .credentialIdResolver(resolver)
                     .build();
             config.checkKeys(store == null ? null : (storeName != null ? storeName : "the key store"));
@@ -450,6 +471,47 @@ public final class SaefProperties {
         if (v == null) {
             return SaefConfiguration.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         }
+        long ms = millis(v);
+        String forms = "; use a duration such as 60s (default), 90000ms, 2min or PT90S (a bare number is"
+                + " milliseconds), or 0 for no limit";
+        if (ms < 0) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is not a duration" + forms);
+        }
+        if (ms > 0 && ms < MIN_HANDSHAKE_TIMEOUT_MILLIS) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is " + ms + " ms, shorter"
+                    + " than any handshake can take (the least is " + MIN_HANDSHAKE_TIMEOUT_MILLIS + " ms)" + forms);
+        }
+        if (ms > Integer.MAX_VALUE) {
+            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is longer than "
+                    + Integer.MAX_VALUE + " ms (about 24 days)" + forms);
+        }
+        return ms;
+    }
+
+    /**
+     * Parses {@value #SESSION_TICKET_KEY_LIFETIME}: a duration as for {@value #HANDSHAKE_TIMEOUT}
+     * ({@code 1h} is not accepted: use {@code 60min} or {@code PT1H}), from 1 s to 7 days.
+     *
+     * @param v the value, or null for the default (one hour)
+     * @return the lifetime in milliseconds
+     * @throws SaefConfigException naming the property and the accepted range
+     */
+    static long sessionTicketKeyLifetime(String v) throws SaefConfigException {
+        if (v == null) {
+            return SaefConfiguration.DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS;
+        }
+        long ms = millis(v);
+        if (ms < MIN_TICKET_KEY_LIFETIME_MILLIS || ms > MAX_TICKET_KEY_LIFETIME_MILLIS) {
+            throw new SaefConfigException(SESSION_TICKET_KEY_LIFETIME + ": " + QuotedText.quote(v) + (ms < 0
+                    ? " is not a duration" : " is " + ms + " ms, outside 1 s to 7 days") + "; use a duration such as"
+                    + " 60min (default), 3600s or PT1H (a bare number is milliseconds): a key issues tickets for that"
+                    + " long and decrypts them for as long again");
+        }
+        return ms;
+    }
+
+    /** @return {@code <digits>[ms|s|min]} (bare: ms) or an ISO-8601 duration in milliseconds, or -1 */
+    private static long millis(String v) {
         String t = v.trim().toLowerCase(Locale.ROOT);
         long ms = -1;
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,12})\\s*(ms|s|min)?").matcher(t);
@@ -468,19 +530,6 @@ public final class SaefProperties {
             } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
                 ms = -1;
             }
-        }
-        String forms = "; use a duration such as 60s (default), 90000ms, 2min or PT90S (a bare number is"
-                + " milliseconds), or 0 for no limit";
-        if (ms < 0) {
-            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is not a duration" + forms);
-        }
-        if (ms > 0 && ms < MIN_HANDSHAKE_TIMEOUT_MILLIS) {
-            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is " + ms + " ms, shorter"
-                    + " than any handshake can take (the least is " + MIN_HANDSHAKE_TIMEOUT_MILLIS + " ms)" + forms);
-        }
-        if (ms > Integer.MAX_VALUE) {
-            throw new SaefConfigException(HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(v) + " is longer than "
-                    + Integer.MAX_VALUE + " ms (about 24 days)" + forms);
         }
         return ms;
     }

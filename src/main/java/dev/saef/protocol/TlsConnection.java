@@ -222,10 +222,13 @@ public final class TlsConnection {
         }
     }
 
-    /** After a full handshake: the session goes into the role's cache when it can be resumed. */
+    /**
+     * After a full handshake: the session goes into the role's cache when it can be resumed; a server
+     * that gave the client a session ticket keeps nothing (the ticket carries the session, RFC 5077).
+     */
     private void cacheSession(Association a) {
         org.bouncycastle.tls.TlsSession ts = context.getSession();
-        if (ts == null || !ts.isResumable() || state.kpsaFingerprint == null) {
+        if (ts == null || !ts.isResumable() || state.kpsaFingerprint == null || state.ticketIssued) {
             return;
         }
         SessionCache cache = spec.clientMode() ? policy.clientSessionCache() : policy.serverSessionCache();

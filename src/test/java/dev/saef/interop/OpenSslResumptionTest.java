@@ -5,6 +5,7 @@ import static dev.saef.interop.InteropContexts.context;
 import static dev.saef.interop.InteropContexts.serverTable;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -67,7 +69,7 @@ class OpenSslResumptionTest {
     @Test
     void opensslClientReconnectResumesAgainstSaefServer() throws Exception {
         List<byte[]> ids = new ArrayList<>();
-        PeerProcess p = reconnect(context(serverTable(KPSA, "CAE-mn1", KEY), c -> c), ids, null);
+        PeerProcess p = reconnect(context(serverTable(KPSA, "CAE-mn1", KEY), c -> c), ids, null, null);
         p.awaitStdout(Pattern.compile("(?s)(Reused, TLSv1\\.2.*){5}"), WAIT);
         p.closeStdin();
         p.awaitExit(WAIT);
@@ -83,6 +85,52 @@ class OpenSslResumptionTest {
     }
 
     /**
+     * RFC 5077 session tickets ({@code saef.sessionTickets=true}): {@code s_client -reconnect} asks for a
+     * ticket, gets one (and its lifetime hint) on the full handshake and resumes with it on every
+     * reconnection; the server keeps no session (its session context stays empty) and every resumed
+     * connection keeps the binding of the first.
+     */
+    @Test
+    void opensslClientReconnectResumesWithATicketAgainstSaefServer() throws Exception {
+        List<byte[]> ids = new ArrayList<>();
+        List<String> peers = new ArrayList<>();
+        SSLContext ctx = context(serverTable(KPSA, "CAE-mn1", KEY), c -> c.withSessionTickets(true));
+        PeerProcess p = reconnect(ctx, ids, null, peers);
+        p.awaitStdout(Pattern.compile("(?s)(Reused, TLSv1\\.2.*){5}"), WAIT);
+        p.closeStdin();
+        p.awaitExit(WAIT);
+        String out = p.stdout();
+        assertEquals(1, count(out, "New, TLSv1.2"), p.describe());
+        assertEquals(5, count(out, "Reused, TLSv1.2, Cipher is PSK-AES128-GCM-SHA256"), p.describe());
+        assertTrue(out.contains("TLS session ticket lifetime hint: 3600 (seconds)"), p.describe());
+        assertEquals(0, Collections.list(ctx.getServerSessionContext().getIds()).size(),
+                "with tickets the server keeps no session");
+        synchronized (ids) {
+            assertTrue(ids.size() >= 6, "SAEF accepted " + ids.size() + " connections");
+            for (byte[] id : ids.subList(2, ids.size())) {
+                assertArrayEquals(ids.get(1), id, "every reconnection resumed with the same ticket and session ID");
+            }
+            for (String peer : peers) {
+                assertEquals("CAE-mn1", peer);
+            }
+        }
+    }
+
+    /** Tickets off (default): the server ignores the client's SessionTicket extension and resumes by ID. */
+    @Test
+    void ticketsOffByDefaultResumesByIdOnly() throws Exception {
+        List<byte[]> ids = new ArrayList<>();
+        SSLContext ctx = context(serverTable(KPSA, "CAE-mn1", KEY), c -> c);
+        PeerProcess p = reconnect(ctx, ids, null, null);
+        p.awaitStdout(Pattern.compile("(?s)(Reused, TLSv1\\.2.*){5}"), WAIT);
+        p.closeStdin();
+        p.awaitExit(WAIT);
+        String out = p.stdout();
+        assertFalse(out.contains("TLS session ticket lifetime hint"), p.describe());
+        assertEquals(1, Collections.list(ctx.getServerSessionContext().getIds()).size());
+    }
+
+    /**
      * RFC 7627 section 5.3: a session without the extended master secret is not resumed. With
      * {@code withRequireExtendedMasterSecret(false)} a SAEF server completes full handshakes with an
      * OpenSSL client that has EMS switched off, and answers every reconnection with a full handshake.
@@ -91,7 +139,7 @@ class OpenSslResumptionTest {
     void sessionWithoutExtendedMasterSecretIsNotResumed(@TempDir Path dir) throws Exception {
         List<byte[]> ids = new ArrayList<>();
         PeerProcess p = reconnect(context(serverTable(KPSA, "CAE-mn1", KEY), c -> c.withRequireExtendedMasterSecret(false)),
-                ids, OpenSslInteropTest.noEmsConfig(dir));
+                ids, OpenSslInteropTest.noEmsConfig(dir), null);
         p.awaitStdout(Pattern.compile("(?s)(New, TLSv1\\.2.*){6}"), WAIT);
         p.closeStdin();
         p.awaitExit(WAIT);
@@ -101,7 +149,7 @@ class OpenSslResumptionTest {
     }
 
     /** A SAEF echo server accepting connections until the test ends, and s_client -reconnect against it. */
-    private PeerProcess reconnect(SSLContext ctx, List<byte[]> ids, Path config) throws Exception {
+    private PeerProcess reconnect(SSLContext ctx, List<byte[]> ids, Path config, List<String> peers) throws Exception {
         SSLServerSocket ss = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 10,
                 InetAddress.getByName("127.0.0.1"));
         started.add(ss);
@@ -116,6 +164,9 @@ class OpenSslResumptionTest {
                     s.startHandshake();
                     synchronized (ids) {
                         ids.add(s.getSession().getId());
+                        if (peers != null) {
+                            peers.add(s.getSession().getPeerPrincipal().getName());
+                        }
                     }
                     accepted.incrementAndGet();
                     InputStream in = s.getInputStream();
