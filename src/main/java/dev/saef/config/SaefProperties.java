@@ -488,6 +488,36 @@ public final class SaefProperties {
         return ms;
     }
 
+    /** The standard JSSE property for the size of both session caches of a context (SunJSSE's semantics). */
+    public static final String JDK_SESSION_CACHE_SIZE = "javax.net.ssl.sessionCacheSize";
+
+    /**
+     * Parses {@value #JDK_SESSION_CACHE_SIZE} as SunJSSE does: an integer (decimal, or {@code 0x} hex),
+     * 0 for no limit; absent, negative or not a number gives the default, 20480 (SunJSSE ignores a bad
+     * value too; here the log says so, since a cache size is no security setting to fail closed on).
+     *
+     * @param value the property value, or null
+     * @return the number of sessions each session cache keeps, 0 for no limit
+     */
+    public static int jdkSessionCacheSize(String value) {
+        final int defaultSize = 20480;
+        if (value == null) {
+            return defaultSize;
+        }
+        try {
+            int n = Integer.decode(value); // as Integer.getInteger, which SunJSSE uses: no blanks
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        System.getLogger("dev.saef").log(System.Logger.Level.WARNING, JDK_SESSION_CACHE_SIZE + ": "
+                + QuotedText.quote(value) + " is not a non-negative integer; the default " + defaultSize
+                + " applies (0 means no limit)");
+        return defaultSize;
+    }
+
     /**
      * Parses {@value #SESSION_TICKET_KEY_LIFETIME}: a duration as for {@value #HANDSHAKE_TIMEOUT}
      * ({@code 1h} is not accepted: use {@code 60min} or {@code PT1H}), from 1 s to 7 days.
