@@ -56,6 +56,7 @@ public final class SaefConfiguration implements AutoCloseable {
     private final boolean reflectionCheck;
     private final long handshakeTimeoutMillis;
     private final boolean sessionTickets;
+    private final boolean clientSessionTickets;
     private final long sessionTicketKeyLifetimeMillis;
     private final CredentialIdResolver credentialIdResolver;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
@@ -81,6 +82,7 @@ public final class SaefConfiguration implements AutoCloseable {
         this.reflectionCheck = b.reflectionCheck;
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
         this.sessionTickets = b.sessionTickets;
+        this.clientSessionTickets = b.clientSessionTickets;
         this.sessionTicketKeyLifetimeMillis = b.sessionTicketKeyLifetimeMillis;
         this.credentialIdResolver = b.credentialIdResolver;
         this.ownedTable = b.ownsTable ? associations : null;
@@ -118,6 +120,7 @@ public final class SaefConfiguration implements AutoCloseable {
         b.reflectionCheck = reflectionCheck;
         b.handshakeTimeoutMillis = handshakeTimeoutMillis;
         b.sessionTickets = sessionTickets;
+        b.clientSessionTickets = clientSessionTickets;
         b.sessionTicketKeyLifetimeMillis = sessionTicketKeyLifetimeMillis;
         b.credentialIdResolver = credentialIdResolver;
         b.ownsTable = false;
@@ -326,6 +329,22 @@ public final class SaefConfiguration implements AutoCloseable {
     }
 
     /**
+     * @return whether clients ask for RFC 5077 session tickets and resume with them
+     *     ({@value SaefProperties#CLIENT_SESSION_TICKETS})
+     */
+    public boolean clientSessionTickets() {
+        return clientSessionTickets;
+    }
+
+    /**
+     * @param enabled whether clients ask for RFC 5077 session tickets and resume with them
+     * @return a copy with that setting
+     */
+    public SaefConfiguration withClientSessionTickets(boolean enabled) {
+        return toBuilder().clientSessionTickets(enabled).build();
+    }
+
+    /**
      * @param enabled whether servers issue and accept RFC 5077 session tickets
      * @return a copy with that setting
      */
@@ -403,7 +422,8 @@ public final class SaefConfiguration implements AutoCloseable {
                 + (reflectionCheck ? "" : ", reflection check off")
                 + (handshakeTimeoutMillis == DEFAULT_HANDSHAKE_TIMEOUT_MILLIS ? ""
                         : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"))
-                + (sessionTickets ? ", session tickets (key lifetime " + sessionTicketKeyLifetimeMillis + " ms)" : "");
+                + (sessionTickets ? ", session tickets (key lifetime " + sessionTicketKeyLifetimeMillis + " ms)" : "")
+                + (clientSessionTickets ? ", client session tickets" : "");
     }
 
     /** @return {@link #describe()} */
@@ -432,6 +452,7 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private boolean sessionTickets;
+        private boolean clientSessionTickets;
         private long sessionTicketKeyLifetimeMillis = DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS;
         private CredentialIdResolver credentialIdResolver;
         private boolean ownsTable;
@@ -593,6 +614,15 @@ public final class SaefConfiguration implements AutoCloseable {
          */
         public Builder sessionTickets(boolean enabled) {
             this.sessionTickets = enabled;
+            return this;
+        }
+
+        /**
+         * @param enabled whether clients ask for RFC 5077 session tickets and resume with them (default false)
+         * @return this
+         */
+        public Builder clientSessionTickets(boolean enabled) {
+            this.clientSessionTickets = enabled;
             return this;
         }
 

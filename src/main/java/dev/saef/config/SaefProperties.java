@@ -81,6 +81,10 @@ import java.util.Properties;
  *   <tr><td>{@value #SESSION_TICKET_KEY_LIFETIME}</td><td>server: how long a ticket key (random, in memory only)
  *       issues tickets; it then decrypts them for as long again and is zeroed. A duration as for
  *       {@value #HANDSHAKE_TIMEOUT}, 1 s to 7 days</td><td>{@code 60min}</td></tr>
+ *   <tr><td>{@value #CLIENT_SESSION_TICKETS}</td><td>client: {@code true} asks servers for RFC 5077 session
+ *       tickets and resumes with them (Bouncy Castle 1.84's client cannot take a ticket a server renews on an
+ *       abbreviated handshake: such a server fails the resumption); {@code false} resumes by session ID
+ *       only</td><td>{@code false}</td></tr>
  * </table>
  *
  * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
@@ -155,6 +159,11 @@ public final class SaefProperties {
      * for resumption; {@code false} (default) uses session IDs only.
      */
     public static final String SESSION_TICKETS = "saef.sessionTickets";
+    /**
+     * Client: {@code true} asks servers for RFC 5077 session tickets and resumes with them; {@code false}
+     * (default) resumes by session ID only.
+     */
+    public static final String CLIENT_SESSION_TICKETS = "saef.clientSessionTickets";
     /** Server: how long a session ticket key issues tickets (it decrypts them for as long again). */
     public static final String SESSION_TICKET_KEY_LIFETIME = "saef.sessionTicketKeyLifetime";
     /** Shortest {@value #SESSION_TICKET_KEY_LIFETIME}: 1 s. */
@@ -175,7 +184,8 @@ public final class SaefProperties {
             KEY_STORE_PASSWORD_FILE,
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
             REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT,
-            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD, SESSION_TICKETS, SESSION_TICKET_KEY_LIFETIME);
+            CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD, SESSION_TICKETS, SESSION_TICKET_KEY_LIFETIME,
+            CLIENT_SESSION_TICKETS);
 
     private SaefProperties() {
     }
@@ -235,6 +245,7 @@ public final class SaefProperties {
         }
         long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
         boolean sessionTickets = bool(props, SESSION_TICKETS, false);
+        boolean clientSessionTickets = bool(props, CLIENT_SESSION_TICKETS, false);
         long ticketKeyLifetime = sessionTicketKeyLifetime(props.getProperty(SESSION_TICKET_KEY_LIFETIME));
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
@@ -286,6 +297,7 @@ public final class SaefProperties {
                     .storeIdentities(storeIdentities)
                     .handshakeTimeoutMillis(handshakeTimeout)
                     .sessionTickets(sessionTickets)
+                    .clientSessionTickets(clientSessionTickets)
                     .sessionTicketKeyLifetimeMillis(ticketKeyLifetime)
                     .credentialIdResolver(resolver)
                     .build();

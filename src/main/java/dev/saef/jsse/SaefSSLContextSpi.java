@@ -168,6 +168,7 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .reflectionCheck(config.reflectionCheck())
                     .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
                     .sessionTickets(config.sessionTickets() && !datagram, config.sessionTicketKeyLifetimeMillis())
+                    .clientSessionTickets(config.clientSessionTickets() && !datagram)
                     .credentialIdResolver(resolver != null ? resolver : config.credentialIdResolver().orElse(null))
                     .handshakeStats(new dev.saef.protocol.HandshakeStats(datagram ? "DTLS" : "TLS"))
                     .build();

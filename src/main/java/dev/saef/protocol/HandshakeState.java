@@ -66,6 +66,8 @@ final class HandshakeState {
      * reports the handshake complete; {@link SessionBinding#bind} then binds the session to the same.
      */
     dev.saef.identity.SaefPrincipal ticketPeer;
+    /** Client: the session ticket the server sent in a NewSessionTicket message (RFC 5077 3.3), or null. */
+    byte[] receivedTicket;
     long ticketCreationTime;
     /** Key bytes owned by this connection (client), zeroed when the handshake ends. */
     byte[] clientKey;

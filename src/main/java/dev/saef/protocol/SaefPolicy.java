@@ -57,6 +57,8 @@ public final class SaefPolicy {
     private final SessionCache serverSessions;
     /** Server: the keys that seal session tickets (RFC 5077), or null when tickets are off. */
     private final SessionTicketKeys sessionTicketKeys;
+    /** Client: ask servers for session tickets and resume with them. */
+    private final boolean clientSessionTickets;
     private final HandshakeStats handshakeStats;
 
     private SaefPolicy(Builder b) {
@@ -82,6 +84,7 @@ public final class SaefPolicy {
             throw new IllegalArgumentException("session ticket key lifetime " + b.sessionTicketKeyLifetimeMillis
                     + " ms is not positive");
         }
+        this.clientSessionTickets = b.clientSessionTickets;
         this.sessionTicketKeys = b.sessionTickets
                 ? new SessionTicketKeys(random, b.sessionTicketKeyLifetimeMillis, System::currentTimeMillis) : null;
         this.handshakeStats = b.handshakeStats != null ? b.handshakeStats : new HandshakeStats("TLS");
@@ -198,6 +201,11 @@ public final class SaefPolicy {
         return sessionTicketKeys;
     }
 
+    /** @return whether clients ask servers for RFC 5077 session tickets and resume with them */
+    public boolean clientSessionTickets() {
+        return clientSessionTickets;
+    }
+
     /** @return the randomness source */
     public SecureRandom random() {
         return random;
@@ -220,6 +228,7 @@ public final class SaefPolicy {
         private CredentialIdResolver credentialIdResolver;
         private HandshakeStats handshakeStats;
         private boolean sessionTickets;
+        private boolean clientSessionTickets;
         private long sessionTicketKeyLifetimeMillis = DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS;
 
         private Builder() {
@@ -308,6 +317,15 @@ public final class SaefPolicy {
         public Builder sessionTickets(boolean enabled, long keyLifetimeMillis) {
             this.sessionTickets = enabled;
             this.sessionTicketKeyLifetimeMillis = keyLifetimeMillis;
+            return this;
+        }
+
+        /**
+         * @param enabled whether clients ask for RFC 5077 session tickets and resume with them (default false)
+         * @return this
+         */
+        public Builder clientSessionTickets(boolean enabled) {
+            this.clientSessionTickets = enabled;
             return this;
         }
 

@@ -67,6 +67,21 @@ class SessionTicketPropertiesTest {
     }
 
     @Test
+    void clientTicketsOffByDefault() throws Exception {
+        Properties p = new Properties();
+        assertFalse(SaefProperties.load(p).clientSessionTickets());
+        p.setProperty(SaefProperties.CLIENT_SESSION_TICKETS, "true");
+        SaefConfiguration c = SaefProperties.load(p);
+        assertTrue(c.clientSessionTickets());
+        assertTrue(c.describe().contains("client session tickets"), c.describe());
+        assertFalse(c.sessionTickets(), "the server option is separate");
+        p.setProperty(SaefProperties.CLIENT_SESSION_TICKETS, "maybe");
+        SaefConfigException e = assertThrows(SaefConfigException.class, () -> SaefProperties.load(p));
+        assertTrue(e.getMessage().startsWith(SaefProperties.CLIENT_SESSION_TICKETS + ": "), e.getMessage());
+        assertTrue(SaefProperties.load(new Properties()).withClientSessionTickets(true).clientSessionTickets());
+    }
+
+    @Test
     void nearMissInCaseIsAnError() {
         Properties p = new Properties();
         p.setProperty("saef.sessiontickets", "true");

@@ -219,6 +219,39 @@ class OpenSslResumptionTest {
         assertEquals("/id-in", sessions.get(1).getPeerPrincipal().getName());
     }
 
+    /**
+     * {@code saef.clientSessionTickets=true}: the SAEF client asks {@code openssl s_server} (which issues
+     * tickets by default) for a ticket and resumes with it: s_server accepts the ticket and echoes the
+     * session ID the client sent with it (RFC 5077 3.4), and reports one reused session.
+     */
+    @Test
+    void saefClientResumesWithATicketAgainstOpensslServer() throws Exception {
+        PeerProcess srv = OpenSslProcess.start("s_server", openssl, List.of("s_server", "-4", "-accept",
+                "127.0.0.1:0", "-naccept", "2", "-nocert", "-tls1_2", "-cipher", "PSK-AES128-GCM-SHA256", "-psk",
+                KEY, "-psk_identity", KPSA, "-rev", "-no_cache"));
+        started.add(srv);
+        Matcher m = srv.awaitStdout(Pattern.compile("(?m)^ACCEPT 127\\.0\\.0\\.1:(\\d+)\\s*$"), WAIT);
+        int port = Integer.parseInt(m.group(1));
+        SSLContext ctx = context(clientTable(KPSA, port, KEY), c -> c.withClientSessionTickets(true));
+        List<SSLSession> sessions = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+                s.setSoTimeout(15_000);
+                s.getOutputStream().write("abc\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                byte[] back = s.getInputStream().readNBytes(4);
+                assertEquals("cba\n", new String(back, StandardCharsets.US_ASCII), srv.describe());
+                sessions.add(s.getSession());
+            }
+        }
+        srv.awaitExit(WAIT);
+        assertEquals(32, sessions.get(0).getId().length, "the client's own ID for the ticket session");
+        assertArrayEquals(sessions.get(0).getId(), sessions.get(1).getId(),
+                "s_server (no session cache: -no_cache) accepted the ticket and echoed the ID\n" + srv.describe());
+        assertEquals(sessions.get(0).getCreationTime(), sessions.get(1).getCreationTime());
+        assertEquals("/id-in", sessions.get(1).getPeerPrincipal().getName());
+    }
+
     private static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {

@@ -417,6 +417,71 @@ class SessionTicketTest {
         assertFalse(connect(port, c).resumed);
     }
 
+    /** SAEF client connections over sockets with a client context; returns each connection's client session. */
+    private static List<SSLSession> saefConnections(SSLContext client, int port, int n) throws Exception {
+        List<SSLSession> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            try (SSLSocket c = (SSLSocket) client.getSocketFactory().createSocket("localhost", port)) {
+                c.setSoTimeout(10_000);
+                c.getOutputStream().write(7);
+                c.getOutputStream().flush();
+                assertEquals(7, c.getInputStream().read());
+                out.add(c.getSession());
+            }
+            Thread.sleep(5);
+        }
+        return out;
+    }
+
+    private static ResumptionTest.Keys clientKeys(int port) {
+        ResumptionTest.Keys k = new ResumptionTest.Keys();
+        k.associations.put(KPSA_A, dev.saef.keys.Association.of(KPSA_A, "/id-in",
+                dev.saef.keys.HostPort.parse("localhost:" + port), "test keys"));
+        k.keys.put(KPSA_A, KEY_1.clone());
+        k.clientChoice = KPSA_A;
+        return k;
+    }
+
+    /** {@code saef.clientSessionTickets=true} against a SAEF server with tickets: the client resumes by ticket. */
+    @Test
+    void saefClientResumesWithATicket() throws Exception {
+        SSLContext server = server(serverKeys(), tickets());
+        List<Seen> seen = new ArrayList<>();
+        int port = listen(server, seen);
+        ResumptionTest.Keys keys = clientKeys(port);
+        SSLContext client = server(keys, Map.of("saef.clientSessionTickets", "true"));
+        List<SSLSession> c = saefConnections(client, port, 3);
+        assertEquals(0, Collections.list(server.getServerSessionContext().getIds()).size(), "the server kept nothing");
+        assertEquals(32, c.get(0).getId().length);
+        assertTrue(java.util.Arrays.equals(c.get(0).getId(), c.get(1).getId())
+                && java.util.Arrays.equals(c.get(0).getId(), c.get(2).getId()), "the server echoed the ID: resumed");
+        assertEquals(c.get(0).getCreationTime(), c.get(2).getCreationTime());
+        assertEquals("/id-in", c.get(2).getPeerPrincipal().getName());
+        Seen s = last(seen);
+        assertEquals("CAE-a", s.peer());
+        assertEquals(seen.get(0).session().getCreationTime(), s.session().getCreationTime());
+
+        keys.keys.put(KPSA_A, KEY_2.clone()); // the client's Kpsa replaced: it no longer offers the ticket
+        SSLContext rekeyedServer = server(new ResumptionTest.Keys().put(KPSA_A, "CAE-a", KEY_2), tickets());
+        int port2 = listen(rekeyedServer, new ArrayList<>());
+        keys.associations.put(KPSA_A, dev.saef.keys.Association.of(KPSA_A, "/id-in",
+                dev.saef.keys.HostPort.parse("localhost:" + port2), "test keys"));
+        List<SSLSession> d = saefConnections(client, port2, 2);
+        assertFalse(java.util.Arrays.equals(c.get(0).getId(), d.get(0).getId()), "a full handshake with the new Kpsa");
+        assertTrue(java.util.Arrays.equals(d.get(0).getId(), d.get(1).getId()), "whose ticket resumes");
+    }
+
+    /** Client tickets on, server tickets off: the client asks, gets none, and resumes by session ID. */
+    @Test
+    void saefClientWithTicketsResumesByIdWhenTheServerHasNone() throws Exception {
+        SSLContext server = server(serverKeys(), Map.of());
+        int port = listen(server, new ArrayList<>());
+        SSLContext client = server(clientKeys(port), Map.of("saef.clientSessionTickets", "true"));
+        List<SSLSession> c = saefConnections(client, port, 2);
+        assertTrue(java.util.Arrays.equals(c.get(0).getId(), c.get(1).getId()));
+        assertEquals(1, Collections.list(server.getServerSessionContext().getIds()).size());
+    }
+
     @Test
     void clientNotAskingGetsNoTicketAndResumesById() throws Exception {
         SSLContext ctx = server(serverKeys(), tickets());
