@@ -390,6 +390,9 @@ final class SaefTlsServer extends PSKTlsServer {
         byte[] ticket;
         try {
             ticket = keys.seal(encoded);
+        } catch (IllegalStateException e) {
+            DebugLog.log("server: no session ticket (" + e.getMessage() + "); the session is kept by ID");
+            return new NewSessionTicket(0L, TlsUtils.EMPTY_BYTES);
         } finally {
             java.util.Arrays.fill(encoded, (byte) 0);
             t.destroy();
