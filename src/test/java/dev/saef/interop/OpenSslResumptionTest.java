@@ -150,6 +150,18 @@ class OpenSslResumptionTest {
 
     /** A SAEF echo server accepting connections until the test ends, and s_client -reconnect against it. */
     private PeerProcess reconnect(SSLContext ctx, List<byte[]> ids, Path config, List<String> peers) throws Exception {
+        int port = serve(ctx, ids, peers);
+        List<String> args = List.of("s_client", "-4", "-connect", "127.0.0.1:" + port, "-tls1_2",
+                "-cipher", "PSK-AES128-GCM-SHA256", "-psk", KEY, "-psk_identity", KPSA, "-reconnect",
+                "-noservername", "-nocommands");
+        PeerProcess p = config == null ? OpenSslProcess.start("s_client", openssl, args)
+                : OpenSslProcess.start("s_client", openssl, args, config);
+        started.add(p);
+        return p;
+    }
+
+    /** A SAEF echo server accepting connections until the test ends; records each session's ID and peer. */
+    private int serve(SSLContext ctx, List<byte[]> ids, List<String> peers) throws Exception {
         SSLServerSocket ss = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 10,
                 InetAddress.getByName("127.0.0.1"));
         started.add(ss);
@@ -182,13 +194,47 @@ class OpenSslResumptionTest {
             }
             return null;
         });
-        List<String> args = List.of("s_client", "-4", "-connect", "127.0.0.1:" + ss.getLocalPort(), "-tls1_2",
-                "-cipher", "PSK-AES128-GCM-SHA256", "-psk", KEY, "-psk_identity", KPSA, "-reconnect",
-                "-noservername", "-nocommands");
-        PeerProcess p = config == null ? OpenSslProcess.start("s_client", openssl, args)
-                : OpenSslProcess.start("s_client", openssl, args, config);
-        started.add(p);
-        return p;
+        return ss.getLocalPort();
+    }
+
+    /**
+     * {@code s_client -sess_out} then, in another process, {@code -sess_in}: the session file holds the
+     * ticket (the SAEF server kept nothing), and the second process resumes with it ("Reused").
+     */
+    @Test
+    void opensslSessionFileWithATicketResumesInAnotherProcess(@TempDir Path dir) throws Exception {
+        List<byte[]> ids = new ArrayList<>();
+        List<String> peers = new ArrayList<>();
+        SSLContext ctx = context(serverTable(KPSA, "CAE-mn1", KEY), c -> c.withSessionTickets(true));
+        int port = serve(ctx, ids, peers);
+        Path session = dir.resolve("session.pem");
+        String[] outs = new String[2];
+        for (int i = 0; i < 2; i++) {
+            List<String> args = new ArrayList<>(List.of("s_client", "-4", "-connect", "127.0.0.1:" + port, "-tls1_2",
+                    "-cipher", "PSK-AES128-GCM-SHA256", "-psk", KEY, "-psk_identity", KPSA, "-noservername",
+                    "-nocommands"));
+            args.addAll(i == 0 ? List.of("-sess_out", session.toString()) : List.of("-sess_in", session.toString()));
+            PeerProcess p = OpenSslProcess.start("s_client", openssl, args);
+            started.add(p);
+            p.awaitStdout(Pattern.compile(i == 0 ? "(?s)New, TLSv1\\.2.*Verify return code" : "(?s)Reused, TLSv1\\.2.*Verify return code"), WAIT);
+            p.closeStdin();
+            p.awaitExit(WAIT);
+            outs[i] = p.stdout();
+        }
+        assertTrue(outs[0].contains("TLS session ticket lifetime hint: 3600"), outs[0]);
+        assertTrue(outs[1].contains("Reused, TLSv1.2, Cipher is PSK-AES128-GCM-SHA256"), outs[1]);
+        assertEquals(0, Collections.list(ctx.getServerSessionContext().getIds()).size());
+        for (int i = 0; i < 500; i++) { // the server may finish its side just after s_client reported
+            synchronized (ids) {
+                if (peers.size() >= 2) {
+                    break;
+                }
+            }
+            Thread.sleep(10);
+        }
+        synchronized (ids) {
+            assertEquals(List.of("CAE-mn1", "CAE-mn1"), peers);
+        }
     }
 
     @Test
