@@ -40,6 +40,8 @@ public final class SaefConfiguration implements AutoCloseable {
     public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 60_000;
     /** Default of {@value SaefProperties#KEY_LOOKUP_TIMEOUT}: 5 s. */
     public static final long DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS = 5_000;
+    /** Default lifetime of a session ticket key ({@value SaefProperties#SESSION_TICKET_KEY_LIFETIME}): one hour. */
+    public static final long DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS = 3_600_000;
 
     private final AssociationTable associations;
     private final PskKeyProvider keys;
@@ -57,6 +59,9 @@ public final class SaefConfiguration implements AutoCloseable {
     private final long handshakeTimeoutMillis;
     private final int connectionIdLength;
     private final long keyLookupTimeoutMillis;
+    private final boolean sessionTickets;
+    private final boolean clientSessionTickets;
+    private final long sessionTicketKeyLifetimeMillis;
     private final CredentialIdResolver credentialIdResolver;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
     private final AssociationTable ownedTable;
@@ -82,6 +87,9 @@ public final class SaefConfiguration implements AutoCloseable {
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
         this.connectionIdLength = b.connectionIdLength;
         this.keyLookupTimeoutMillis = b.keyLookupTimeoutMillis;
+        this.sessionTickets = b.sessionTickets;
+        this.clientSessionTickets = b.clientSessionTickets;
+        this.sessionTicketKeyLifetimeMillis = b.sessionTicketKeyLifetimeMillis;
         this.credentialIdResolver = b.credentialIdResolver;
         this.ownedTable = b.ownsTable ? associations : null;
         this.ownedStore = b.ownedStore;
@@ -119,6 +127,9 @@ public final class SaefConfiguration implements AutoCloseable {
         b.handshakeTimeoutMillis = handshakeTimeoutMillis;
         b.connectionIdLength = connectionIdLength;
         b.keyLookupTimeoutMillis = keyLookupTimeoutMillis;
+        b.sessionTickets = sessionTickets;
+        b.clientSessionTickets = clientSessionTickets;
+        b.sessionTicketKeyLifetimeMillis = sessionTicketKeyLifetimeMillis;
         b.credentialIdResolver = credentialIdResolver;
         b.ownsTable = false;
         b.ownedStore = null;
@@ -345,6 +356,45 @@ public final class SaefConfiguration implements AutoCloseable {
         return toBuilder().keyLookupTimeout(timeout).build();
     }
 
+    /**
+     * @return whether servers issue and accept RFC 5077 session tickets ({@value SaefProperties#SESSION_TICKETS})
+     */
+    public boolean sessionTickets() {
+        return sessionTickets;
+    }
+
+    /**
+     * @return how long a session ticket key issues tickets, in milliseconds; it decrypts them for as long
+     *     again ({@value SaefProperties#SESSION_TICKET_KEY_LIFETIME})
+     */
+    public long sessionTicketKeyLifetimeMillis() {
+        return sessionTicketKeyLifetimeMillis;
+    }
+
+    /**
+     * @return whether clients ask for RFC 5077 session tickets and resume with them
+     *     ({@value SaefProperties#CLIENT_SESSION_TICKETS})
+     */
+    public boolean clientSessionTickets() {
+        return clientSessionTickets;
+    }
+
+    /**
+     * @param enabled whether clients ask for RFC 5077 session tickets and resume with them
+     * @return a copy with that setting
+     */
+    public SaefConfiguration withClientSessionTickets(boolean enabled) {
+        return toBuilder().clientSessionTickets(enabled).build();
+    }
+
+    /**
+     * @param enabled whether servers issue and accept RFC 5077 session tickets
+     * @return a copy with that setting
+     */
+    public SaefConfiguration withSessionTickets(boolean enabled) {
+        return toBuilder().sessionTickets(enabled).build();
+    }
+
     /** @return the server's Credential-ID resolver ({@code saef.credentialIdResolver}), if any */
     public Optional<CredentialIdResolver> credentialIdResolver() {
         return Optional.ofNullable(credentialIdResolver);
@@ -417,7 +467,9 @@ public final class SaefConfiguration implements AutoCloseable {
                         : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"))
                 + (connectionIdLength == 0 ? "" : ", DTLS connection IDs of " + connectionIdLength + " octets")
                 + (keyLookupTimeoutMillis == DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS ? ""
-                        : ", key lookup timeout " + (keyLookupTimeoutMillis == 0 ? "none" : keyLookupTimeoutMillis + " ms"));
+                        : ", key lookup timeout " + (keyLookupTimeoutMillis == 0 ? "none" : keyLookupTimeoutMillis + " ms"))
+                + (sessionTickets ? ", session tickets (key lifetime " + sessionTicketKeyLifetimeMillis + " ms)" : "")
+                + (clientSessionTickets ? ", client session tickets" : "");
     }
 
     /** @return {@link #describe()} */
@@ -447,6 +499,9 @@ public final class SaefConfiguration implements AutoCloseable {
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private int connectionIdLength;
         private long keyLookupTimeoutMillis = DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS;
+        private boolean sessionTickets;
+        private boolean clientSessionTickets;
+        private long sessionTicketKeyLifetimeMillis = DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS;
         private CredentialIdResolver credentialIdResolver;
         private boolean ownsTable;
         private AutoCloseable ownedStore;
@@ -619,6 +674,15 @@ public final class SaefConfiguration implements AutoCloseable {
         }
 
         /**
+         * @param enabled whether servers issue and accept RFC 5077 session tickets (default false)
+         * @return this
+         */
+        public Builder sessionTickets(boolean enabled) {
+            this.sessionTickets = enabled;
+            return this;
+        }
+
+        /**
          * @param timeout the time limit of one server key lookup run as an {@code SSLEngine} delegated task
          *     ({@value SaefProperties#KEY_LOOKUP_TIMEOUT}); zero for none
          * @return this
@@ -633,9 +697,39 @@ public final class SaefConfiguration implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @param enabled whether clients ask for RFC 5077 session tickets and resume with them (default false)
+         * @return this
+         */
+        public Builder clientSessionTickets(boolean enabled) {
+            this.clientSessionTickets = enabled;
+            return this;
+        }
+
+        /**
+         * @param lifetime how long a session ticket key issues tickets (it decrypts them for as long again)
+         * @return this
+         * @throws IllegalArgumentException when shorter than 1 s or longer than 7 days
+         */
+        public Builder sessionTicketKeyLifetime(Duration lifetime) {
+            long ms = lifetime.toMillis();
+            if (ms < SaefProperties.MIN_TICKET_KEY_LIFETIME_MILLIS || ms > SaefProperties.MAX_TICKET_KEY_LIFETIME_MILLIS) {
+                throw new IllegalArgumentException("session ticket key lifetime " + lifetime
+                        + " is outside 1 s to 7 days");
+            }
+            this.sessionTicketKeyLifetimeMillis = ms;
+            return this;
+        }
+
         /** Milliseconds, already checked by the loader. */
         Builder keyLookupTimeoutMillis(long ms) {
             this.keyLookupTimeoutMillis = ms;
+            return this;
+        }
+
+        /** Milliseconds, already checked by the loader. */
+        Builder sessionTicketKeyLifetimeMillis(long ms) {
+            this.sessionTicketKeyLifetimeMillis = ms;
             return this;
         }
 

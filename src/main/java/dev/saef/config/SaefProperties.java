@@ -87,6 +87,16 @@ import java.util.Properties;
  *       Same forms as {@value #HANDSHAKE_TIMEOUT}; {@code 0}: no limit (the lookup runs on the task's
  *       thread). Nonzero values under 10 ms are refused. Sockets look up in place, under
  *       {@value #HANDSHAKE_TIMEOUT}.</td><td>{@code 5s}</td></tr>
+ *   <tr><td>{@value #SESSION_TICKETS}</td><td>server: {@code true} issues RFC 5077 session tickets to clients
+ *       that ask for them (instead of keeping their sessions in the server's cache) and resumes sessions from
+ *       them; {@code false} resumes by session ID only</td><td>{@code false}</td></tr>
+ *   <tr><td>{@value #SESSION_TICKET_KEY_LIFETIME}</td><td>server: how long a ticket key (random, in memory only)
+ *       issues tickets; it then decrypts them for as long again and is zeroed. A duration as for
+ *       {@value #HANDSHAKE_TIMEOUT}, 1 s to 7 days</td><td>{@code 60min}</td></tr>
+ *   <tr><td>{@value #CLIENT_SESSION_TICKETS}</td><td>client: {@code true} asks servers for RFC 5077 session
+ *       tickets and resumes with them (Bouncy Castle 1.84's client cannot take a ticket a server renews on an
+ *       abbreviated handshake: such a server fails the resumption); {@code false} resumes by session ID
+ *       only</td><td>{@code false}</td></tr>
  * </table>
  *
  * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
@@ -169,6 +179,22 @@ public final class SaefProperties {
     public static final String RELOAD = "saef.reload";
     /** Smallest nonzero {@value #HANDSHAKE_TIMEOUT}: shorter is a mistake (a bare number is milliseconds). */
     static final long MIN_HANDSHAKE_TIMEOUT_MILLIS = 100;
+    /**
+     * Server: {@code true} issues RFC 5077 session tickets to clients that ask for them and accepts them
+     * for resumption; {@code false} (default) uses session IDs only.
+     */
+    public static final String SESSION_TICKETS = "saef.sessionTickets";
+    /**
+     * Client: {@code true} asks servers for RFC 5077 session tickets and resumes with them; {@code false}
+     * (default) resumes by session ID only.
+     */
+    public static final String CLIENT_SESSION_TICKETS = "saef.clientSessionTickets";
+    /** Server: how long a session ticket key issues tickets (it decrypts them for as long again). */
+    public static final String SESSION_TICKET_KEY_LIFETIME = "saef.sessionTicketKeyLifetime";
+    /** Shortest {@value #SESSION_TICKET_KEY_LIFETIME}: 1 s. */
+    static final long MIN_TICKET_KEY_LIFETIME_MILLIS = 1_000;
+    /** Longest {@value #SESSION_TICKET_KEY_LIFETIME}: 7 days (the longest ticket lifetime RFC 8446 allows). */
+    static final long MAX_TICKET_KEY_LIFETIME_MILLIS = 7L * 24 * 3600 * 1000;
 
     /**
      * Handshake tracing to standard error ({@code true}/{@code false}; a bare {@code -Dsaef.debug} is
@@ -184,7 +210,8 @@ public final class SaefProperties {
             LOCAL_ID, IDENTITY_MODE, CREDENTIAL_ID_TYPE, CIPHER_SUITES, ENABLE_ECDHE_PSK,
             REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT,
             CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD, DTLS_CONNECTION_ID_LENGTH,
-            KEY_LOOKUP_TIMEOUT);
+            KEY_LOOKUP_TIMEOUT, SESSION_TICKETS, SESSION_TICKET_KEY_LIFETIME,
+            CLIENT_SESSION_TICKETS);
 
     private SaefProperties() {
     }
@@ -245,6 +272,9 @@ public final class SaefProperties {
         long handshakeTimeout = handshakeTimeout(props.getProperty(HANDSHAKE_TIMEOUT));
         int connectionIdLength = connectionIdLength(props.getProperty(DTLS_CONNECTION_ID_LENGTH));
         long keyLookupTimeout = keyLookupTimeout(props.getProperty(KEY_LOOKUP_TIMEOUT));
+        boolean sessionTickets = bool(props, SESSION_TICKETS, false);
+        boolean clientSessionTickets = bool(props, CLIENT_SESSION_TICKETS, false);
+        long ticketKeyLifetime = sessionTicketKeyLifetime(props.getProperty(SESSION_TICKET_KEY_LIFETIME));
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
         CredentialIdResolver resolver = credentialIdResolver(props.getProperty(CREDENTIAL_ID_RESOLVER));
@@ -296,6 +326,9 @@ public final class SaefProperties {
                     .handshakeTimeoutMillis(handshakeTimeout)
                     .connectionIdLength(connectionIdLength)
                     .keyLookupTimeoutMillis(keyLookupTimeout)
+                    .sessionTickets(sessionTickets)
+                    .clientSessionTickets(clientSessionTickets)
+                    .sessionTicketKeyLifetimeMillis(ticketKeyLifetime)
                     .credentialIdResolver(resolver)
                     .build();
             config.checkKeys(store == null ? null : (storeName != null ? storeName : "the key store"));
@@ -524,6 +557,76 @@ public final class SaefProperties {
         if (v == null) {
             return dflt;
         }
+        long ms = millis(v);
+        String forms = "; use a duration such as " + examples + " (a bare number is milliseconds), or 0 for no limit";
+        if (ms < 0) {
+            throw new SaefConfigException(property + ": " + QuotedText.quote(v) + " is not a duration" + forms);
+        }
+        if (ms > 0 && ms < min) {
+            throw new SaefConfigException(property + ": " + QuotedText.quote(v) + " is " + ms + " ms, shorter"
+                    + " than " + least + " (the least is " + min + " ms)" + forms);
+        }
+        if (ms > Integer.MAX_VALUE) {
+            throw new SaefConfigException(property + ": " + QuotedText.quote(v) + " is longer than "
+                    + Integer.MAX_VALUE + " ms (about 24 days)" + forms);
+        }
+        return ms;
+    }
+
+    /** The standard JSSE property for the size of both session caches of a context (SunJSSE's semantics). */
+    public static final String JDK_SESSION_CACHE_SIZE = "javax.net.ssl.sessionCacheSize";
+
+    /**
+     * Parses {@value #JDK_SESSION_CACHE_SIZE} as SunJSSE does: an integer (decimal, or {@code 0x} hex),
+     * 0 for no limit; absent, negative or not a number gives the default, 20480 (SunJSSE ignores a bad
+     * value too; here the log says so, since a cache size is no security setting to fail closed on).
+     *
+     * @param value the property value, or null
+     * @return the number of sessions each session cache keeps, 0 for no limit
+     */
+    public static int jdkSessionCacheSize(String value) {
+        final int defaultSize = 20480;
+        if (value == null) {
+            return defaultSize;
+        }
+        try {
+            int n = Integer.decode(value); // as Integer.getInteger, which SunJSSE uses: no blanks
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        System.getLogger("dev.saef").log(System.Logger.Level.WARNING, JDK_SESSION_CACHE_SIZE + ": "
+                + QuotedText.quote(value) + " is not a non-negative integer; the default " + defaultSize
+                + " applies (0 means no limit)");
+        return defaultSize;
+    }
+
+    /**
+     * Parses {@value #SESSION_TICKET_KEY_LIFETIME}: a duration as for {@value #HANDSHAKE_TIMEOUT}
+     * ({@code 1h} is not accepted: use {@code 60min} or {@code PT1H}), from 1 s to 7 days.
+     *
+     * @param v the value, or null for the default (one hour)
+     * @return the lifetime in milliseconds
+     * @throws SaefConfigException naming the property and the accepted range
+     */
+    static long sessionTicketKeyLifetime(String v) throws SaefConfigException {
+        if (v == null) {
+            return SaefConfiguration.DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS;
+        }
+        long ms = millis(v);
+        if (ms < MIN_TICKET_KEY_LIFETIME_MILLIS || ms > MAX_TICKET_KEY_LIFETIME_MILLIS) {
+            throw new SaefConfigException(SESSION_TICKET_KEY_LIFETIME + ": " + QuotedText.quote(v) + (ms < 0
+                    ? " is not a duration" : " is " + ms + " ms, outside 1 s to 7 days") + "; use a duration such as"
+                    + " 60min (default), 3600s or PT1H (a bare number is milliseconds): a key issues tickets for that"
+                    + " long and decrypts them for as long again");
+        }
+        return ms;
+    }
+
+    /** @return {@code <digits>[ms|s|min]} (bare: ms) or an ISO-8601 duration in milliseconds, or -1 */
+    private static long millis(String v) {
         String t = v.trim().toLowerCase(Locale.ROOT);
         long ms = -1;
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,12})\\s*(ms|s|min)?").matcher(t);
@@ -542,18 +645,6 @@ public final class SaefProperties {
             } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
                 ms = -1;
             }
-        }
-        String forms = "; use a duration such as " + examples + " (a bare number is milliseconds), or 0 for no limit";
-        if (ms < 0) {
-            throw new SaefConfigException(property + ": " + QuotedText.quote(v) + " is not a duration" + forms);
-        }
-        if (ms > 0 && ms < min) {
-            throw new SaefConfigException(property + ": " + QuotedText.quote(v) + " is " + ms + " ms, shorter"
-                    + " than " + least + " (the least is " + min + " ms)" + forms);
-        }
-        if (ms > Integer.MAX_VALUE) {
-            throw new SaefConfigException(property + ": " + QuotedText.quote(v) + " is longer than "
-                    + Integer.MAX_VALUE + " ms (about 24 days)" + forms);
         }
         return ms;
     }

@@ -39,6 +39,11 @@ final class SaefContext {
             java.security.SecureRandom jdkRandom, boolean datagram) {
         this.policy = policy;
         this.dtls = datagram ? new DtlsHandshakes(policy) : null;
+        // javax.net.ssl.sessionCacheSize: the initial size of both caches, as in SunJSSE
+        int cacheSize = dev.saef.config.SaefProperties.jdkSessionCacheSize(
+                System.getProperty(dev.saef.config.SaefProperties.JDK_SESSION_CACHE_SIZE));
+        policy.clientSessionCache().setSize(cacheSize);
+        policy.serverSessionCache().setSize(cacheSize);
         this.clientSessions = new SaefSessionContext(policy.clientSessionCache());
         this.serverSessions = new SaefSessionContext(policy.serverSessionCache());
         this.handOff = new JdkHandOff(policy, jdkKeyManagers, jdkTrustManagers, jdkRandom);

@@ -169,6 +169,8 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
                     .connectionIdLength(config.connectionIdLength())
                     .keyLookupTimeoutMillis(config.keyLookupTimeoutMillis())
+                    .sessionTickets(config.sessionTickets() && !datagram, config.sessionTicketKeyLifetimeMillis())
+                    .clientSessionTickets(config.clientSessionTickets() && !datagram)
                     .credentialIdResolver(resolver != null ? resolver : config.credentialIdResolver().orElse(null))
                     .handshakeStats(new dev.saef.protocol.HandshakeStats(datagram ? "DTLS" : "TLS"))
                     .build();

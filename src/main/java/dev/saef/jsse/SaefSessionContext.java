@@ -11,11 +11,14 @@ import javax.net.ssl.SSLSessionContext;
  * The client or server session context of an SAEF {@code SSLContext}: the TLS 1.2 sessions that can
  * be resumed with an abbreviated handshake (RFC 5246 session IDs), kept in the protocol core's
  * {@link SessionCache}. {@link #setSessionCacheSize} limits how many (least recently used leave
- * first; 0: no limit; default {@value SessionCache#DEFAULT_SIZE}), {@link #setSessionTimeout} how
+ * first; 0: no limit; initially {@code javax.net.ssl.sessionCacheSize}, else {@value SessionCache#DEFAULT_SIZE}),
+ * {@link #setSessionTimeout} how
  * long after the full handshake a session may be resumed (0: no limit; default
  * {@value SessionCache#DEFAULT_TIMEOUT_SECONDS} s). A session is resumed only while the association
  * and Kpsa it was established with are unchanged (TS-0003 clause 8.2.2.1 binding); its master secret
- * is destroyed when it leaves the cache.
+ * is destroyed when it leaves the cache. With {@code saef.sessionTickets=true} a server gives clients
+ * that ask for one a session ticket (RFC 5077) instead of keeping their session: such sessions are not
+ * in the server context, and the timeout also limits how long a ticket is accepted.
  */
 final class SaefSessionContext implements SSLSessionContext {
     private final SessionCache cache;

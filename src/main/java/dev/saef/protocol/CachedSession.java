@@ -26,11 +26,19 @@ public final class CachedSession {
     private final int cipherSuite;
     /** Client: host, port and KpsaID the session may be offered to; null on a server. */
     final String peerKey;
+    /** Client: the RFC 5077 ticket the server gave for this session, offered with it; else null. */
+    private final byte[] ticket;
     private volatile long lastAccessed;
     private volatile boolean valid = true;
 
     CachedSession(SessionCache cache, TlsSession tlsSession, SessionInfo info, byte[] fingerprint, String peerHost,
             int peerPort, String peerKey) {
+        this(cache, tlsSession, info, fingerprint, peerHost, peerPort, peerKey, null);
+    }
+
+    CachedSession(SessionCache cache, TlsSession tlsSession, SessionInfo info, byte[] fingerprint, String peerHost,
+            int peerPort, String peerKey, byte[] ticket) {
+        this.ticket = ticket == null ? null : ticket.clone();
         this.cache = cache;
         this.id = tlsSession.getSessionID().clone();
         this.tlsSession = tlsSession;
@@ -80,6 +88,11 @@ public final class CachedSession {
     /** @return the session's cipher suite code */
     int cipherSuite() {
         return cipherSuite;
+    }
+
+    /** @return client: the session ticket to offer with this session (RFC 5077 3.4), or null */
+    byte[] ticket() {
+        return ticket == null ? null : ticket.clone();
     }
 
     TlsSession tlsSession() {

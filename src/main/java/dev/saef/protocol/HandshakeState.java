@@ -61,6 +61,21 @@ final class HandshakeState {
     DeferredKeyLookup prefetched;
     /** Server: the key lookup did not finish within {@code saef.keyLookupTimeout}. */
     boolean keyLookupTimedOut;
+    /**
+     * Server, session tickets on: the SessionTicket extension the client sent (RFC 5077 section 3.2):
+     * null when it sent none, empty when it asks for a ticket, else the ticket it offers.
+     */
+    byte[] clientTicket;
+    /** Server: a ticket was issued on this full handshake (the session is then not kept in the cache). */
+    boolean ticketIssued;
+    /**
+     * Server: the identity bound and the time when it was put into a ticket, before Bouncy Castle
+     * reports the handshake complete; {@link SessionBinding#bind} then binds the session to the same.
+     */
+    dev.saef.identity.SaefPrincipal ticketPeer;
+    /** Client: the session ticket the server sent in a NewSessionTicket message (RFC 5077 3.3), or null. */
+    byte[] receivedTicket;
+    long ticketCreationTime;
     /** Key bytes owned by this connection (client), zeroed when the handshake ends. */
     byte[] clientKey;
 

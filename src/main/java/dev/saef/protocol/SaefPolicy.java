@@ -20,7 +20,8 @@ import org.bouncycastle.tls.crypto.TlsCrypto;
  * master secret, RFC 7627), how a server answers an unknown KpsaID (hidden as a wrong key, RFC 4279
  * section 5, or revealed with {@code unknown_psk_identity}), and the reflection check: the client
  * randoms this context has in flight, which its servers refuse to accept back, and the session
- * caches of both roles (RFC 5246 session resumption, {@link SessionCache}). Thread-safe; all
+ * caches of both roles (RFC 5246 session resumption, {@link SessionCache}) and, when enabled, the
+ * server's session ticket keys (RFC 5077, {@link SessionTicketKeys}). Thread-safe; all
  * settings are immutable.
  */
 public final class SaefPolicy {
@@ -33,6 +34,10 @@ public final class SaefPolicy {
      */
     public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS =
             dev.saef.config.SaefConfiguration.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+
+    /** Default lifetime of a session ticket key: one hour (as SunJSSE's {@code jdk.tls.server.statelessKeyTimeout}). */
+    public static final long DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS =
+            dev.saef.config.SaefConfiguration.DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS;
 
     private final TlsCrypto crypto;
     private final PskKeyManager keyManager;
@@ -52,6 +57,10 @@ public final class SaefPolicy {
     private final CredentialIdResolver credentialIdResolver;
     private final SessionCache clientSessions;
     private final SessionCache serverSessions;
+    /** Server: the keys that seal session tickets (RFC 5077), or null when tickets are off. */
+    private final SessionTicketKeys sessionTicketKeys;
+    /** Client: ask servers for session tickets and resume with them. */
+    private final boolean clientSessionTickets;
     private final HandshakeStats handshakeStats;
 
     private SaefPolicy(Builder b) {
@@ -82,6 +91,13 @@ public final class SaefPolicy {
         this.credentialIdResolver = b.credentialIdResolver;
         this.clientSessions = new SessionCache(random);
         this.serverSessions = new SessionCache(random);
+        if (b.sessionTicketKeyLifetimeMillis <= 0) {
+            throw new IllegalArgumentException("session ticket key lifetime " + b.sessionTicketKeyLifetimeMillis
+                    + " ms is not positive");
+        }
+        this.clientSessionTickets = b.clientSessionTickets;
+        this.sessionTicketKeys = b.sessionTickets
+                ? new SessionTicketKeys(random, b.sessionTicketKeyLifetimeMillis, System::currentTimeMillis) : null;
         this.handshakeStats = b.handshakeStats != null ? b.handshakeStats : new HandshakeStats("TLS");
         List<String> missing = new ArrayList<>();
         for (CipherSuiteInfo s : profile.supported()) {
@@ -204,6 +220,19 @@ public final class SaefPolicy {
         return serverSessions;
     }
 
+    /**
+     * @return the keys that seal this context's server session tickets (RFC 5077,
+     *     {@code saef.sessionTickets=true}), or null when servers issue and accept no tickets
+     */
+    public SessionTicketKeys sessionTicketKeys() {
+        return sessionTicketKeys;
+    }
+
+    /** @return whether clients ask servers for RFC 5077 session tickets and resume with them */
+    public boolean clientSessionTickets() {
+        return clientSessionTickets;
+    }
+
     /** @return the randomness source */
     public SecureRandom random() {
         return random;
@@ -227,6 +256,9 @@ public final class SaefPolicy {
         private long keyLookupTimeoutMillis = dev.saef.config.SaefConfiguration.DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS;
         private CredentialIdResolver credentialIdResolver;
         private HandshakeStats handshakeStats;
+        private boolean sessionTickets;
+        private boolean clientSessionTickets;
+        private long sessionTicketKeyLifetimeMillis = DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS;
 
         private Builder() {
         }
@@ -315,6 +347,26 @@ public final class SaefPolicy {
         /** @param v where this context counts its handshake outcomes (default: new {@code TLS} counters) */
         public Builder handshakeStats(HandshakeStats v) {
             this.handshakeStats = v;
+            return this;
+        }
+
+        /**
+         * @param enabled whether servers issue and accept RFC 5077 session tickets (default false)
+         * @param keyLifetimeMillis how long a ticket key issues tickets; it decrypts them for as long again
+         * @return this
+         */
+        public Builder sessionTickets(boolean enabled, long keyLifetimeMillis) {
+            this.sessionTickets = enabled;
+            this.sessionTicketKeyLifetimeMillis = keyLifetimeMillis;
+            return this;
+        }
+
+        /**
+         * @param enabled whether clients ask for RFC 5077 session tickets and resume with them (default false)
+         * @return this
+         */
+        public Builder clientSessionTickets(boolean enabled) {
+            this.clientSessionTickets = enabled;
             return this;
         }
 

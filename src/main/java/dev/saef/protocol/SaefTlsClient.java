@@ -151,6 +151,16 @@ final class SaefTlsClient extends PSKTlsClient {
         if (datagram && state.clientRandom == null) {
             state.recordClientRandom(policy.reflectionGuard(), context.getSecurityParametersHandshake().getClientRandom());
         }
+        if (!datagram && policy.clientSessionTickets()) {
+            if (extensions == null) {
+                extensions = new java.util.Hashtable();
+            }
+            // RFC 5077 3.2: the ticket of the session offered, else an empty extension asking for one
+            CachedSession s = state.resumeCandidate;
+            byte[] ticket = s == null ? null : s.ticket();
+            extensions.put(EXT_SESSION_TICKET, ticket == null ? TlsUtils.EMPTY_BYTES : ticket);
+            offeredExtensions = extensions;
+        }
         return extensions;
     }
 
@@ -164,6 +174,35 @@ final class SaefTlsClient extends PSKTlsClient {
     protected byte[] getNewConnectionID() {
         return datagram ? ConnectionIds.fresh(policy) : null;
     }
+
+    /** The extensions of this ClientHello when they carry a SessionTicket extension, else null. */
+    private java.util.Hashtable offeredExtensions;
+
+    /**
+     * Bouncy Castle may still drop the offered session after it asked for the extensions (a suite, version
+     * or extended-master-secret mismatch): the ClientHello then carries no session ID, so it must not carry
+     * the session's ticket either (a server accepting it could not say so, RFC 5077 3.4).
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public void notifySessionToResume(TlsSession session) {
+        super.notifySessionToResume(session);
+        if (session == null && offeredExtensions != null) {
+            offeredExtensions.put(EXT_SESSION_TICKET, TlsUtils.EMPTY_BYTES);
+        }
+    }
+
+    /** RFC 5077 3.3: keeps the ticket (an empty one means the server changed its mind). */
+    @Override
+    public void notifyNewSessionTicket(org.bouncycastle.tls.NewSessionTicket newSessionTicket) throws IOException {
+        super.notifyNewSessionTicket(newSessionTicket);
+        byte[] t = newSessionTicket.getTicket();
+        state.receivedTicket = t == null || t.length == 0 ? null : t.clone();
+    }
+
+    /** RFC 5077's extension type 35 (Bouncy Castle's constant is protected). */
+    private static final Integer EXT_SESSION_TICKET =
+            org.bouncycastle.util.Integers.valueOf(org.bouncycastle.tls.ExtensionType.session_ticket);
 
     @Override
     public boolean requiresExtendedMasterSecret() {

@@ -18,6 +18,11 @@ import org.bouncycastle.tls.TlsKeyExchangeFactory;
 import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsPSKIdentityManager;
 import org.bouncycastle.tls.TlsSession;
+import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.ExtensionType;
+import org.bouncycastle.tls.NewSessionTicket;
+import org.bouncycastle.tls.SecurityParameters;
+import org.bouncycastle.tls.SessionParameters;
 
 /**
  * Entity B's side of the PSK-SAEF handshake (TS-0003 clause 8.2.2.1): accepts only TLS 1.2 and the
@@ -31,6 +36,12 @@ import org.bouncycastle.tls.TlsSession;
  * fails exactly as with a wrong Kpsa (same alert, same computations, DHE included); with
  * {@code saef.unknownIdentity=reveal} it answers {@code unknown_psk_identity} at once. Either way
  * the server's own exception names the unknown KpsaID.
+ *
+ * <p>Resumption (RFC 5246 session IDs, {@link SessionCache}; with {@code saef.sessionTickets=true}
+ * also RFC 5077 session tickets, {@link SessionTicketKeys}): Bouncy Castle passes the client's
+ * extensions to {@link #processClientExtensions} before it asks {@link #getSessionToResume} for the
+ * client's session ID, so a ticket is opened there and its session returned under that ID, which
+ * Bouncy Castle echoes (RFC 5077 3.4). Either way the session's association is checked again first.
  */
 @SuppressWarnings("rawtypes") // Bouncy Castle's TlsServer API uses raw Vector/Hashtable
 final class SaefTlsServer extends PSKTlsServer {
@@ -265,6 +276,10 @@ final class SaefTlsServer extends PSKTlsServer {
     @Override
     public void processClientExtensions(Hashtable clientExtensions) throws IOException {
         super.processClientExtensions(clientExtensions);
+        if (tickets() != null && clientExtensions != null) {
+            // RFC 5077 3.2: empty asks for a ticket; else the ticket offered (read before getSessionToResume)
+            state.clientTicket = TlsUtils.getExtensionData(clientExtensions, EXT_SESSION_TICKET);
+        }
         if (spec.sniMatchers().isEmpty() || clientExtensions == null) {
             return;
         }
@@ -323,14 +338,86 @@ final class SaefTlsServer extends PSKTlsServer {
         return datagram ? ConnectionIds.fresh(policy) : null;
     }
 
+    /** Full handshakes only (Bouncy Castle takes a resumed session's extensions from the session). */
     @Override
     public Hashtable getServerExtensions() throws IOException {
         Hashtable ext = super.getServerExtensions();
         if (clientExtensions != null && TlsExtensionsUtils.getServerNameExtensionClient(clientExtensions) != null) {
             TlsExtensionsUtils.addServerNameExtensionServer(ext); // RFC 6066: empty server_name in ServerHello
         }
+        if (state.clientTicket != null && tickets() != null) {
+            // RFC 5077 3.2: an empty SessionTicket extension promises a NewSessionTicket message
+            TlsExtensionsUtils.addEmptyExtensionData(ext, EXT_SESSION_TICKET);
+        }
         return ext;
     }
+
+    /**
+     * Full and abbreviated handshakes. A resumed session's extensions are those its full handshake
+     * sent: an abbreviated ServerHello must not promise a NewSessionTicket, which Bouncy Castle sends
+     * only on full handshakes (RFC 5077 3.3), nor acknowledge SNI (RFC 6066 section 3).
+     */
+    @Override
+    public void getServerExtensionsForConnection(Hashtable serverExtensions) throws IOException {
+        super.getServerExtensionsForConnection(serverExtensions);
+        if (context.getSecurityParametersHandshake().isResumedSession()) {
+            serverExtensions.remove(EXT_SESSION_TICKET);
+            serverExtensions.remove(TlsExtensionsUtils.EXT_server_name);
+        }
+    }
+
+    /**
+     * RFC 5077 3.3, sent after the client's Finished of a full handshake when this server promised a
+     * ticket: the session state ({@link TicketState}: master secret, suite, extended master secret,
+     * KpsaID, fingerprint of the association and Kpsa, bound identity, creation time; never the Kpsa)
+     * sealed under the current ticket key ({@link SessionTicketKeys}). The lifetime hint is the shorter
+     * of the session timeout and the key lifetime, the time the ticket is sure to be accepted. When no
+     * ticket can be made, an empty one (RFC 5077 3.3) and the session is kept by ID instead.
+     */
+    @Override
+    public NewSessionTicket getNewSessionTicket() throws IOException {
+        SessionTicketKeys keys = tickets();
+        Association a = state.association;
+        SecurityParameters sp = context.getSecurityParametersHandshake();
+        if (keys == null || a == null || state.unknownIdentity || state.kpsaFingerprint == null
+                || !sp.isExtendedMasterSecret()) {
+            return new NewSessionTicket(0L, TlsUtils.EMPTY_BYTES); // no EMS: never resumed (RFC 7627 5.3)
+        }
+        dev.saef.identity.SaefPrincipal peer = SessionBinding.peerPrincipal(policy, false, a);
+        long now = System.currentTimeMillis();
+        byte[] masterSecret = context.getCrypto().adoptSecret(sp.getMasterSecret()).extract();
+        TicketState t = new TicketState(sp.getCipherSuite(), true, sp.isEncryptThenMAC(), sp.getMaxFragmentLength(),
+                now, masterSecret, a.kpsaId().toWire(), state.kpsaFingerprint, peer.isDerivedFromCredentialId(),
+                peer.getName());
+        byte[] encoded = t.encode();
+        byte[] ticket;
+        try {
+            ticket = keys.seal(encoded);
+        } catch (IllegalStateException e) {
+            DebugLog.log("server: no session ticket (" + e.getMessage() + "); the session is kept by ID");
+            return new NewSessionTicket(0L, TlsUtils.EMPTY_BYTES);
+        } finally {
+            java.util.Arrays.fill(encoded, (byte) 0);
+            t.destroy();
+        }
+        state.ticketPeer = peer;
+        state.ticketCreationTime = now;
+        state.ticketIssued = true;
+        long hint = keys.lifetimeMillis() / 1000;
+        int timeout = sessions().timeoutSeconds();
+        if (timeout > 0) {
+            hint = Math.min(hint, timeout);
+        }
+        DebugLog.log("server: session ticket issued for KpsaID " + a.kpsaId());
+        return new NewSessionTicket(hint, ticket);
+    }
+
+    private SessionTicketKeys tickets() {
+        return datagram ? null : policy.sessionTicketKeys();
+    }
+
+    /** RFC 5077's extension type 35 (Bouncy Castle's constant is protected). */
+    private static final Integer EXT_SESSION_TICKET = org.bouncycastle.util.Integers.valueOf(ExtensionType.session_ticket);
 
     @Override
     public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
@@ -373,45 +460,138 @@ final class SaefTlsServer extends PSKTlsServer {
     }
 
     /**
-     * The client's session ID names a cached session: it is resumed when it can still be (not expired,
+     * The client's session ID names a cached session, or (session tickets on) the client offers a
+     * ticket this server sealed with a key it still holds ({@link SessionTicketKeys}) and a session ID
+     * for the server to echo (RFC 5077 3.4). The session is resumed when it can still be (not expired,
      * not invalidated), its suite is offered and enabled, it used the extended master secret (RFC 7627
      * section 5.3: else a full handshake), and its association is unchanged: the KpsaID still names an
      * association whose {@code peer=} and Kpsa give the same fingerprint ({@link SessionCache}).
-     * Otherwise a full handshake follows; a changed or removed association drops the session.
+     * Otherwise a full handshake follows; a changed or removed association drops the session. A ticket
+     * that is altered, expired or sealed by a retired key is ignored: a full handshake, never a failure.
      */
     @Override
     public TlsSession getSessionToResume(byte[] sessionID) {
         CachedSession s = sessions().get(sessionID);
-        if (s == null || !s.info().extendedMasterSecret() || state.offeredSuites == null
-                || !org.bouncycastle.util.Arrays.contains(state.offeredSuites, s.cipherSuite())
-                || !org.bouncycastle.util.Arrays.contains(spec.suiteCodes(), s.cipherSuite())) {
+        boolean fromTicket = false;
+        if (s == null) {
+            s = fromTicket(sessionID);
+            fromTicket = true;
+        }
+        if (s == null) {
             return null;
         }
-        Association cachedAssociation = s.info().association();
-        ServerKeyLookup.Result r = lookUp(policy, state, cachedAssociation.kpsaId().toWire());
-        if (r.failure != null) {
-            return null; // the full handshake meets the same failure and reports it
-        }
-        Association current = r.association;
-        byte[] key = r.takeKey();
-        byte[] fingerprint = null;
-        try {
-            if (current != null && key != null && key.length > 0) {
-                fingerprint = sessions().fingerprint(current, key);
+        if (!s.info().extendedMasterSecret() || state.offeredSuites == null
+                || !org.bouncycastle.util.Arrays.contains(state.offeredSuites, s.cipherSuite())
+                || !org.bouncycastle.util.Arrays.contains(spec.suiteCodes(), s.cipherSuite())) {
+            if (fromTicket) {
+                s.invalidate(); // destroys the master secret taken from the ticket
             }
-        } finally {
-            if (key != null) {
-                java.util.Arrays.fill(key, (byte) 0);
-            }
+            return null;
         }
-        if (!SessionCache.sameFingerprint(s.fingerprint(), fingerprint)) {
-            DebugLog.log("server: session of KpsaID " + cachedAssociation.kpsaId()
+        Association current = recheck(s.info().association(), s.fingerprint());
+        if (current == null) {
+            DebugLog.log("server: session of KpsaID " + s.info().association().kpsaId()
                     + " not resumed: its association or Kpsa was removed or replaced");
             s.invalidate();
             return null;
         }
         state.resumeCandidate = s;
         return s.tlsSession();
+    }
+
+    /**
+     * Looks the association up again and compares its fingerprint with the session's (constant time).
+     * On success records the association's fingerprint in the key manager's snapshot, which the
+     * session's validity is checked against later ({@link TlsConnection#associationCurrent()}).
+     *
+     * @return the current association, or null when it was removed or its {@code peer=} or Kpsa replaced
+     */
+    private Association recheck(Association cachedAssociation, byte[] sessionFingerprint) {
+        ServerKeyLookup.Result r = lookUp(policy, state, cachedAssociation.kpsaId().toWire());
+        if (r.failure != null) {
+            return null; // the full handshake meets the same failure and reports it
+        }
+        Association current = r.association;
+        byte[] key = r.takeKey();
+        try {
+            if (current == null || key == null || key.length == 0
+                    || !SessionCache.sameFingerprint(sessionFingerprint, sessions().fingerprint(current, key))) {
+                return null;
+            }
+            state.fingerprint = r.fingerprint;
+            return current;
+        } finally {
+            if (key != null) {
+                java.util.Arrays.fill(key, (byte) 0);
+            }
+        }
+    }
+
+    /**
+     * The session a ticket carries, as a {@link CachedSession} that is in no cache (its master secret
+     * is destroyed when its connection ends), under the client's session ID; null when tickets are off,
+     * the client sent no ticket or no session ID, or the ticket does not open (altered, unknown or
+     * retired key), is expired ({@code SSLSessionContext} timeout), or names an unknown KpsaID.
+     */
+    private CachedSession fromTicket(byte[] sessionID) {
+        SessionTicketKeys keys = tickets();
+        byte[] ticket = state.clientTicket;
+        if (keys == null || ticket == null || ticket.length == 0 || sessionID == null || sessionID.length == 0) {
+            return null;
+        }
+        byte[] encoded = keys.open(ticket);
+        if (encoded == null) {
+            DebugLog.log("server: session ticket not accepted (altered, or its key retired): full handshake");
+            return null;
+        }
+        TicketState t = TicketState.decode(encoded);
+        java.util.Arrays.fill(encoded, (byte) 0);
+        if (t == null) {
+            return null;
+        }
+        try {
+            int timeout = sessions().timeoutSeconds();
+            long now = System.currentTimeMillis();
+            if (timeout > 0 && now - t.creationTime() >= timeout * 1000L) {
+                DebugLog.log("server: session ticket expired (session timeout " + timeout + " s): full handshake");
+                return null;
+            }
+            Association a = policy.keyManager().chooseServerAssociation(t.kpsaId()).orElse(null);
+            if (a == null) {
+                return null;
+            }
+            dev.saef.identity.KpsaId kpsaId = a.kpsaId();
+            dev.saef.identity.CredentialId credentialId = dev.saef.identity.CredentialId.of(policy.credentialIdType(),
+                    kpsaId);
+            dev.saef.identity.SaefPrincipal peer = t.derivedPrincipal()
+                    ? dev.saef.identity.SaefPrincipal.derived(kpsaId, credentialId)
+                    : dev.saef.identity.SaefPrincipal.configured(t.principalName(), kpsaId, credentialId);
+            Hashtable<Integer, byte[]> extensions = new Hashtable<>();
+            if (t.encryptThenMac()) {
+                TlsExtensionsUtils.addEncryptThenMACExtension(extensions);
+            }
+            if (t.maxFragmentLength() >= 0) {
+                TlsExtensionsUtils.addMaxFragmentLengthExtension(extensions, t.maxFragmentLength());
+            }
+            SessionParameters parameters = new SessionParameters.Builder()
+                    .setCipherSuite(t.cipherSuite())
+                    .setExtendedMasterSecret(t.extendedMasterSecret())
+                    .setNegotiatedVersion(ProtocolVersion.TLSv12)
+                    .setPSKIdentity(t.kpsaId())
+                    .setMasterSecret(getCrypto().createSecret(t.masterSecret().clone())) // zeroes the clone
+                    .setServerExtensions(extensions)
+                    .build();
+            TlsSession session = TlsUtils.importSession(sessionID, parameters);
+            String suite = dev.saef.profile.SuiteProfile.byCode(t.cipherSuite())
+                    .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", t.cipherSuite()));
+            SessionInfo info = new SessionInfo("TLSv1.2", suite, sessionID, a, peer, null, List.of(),
+                    t.extendedMasterSecret(), t.encryptThenMac(), t.creationTime(), "");
+            return new CachedSession(sessions(), session, info, t.fingerprint(), null, -1, null);
+        } catch (IOException | RuntimeException e) {
+            return null; // a ticket this server cannot use: a full handshake
+        } finally {
+            t.destroy();
+        }
     }
 
     /** @return BC's context of this connection (valid once the protocol has been started) */

@@ -49,15 +49,8 @@ final class SessionBinding {
             state.association = a;
         }
         KpsaId kpsaId = a.kpsaId();
-        CredentialId credentialId = CredentialId.of(policy.credentialIdType(), kpsaId);
-        SaefPrincipal peer;
-        if (spec.clientMode()) {
-            peer = SaefPrincipal.configured(a.peerId().orElseThrow(), kpsaId, credentialId); // IdB
-        } else if (a.peerId().isPresent()) {
-            peer = SaefPrincipal.configured(a.peerId().get(), kpsaId, credentialId);
-        } else {
-            peer = resolve(policy, kpsaId, credentialId);
-        }
+        // A server that issued a session ticket bound the identity when it sealed the ticket: the same one.
+        SaefPrincipal peer = state.ticketPeer != null ? state.ticketPeer : peerPrincipal(policy, spec.clientMode(), a);
         Principal local = policy.localId().map(SaefPrincipal::local).orElse(null);
         List<SNIServerName> sni = new ArrayList<>();
         if (spec.clientMode()) {
@@ -77,13 +70,29 @@ final class SessionBinding {
         String suite = dev.saef.profile.SuiteProfile.byCode(sp.getCipherSuite())
                 .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", sp.getCipherSuite()));
         state.session = new SessionInfo(protocol, suite, sessionId, a, peer, local, sni,
-                sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(), System.currentTimeMillis(), alpn(sp));
+                sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(),
+                state.ticketCreationTime != 0 ? state.ticketCreationTime : System.currentTimeMillis(), alpn(sp));
         if (DebugLog.isEnabled()) {
             DebugLog.log((spec.clientMode() ? "client" : "server") + " handshake complete: " + suite + ", KpsaID "
                     + kpsaId + ", peer bound to " + peer.getName() + (peer.isDerivedFromCredentialId()
                             ? " (Credential-ID)" : " (configured)") + ", EMS " + sp.isExtendedMasterSecret()
                     + ", EtM " + sp.isEncryptThenMAC() + ", SNI " + sni);
         }
+    }
+
+    /**
+     * The identity a handshake over {@code a} binds the peer to: the client to {@code peer=} (IdB), the
+     * server to {@code peer=} or else to what the Credential-ID resolves to ({@link #resolve}).
+     */
+    static SaefPrincipal peerPrincipal(SaefPolicy policy, boolean clientMode, Association a) {
+        KpsaId kpsaId = a.kpsaId();
+        CredentialId credentialId = CredentialId.of(policy.credentialIdType(), kpsaId);
+        if (clientMode) {
+            return SaefPrincipal.configured(a.peerId().orElseThrow(), kpsaId, credentialId); // IdB
+        } else if (a.peerId().isPresent()) {
+            return SaefPrincipal.configured(a.peerId().get(), kpsaId, credentialId);
+        }
+        return resolve(policy, kpsaId, credentialId);
     }
 
     /**

@@ -260,10 +260,17 @@ public final class TlsConnection {
         }
     }
 
-    /** After a full handshake: the session goes into the role's cache when it can be resumed. */
+    /**
+     * After a full handshake: the session goes into the role's cache when it can be resumed; a server
+     * that gave the client a session ticket keeps nothing (the ticket carries the session, RFC 5077).
+     */
     private void cacheSession(Association a) {
         org.bouncycastle.tls.TlsSession ts = context.getSession();
-        if (ts == null || !ts.isResumable() || state.kpsaFingerprint == null) {
+        byte[] ticket = spec.clientMode() ? state.receivedTicket : null;
+        if (ts != null && ticket != null) {
+            ts = ticketSession(ts); // Bouncy Castle left it without an ID: not resumable as it is
+        }
+        if (ts == null || !ts.isResumable() || state.kpsaFingerprint == null || state.ticketIssued) {
             return;
         }
         SessionCache cache = spec.clientMode() ? policy.clientSessionCache() : policy.serverSessionCache();
@@ -275,11 +282,45 @@ public final class TlsConnection {
             }
         }
         CachedSession s = new CachedSession(cache, ts, state.session, state.kpsaFingerprint, spec.peerHost(),
-                spec.peerPort(), peerKey);
+                spec.peerPort(), peerKey, ticket);
         cache.put(s);
         state.cached = s;
     }
 
+
+    /**
+     * Client, the server sent a session ticket: Bouncy Castle then drops the server's session ID (RFC
+     * 5077 3.4), so the session is kept under a random 32-octet ID of ours, which the client offers with
+     * the ticket and the server echoes when it accepts the ticket. The session gets its own copy of the
+     * master secret (the connection's is destroyed when it ends), and the bound session reports that ID.
+     *
+     * @return the session to cache, or null when it cannot be copied
+     */
+    private TlsSession ticketSession(TlsSession ts) {
+        SessionParameters p = ts.exportSessionParameters();
+        if (p == null || p.getMasterSecret() == null) {
+            return null;
+        }
+        byte[] id = new byte[32];
+        policy.random().nextBytes(id);
+        try {
+            TlsSession copy = TlsUtils.importSession(id, new SessionParameters.Builder()
+                    .setCipherSuite(p.getCipherSuite())
+                    .setExtendedMasterSecret(p.isExtendedMasterSecret())
+                    .setNegotiatedVersion(p.getNegotiatedVersion())
+                    .setPSKIdentity(p.getPSKIdentity())
+                    .setServerExtensions(p.readServerExtensions())
+                    .setMasterSecret(context.getCrypto().adoptSecret(p.getMasterSecret()))
+                    .build());
+            SessionInfo i = state.session;
+            state.session = new SessionInfo(i.protocol(), i.cipherSuite(), id, i.association(), i.peerPrincipal(),
+                    i.localPrincipal(), i.requestedServerNames(), i.extendedMasterSecret(), i.encryptThenMac(),
+                    i.creationTime(), i.applicationProtocol());
+            return copy;
+        } catch (IOException | RuntimeException e) {
+            return null; // not resumable: the next connection runs a full handshake
+        }
+    }
 
     /**
      * Whether the association this connection's session is bound to is still configured, unchanged

@@ -9,6 +9,8 @@
  * reflected ClientHello, bind the session to the peer's identity and explain failures in oneM2M terms
  * (alerts of RFC 5246 section 7.2.2). Sessions are resumed with session IDs (RFC 5246 section 7.3) from
  * a per-context {@link dev.saef.protocol.SessionCache}, only while the association and Kpsa they were
- * established with are unchanged. Internal: not exported by the module.
+ * established with are unchanged; optionally also with RFC 5077 session tickets, sealed by a server
+ * under rotating in-memory keys ({@link dev.saef.protocol.SessionTicketKeys}) and checked against the
+ * current association the same way. Internal: not exported by the module.
  */
 package dev.saef.protocol;

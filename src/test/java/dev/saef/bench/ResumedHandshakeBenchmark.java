@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * and a fresh server {@link SSLEngine} in memory: one operation = one handshake that resumes the
  * session of a full handshake made once in the set-up, both sides' CPU cost on the benchmark thread.
  *
- * <p>SAEF: plain PSK, AES-128-GCM and CBC-SHA256. SunJSSE: TLS 1.2
+ * <p>SAEF: plain PSK, AES-128-GCM (resumed by session ID, and by RFC 5077 session ticket with
+ * {@code saef.sessionTickets} and {@code saef.clientSessionTickets} on) and CBC-SHA256. SunJSSE: TLS 1.2
  * {@code TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256} with a P-256 certificate, whose client engines get
  * a peer host and port so that the JDK resumes too. The set-up checks that the handshakes really are
  * resumed (same creation time as the first session).
@@ -40,7 +41,7 @@ public class ResumedHandshakeBenchmark {
     static final String HOST = "cse.bench.example";
     static final int PORT = 4433;
 
-    @Param({"SAEF_PSK_GCM", "SAEF_PSK_CBC_SHA256", "SUN_ECDHE_ECDSA_GCM_TLS12"})
+    @Param({"SAEF_PSK_GCM", "SAEF_PSK_GCM_TICKET", "SAEF_PSK_CBC_SHA256", "SUN_ECDHE_ECDSA_GCM_TLS12"})
     public String config;
 
     private SSLContext client;
@@ -51,13 +52,14 @@ public class ResumedHandshakeBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         switch (config) {
-            case "SAEF_PSK_GCM", "SAEF_PSK_CBC_SHA256" -> {
-                suite = "SAEF_PSK_GCM".equals(config) ? "TLS_PSK_WITH_AES_128_GCM_SHA256"
+            case "SAEF_PSK_GCM", "SAEF_PSK_GCM_TICKET", "SAEF_PSK_CBC_SHA256" -> {
+                suite = config.startsWith("SAEF_PSK_GCM") ? "TLS_PSK_WITH_AES_128_GCM_SHA256"
                         : "TLS_PSK_WITH_AES_128_CBC_SHA256";
+                boolean tickets = config.endsWith("_TICKET"); // RFC 5077: the server keeps no session
                 server = BenchSupport.saefContext(BenchSupport.KPSA + " peer=CAE01 key=hex:" + BenchSupport.KEY_HEX
-                        + "\n");
+                        + "\n", c -> c.withSessionTickets(tickets));
                 client = BenchSupport.saefContext(BenchSupport.KPSA + " peer=/id-in address=" + HOST + ":" + PORT
-                        + " key=hex:" + BenchSupport.KEY_HEX + "\n");
+                        + " key=hex:" + BenchSupport.KEY_HEX + "\n", c -> c.withClientSessionTickets(tickets));
             }
             case "SUN_ECDHE_ECDSA_GCM_TLS12" -> {
                 suite = SUN_SUITE;
@@ -68,6 +70,9 @@ public class ResumedHandshakeBenchmark {
             default -> throw new IllegalArgumentException(config);
         }
         SSLSession first = handshake();
+        if (config.endsWith("_TICKET") && server.getServerSessionContext().getIds().hasMoreElements()) {
+            throw new IllegalStateException(config + ": the server kept the session instead of issuing a ticket");
+        }
         for (int i = 0; i < 3; i++) {
             SSLSession again = handshake();
             if (again.getCreationTime() != first.getCreationTime() || !suite.equals(again.getCipherSuite())

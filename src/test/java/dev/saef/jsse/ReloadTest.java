@@ -1,5 +1,6 @@
 package dev.saef.jsse;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -200,6 +201,33 @@ class ReloadTest {
         assertTrue(km.reload());
         assertTrue(session.isValid());
         assertEquals(A, ((SaefPrincipal) session.getPeerPrincipal()).kpsaId().orElseThrow().toString());
+    }
+
+    /**
+     * A session the server resumed (RFC 5246 session ID) is checked against the reloading key manager
+     * like a full handshake's: valid while its association is unchanged, invalid once it is replaced.
+     * (It was reported invalid at once: the resumption did not record the association's fingerprint.)
+     */
+    @Test
+    void resumedSessionIsValidUntilItsAssociationChanges() throws Exception {
+        Path t = table(Peers.serverTable(A, "CAE-A", Peers.KEY_HEX));
+        ReloadingKeyManager km = manager(t, "manual");
+        Server s = server(km);
+        SSLContext client = Peers.context(Peers.clientTable(A, "127.0.0.1:" + s.port(), Peers.KEY_HEX));
+        List<SSLSession> sessions = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            SSLSocket c = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", s.port());
+            open.add(c);
+            c.setSoTimeout(10_000);
+            c.startHandshake();
+            sessions.add(s.nextSession());
+        }
+        SSLSession resumed = sessions.get(1);
+        assertArrayEquals(sessions.get(0).getId(), resumed.getId(), "the second connection resumed the first session");
+        assertTrue(resumed.isValid(), "a resumed session of an unchanged association is valid");
+        write(t, Peers.serverTable(A, "CAE-A", Peers.OTHER_KEY_HEX));
+        assertTrue(km.reload());
+        assertFalse(resumed.isValid(), "its Kpsa was replaced");
     }
 
     @Test

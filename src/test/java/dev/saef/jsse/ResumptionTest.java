@@ -319,6 +319,64 @@ class ResumptionTest {
         assertEquals(1, Collections.list(t.server.getServerSessionContext().getIds()).size());
     }
 
+    /** Runs {@code body} with the system property set (or cleared, for null), then restores it. */
+    static <T> T withProperty(String name, String value, java.util.concurrent.Callable<T> body) throws Exception {
+        synchronized (System.class) {
+            String before = System.getProperty(name);
+            if (value == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, value);
+            }
+            try {
+                return body.call();
+            } finally {
+                if (before == null) {
+                    System.clearProperty(name);
+                } else {
+                    System.setProperty(name, before);
+                }
+            }
+        }
+    }
+
+    /** {@code javax.net.ssl.sessionCacheSize} sets both caches' initial size; real handshakes show the limit. */
+    @Test
+    void sessionCacheSizePropertyIsHonoured() throws Exception {
+        Setup t = withProperty("javax.net.ssl.sessionCacheSize", "2", Setup::new);
+        assertEquals(2, t.client.getClientSessionContext().getSessionCacheSize());
+        assertEquals(2, t.server.getServerSessionContext().getSessionCacheSize());
+        t.handshake(443);
+        t.handshake(444);
+        t.handshake(445);
+        assertEquals(2, Collections.list(t.client.getClientSessionContext().getIds()).size());
+        assertEquals(2, Collections.list(t.server.getServerSessionContext().getIds()).size());
+        assertTrue(t.handshake(443).clientKeyExchangeSent(), "443's session was evicted (least recently used)");
+        assertFalse(t.handshake(443).clientKeyExchangeSent());
+        t.client.getClientSessionContext().setSessionCacheSize(0); // the API overrides the property: no limit
+        t.server.getServerSessionContext().setSessionCacheSize(0);
+        t.handshake(446);
+        t.handshake(447);
+        assertEquals(4, Collections.list(t.client.getClientSessionContext().getIds()).size());
+    }
+
+    /** The property's value is read as SunJSSE reads it: the same sizes for the same values. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"0", "1", "100", "0x10", " 7 ", "-1", "abc", "", "<unset>"})
+    void sessionCacheSizePropertyReadAsSunJsseReadsIt(String value) throws Exception {
+        String v = value.equals("<unset>") ? null : value;
+        int[] sizes = withProperty("javax.net.ssl.sessionCacheSize", v, () -> {
+            SSLContext sun = SSLContext.getInstance("TLSv1.2", "SunJSSE");
+            sun.init(null, null, null);
+            Setup t = new Setup();
+            return new int[] {sun.getClientSessionContext().getSessionCacheSize(),
+                sun.getServerSessionContext().getSessionCacheSize(), t.client.getClientSessionContext().getSessionCacheSize(),
+                t.server.getServerSessionContext().getSessionCacheSize()};
+        });
+        assertEquals(sizes[0], sizes[2], "client cache size for " + value);
+        assertEquals(sizes[1], sizes[3], "server cache size for " + value);
+    }
+
     @Test
     void timeoutIsHonoured() throws Exception {
         Setup t = new Setup();
