@@ -53,6 +53,7 @@ public final class SaefConfiguration implements AutoCloseable {
     private final boolean storeIdentities;
     private final boolean reflectionCheck;
     private final long handshakeTimeoutMillis;
+    private final DtlsLimits dtlsLimits;
     private final CredentialIdResolver credentialIdResolver;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
     private final AssociationTable ownedTable;
@@ -76,6 +77,7 @@ public final class SaefConfiguration implements AutoCloseable {
         this.storeIdentities = b.storeIdentities;
         this.reflectionCheck = b.reflectionCheck;
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.dtlsLimits = b.dtlsLimits;
         this.credentialIdResolver = b.credentialIdResolver;
         this.ownedTable = b.ownsTable ? associations : null;
         this.ownedStore = b.ownedStore;
@@ -111,6 +113,7 @@ public final class SaefConfiguration implements AutoCloseable {
         b.storeIdentities = storeIdentities;
         b.reflectionCheck = reflectionCheck;
         b.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        b.dtlsLimits = dtlsLimits;
         b.credentialIdResolver = credentialIdResolver;
         b.ownsTable = false;
         b.ownedStore = null;
@@ -302,6 +305,20 @@ public final class SaefConfiguration implements AutoCloseable {
         return handshakeTimeoutMillis;
     }
 
+    /**
+     * @return the limits of DTLS handshakes ({@value SaefProperties#DTLS_HANDSHAKE_TIMEOUT},
+     *     {@value SaefProperties#DTLS_HANDSHAKE_THREADS}, {@value SaefProperties#DTLS_PEER_HANDSHAKE_MEMORY},
+     *     {@value SaefProperties#DTLS_HANDSHAKE_MEMORY})
+     */
+    public DtlsLimits dtlsLimits() {
+        return dtlsLimits;
+    }
+
+    /** @return the DTLS handshake time limit in effect in milliseconds, always positive ({@link DtlsLimits#effectiveTimeoutMillis}) */
+    public long dtlsHandshakeTimeoutMillis() {
+        return dtlsLimits.effectiveTimeoutMillis(handshakeTimeoutMillis);
+    }
+
     /** @return the server's Credential-ID resolver ({@code saef.credentialIdResolver}), if any */
     public Optional<CredentialIdResolver> credentialIdResolver() {
         return Optional.ofNullable(credentialIdResolver);
@@ -371,7 +388,10 @@ public final class SaefConfiguration implements AutoCloseable {
                 + (storeIdentities ? ", server KpsaIDs also from the key store" : "")
                 + (reflectionCheck ? "" : ", reflection check off")
                 + (handshakeTimeoutMillis == DEFAULT_HANDSHAKE_TIMEOUT_MILLIS ? ""
-                        : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"));
+                        : ", handshake timeout " + (handshakeTimeoutMillis == 0 ? "none" : handshakeTimeoutMillis + " ms"))
+                + (dtlsLimits.equals(DtlsLimits.DEFAULTS) ? "" : ", DTLS handshakes: timeout "
+                        + dtlsHandshakeTimeoutMillis() + " ms, " + dtlsLimits.handshakeThreads() + " threads, memory "
+                        + dtlsLimits.peerHandshakeMemory() + " bytes per peer, " + dtlsLimits.handshakeMemory() + " in total");
     }
 
     /** @return {@link #describe()} */
@@ -399,6 +419,7 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean storeIdentities;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private DtlsLimits dtlsLimits = DtlsLimits.DEFAULTS;
         private CredentialIdResolver credentialIdResolver;
         private boolean ownsTable;
         private AutoCloseable ownedStore;
@@ -550,6 +571,31 @@ public final class SaefConfiguration implements AutoCloseable {
         /** Milliseconds, already checked by the loader. */
         Builder handshakeTimeoutMillis(long ms) {
             this.handshakeTimeoutMillis = ms;
+            return this;
+        }
+
+        /**
+         * @param limits the limits of DTLS handshakes (timeout, threads, pending memory)
+         * @return this
+         */
+        public Builder dtlsLimits(DtlsLimits limits) {
+            this.dtlsLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * @param timeout the time limit of a whole DTLS handshake (at least 100 ms); its thread is released then
+         * @return this
+         * @throws IllegalArgumentException when out of range
+         */
+        public Builder dtlsHandshakeTimeout(Duration timeout) {
+            long ms = timeout.toMillis();
+            if (timeout.isNegative() || timeout.isZero() || ms > Integer.MAX_VALUE
+                    || ms < SaefProperties.MIN_HANDSHAKE_TIMEOUT_MILLIS) {
+                throw new IllegalArgumentException("DTLS handshake timeout " + timeout + " is out of range ("
+                        + SaefProperties.MIN_HANDSHAKE_TIMEOUT_MILLIS + " ms to " + Integer.MAX_VALUE + " ms)");
+            }
+            this.dtlsLimits = dtlsLimits.withHandshakeTimeoutMillis(ms);
             return this;
         }
 

@@ -167,6 +167,7 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .hideUnknownIdentities(config.hideUnknownIdentities())
                     .reflectionCheck(config.reflectionCheck())
                     .handshakeTimeoutMillis(config.handshakeTimeoutMillis())
+                    .dtlsLimits(config.dtlsLimits())
                     .credentialIdResolver(resolver != null ? resolver : config.credentialIdResolver().orElse(null))
                     .handshakeStats(new dev.saef.protocol.HandshakeStats(datagram ? "DTLS" : "TLS"))
                     .build();

@@ -47,6 +47,7 @@ public final class SaefPolicy {
     /** The client randoms in flight, or null when the reflection check is off. */
     private final ReflectionGuard reflectionGuard;
     private final long handshakeTimeoutMillis;
+    private final dev.saef.config.DtlsLimits dtlsLimits;
     private final CredentialIdResolver credentialIdResolver;
     private final SessionCache clientSessions;
     private final SessionCache serverSessions;
@@ -68,6 +69,7 @@ public final class SaefPolicy {
             throw new IllegalArgumentException("handshake timeout " + b.handshakeTimeoutMillis + " ms is negative");
         }
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.dtlsLimits = Objects.requireNonNull(b.dtlsLimits, "dtlsLimits");
         this.credentialIdResolver = b.credentialIdResolver;
         this.clientSessions = new SessionCache(random);
         this.serverSessions = new SessionCache(random);
@@ -167,6 +169,22 @@ public final class SaefPolicy {
         return handshakeTimeoutMillis;
     }
 
+    /** The system property that sets {@link #dtlsHandshakeTimeoutMillis()}; named in DTLS timeout messages. */
+    public static final String DTLS_HANDSHAKE_TIMEOUT_PROPERTY = dev.saef.config.SaefProperties.DTLS_HANDSHAKE_TIMEOUT;
+
+    /**
+     * @return how long a whole DTLS handshake may take, in milliseconds, always positive
+     *     ({@value #DTLS_HANDSHAKE_TIMEOUT_PROPERTY}; when not set, {@link #handshakeTimeoutMillis()} or 60 s)
+     */
+    public long dtlsHandshakeTimeoutMillis() {
+        return dtlsLimits.effectiveTimeoutMillis(handshakeTimeoutMillis);
+    }
+
+    /** @return the limits of DTLS handshakes: threads and pending memory ({@link dev.saef.config.DtlsLimits}) */
+    public dev.saef.config.DtlsLimits dtlsLimits() {
+        return dtlsLimits;
+    }
+
     /** @return the sessions this context's clients can resume (RFC 5246 session IDs) */
     public SessionCache clientSessionCache() {
         return clientSessions;
@@ -196,6 +214,7 @@ public final class SaefPolicy {
         private boolean hideUnknownIdentities = true;
         private boolean reflectionCheck = true;
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private dev.saef.config.DtlsLimits dtlsLimits = dev.saef.config.DtlsLimits.DEFAULTS;
         private CredentialIdResolver credentialIdResolver;
         private HandshakeStats handshakeStats;
 
@@ -268,6 +287,12 @@ public final class SaefPolicy {
         /** @param v the handshake time limit in milliseconds, 0 for none (default {@value SaefPolicy#DEFAULT_HANDSHAKE_TIMEOUT_MILLIS}) */
         public Builder handshakeTimeoutMillis(long v) {
             this.handshakeTimeoutMillis = v;
+            return this;
+        }
+
+        /** @param v the limits of DTLS handshakes (default {@link dev.saef.config.DtlsLimits#DEFAULTS}) */
+        public Builder dtlsLimits(dev.saef.config.DtlsLimits v) {
+            this.dtlsLimits = v;
             return this;
         }
 
