@@ -135,15 +135,30 @@ final class SaefDtlsEngine extends SSLEngine {
         }
     }
 
-    /** Application data: at most one record's worth, sent together with any pending control records. */
+    /**
+     * Established: one record per datagram. Records waiting to be sent (a retransmitted final flight,
+     * an alert) go first, one per {@code wrap}, consuming no application data (as the JDK's engine
+     * sends its pending handshake records first); then at most one record's worth of application
+     * data. A datagram that packs a retransmitted handshake record together with application data
+     * loses the application data at Bouncy Castle 1.84 peers, so records are never packed here.
+     */
     private SSLEngineResult wrapEstablished(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst)
             throws SSLException {
+        int pending = conn.nextDatagramSize();
+        if (pending >= 0) {
+            if (dst.remaining() < pending) {
+                return result(Status.BUFFER_OVERFLOW, 0, 0);
+            }
+            int produced = conn.pollDatagram(dst);
+            boolean closed = outboundDone && conn.nextDatagramSize() < 0;
+            return result(closed ? Status.CLOSED : Status.OK, 0, produced);
+        }
         int available = 0;
         for (int i = offset; i < offset + length; i++) {
             available += srcs[i].remaining();
         }
         int n = outboundDone ? 0 : Math.min(available, conn.applicationDataLimit());
-        if ((n > 0 || conn.nextDatagramSize() >= 0) && dst.remaining() < packetSize) {
+        if (n > 0 && dst.remaining() < packetSize) {
             return result(Status.BUFFER_OVERFLOW, 0, 0);
         }
         if (n > 0) {
@@ -160,11 +175,7 @@ final class SaefDtlsEngine extends SSLEngine {
                 RecordBuffers.release(plain, n);
             }
         }
-        int produced = 0;
-        int next;
-        while ((next = conn.nextDatagramSize()) >= 0 && produced + next <= packetSize && next <= dst.remaining()) {
-            produced += conn.pollDatagram(dst); // DTLS allows several records in one datagram (RFC 6347 4.1.1)
-        }
+        int produced = conn.nextDatagramSize() >= 0 ? conn.pollDatagram(dst) : 0; // the record just written
         if (produced == 0) {
             throwIfFailed();
         }

@@ -19,6 +19,8 @@ final class DtlsMemoryPair {
     final ArrayDeque<byte[]> toClient = new ArrayDeque<>();
     /** Datagrams moved so far (both ways). */
     int moved;
+    /** Every datagram the client sent, in order. */
+    final java.util.List<byte[]> clientSent = new java.util.ArrayList<>();
 
     DtlsMemoryPair(SSLEngine client, SSLEngine server) {
         this.client = client;
@@ -70,6 +72,7 @@ final class DtlsMemoryPair {
     /** One round: client sends, server receives and sends, client receives. */
     void step() throws Exception {
         drain(client, toServer);
+        clientSent.addAll(toServer);
         moved += toServer.size();
         feed(server, toServer);
         drain(server, toClient);
