@@ -62,6 +62,7 @@ public final class SaefConfiguration implements AutoCloseable {
     private final boolean sessionTickets;
     private final boolean clientSessionTickets;
     private final long sessionTicketKeyLifetimeMillis;
+    private final DtlsLimits dtlsLimits;
     private final CredentialIdResolver credentialIdResolver;
     /** The table whose inline keys this configuration owns, or null when it borrows them. */
     private final AssociationTable ownedTable;
@@ -90,6 +91,7 @@ public final class SaefConfiguration implements AutoCloseable {
         this.sessionTickets = b.sessionTickets;
         this.clientSessionTickets = b.clientSessionTickets;
         this.sessionTicketKeyLifetimeMillis = b.sessionTicketKeyLifetimeMillis;
+        this.dtlsLimits = b.dtlsLimits;
         this.credentialIdResolver = b.credentialIdResolver;
         this.ownedTable = b.ownsTable ? associations : null;
         this.ownedStore = b.ownedStore;
@@ -130,6 +132,7 @@ public final class SaefConfiguration implements AutoCloseable {
         b.sessionTickets = sessionTickets;
         b.clientSessionTickets = clientSessionTickets;
         b.sessionTicketKeyLifetimeMillis = sessionTicketKeyLifetimeMillis;
+        b.dtlsLimits = dtlsLimits;
         b.credentialIdResolver = credentialIdResolver;
         b.ownsTable = false;
         b.ownedStore = null;
@@ -395,6 +398,20 @@ public final class SaefConfiguration implements AutoCloseable {
         return toBuilder().sessionTickets(enabled).build();
     }
 
+    /**
+     * @return the limits of DTLS handshakes ({@value SaefProperties#DTLS_HANDSHAKE_TIMEOUT},
+     *     {@value SaefProperties#DTLS_HANDSHAKE_THREADS}, {@value SaefProperties#DTLS_PEER_HANDSHAKE_MEMORY},
+     *     {@value SaefProperties#DTLS_HANDSHAKE_MEMORY})
+     */
+    public DtlsLimits dtlsLimits() {
+        return dtlsLimits;
+    }
+
+    /** @return the DTLS handshake time limit in effect in milliseconds, always positive ({@link DtlsLimits#effectiveTimeoutMillis}) */
+    public long dtlsHandshakeTimeoutMillis() {
+        return dtlsLimits.effectiveTimeoutMillis(handshakeTimeoutMillis);
+    }
+
     /** @return the server's Credential-ID resolver ({@code saef.credentialIdResolver}), if any */
     public Optional<CredentialIdResolver> credentialIdResolver() {
         return Optional.ofNullable(credentialIdResolver);
@@ -469,7 +486,10 @@ public final class SaefConfiguration implements AutoCloseable {
                 + (keyLookupTimeoutMillis == DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS ? ""
                         : ", key lookup timeout " + (keyLookupTimeoutMillis == 0 ? "none" : keyLookupTimeoutMillis + " ms"))
                 + (sessionTickets ? ", session tickets (key lifetime " + sessionTicketKeyLifetimeMillis + " ms)" : "")
-                + (clientSessionTickets ? ", client session tickets" : "");
+                + (clientSessionTickets ? ", client session tickets" : "")
+                + (dtlsLimits.equals(DtlsLimits.DEFAULTS) ? "" : ", DTLS handshakes: timeout "
+                        + dtlsHandshakeTimeoutMillis() + " ms, " + dtlsLimits.handshakeThreads() + " threads, memory "
+                        + dtlsLimits.peerHandshakeMemory() + " bytes per peer, " + dtlsLimits.handshakeMemory() + " in total");
     }
 
     /** @return {@link #describe()} */
@@ -502,6 +522,7 @@ public final class SaefConfiguration implements AutoCloseable {
         private boolean sessionTickets;
         private boolean clientSessionTickets;
         private long sessionTicketKeyLifetimeMillis = DEFAULT_SESSION_TICKET_KEY_LIFETIME_MILLIS;
+        private DtlsLimits dtlsLimits = DtlsLimits.DEFAULTS;
         private CredentialIdResolver credentialIdResolver;
         private boolean ownsTable;
         private AutoCloseable ownedStore;
@@ -674,6 +695,15 @@ public final class SaefConfiguration implements AutoCloseable {
         }
 
         /**
+         * @param limits the limits of DTLS handshakes (timeout, threads, pending memory)
+         * @return this
+         */
+        public Builder dtlsLimits(DtlsLimits limits) {
+            this.dtlsLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
          * @param enabled whether servers issue and accept RFC 5077 session tickets (default false)
          * @return this
          */
@@ -730,6 +760,22 @@ public final class SaefConfiguration implements AutoCloseable {
         /** Milliseconds, already checked by the loader. */
         Builder sessionTicketKeyLifetimeMillis(long ms) {
             this.sessionTicketKeyLifetimeMillis = ms;
+            return this;
+        }
+
+        /**
+         * @param timeout the time limit of a whole DTLS handshake (at least 100 ms); its thread is released then
+         * @return this
+         * @throws IllegalArgumentException when out of range
+         */
+        public Builder dtlsHandshakeTimeout(Duration timeout) {
+            long ms = timeout.toMillis();
+            if (timeout.isNegative() || timeout.isZero() || ms > Integer.MAX_VALUE
+                    || ms < SaefProperties.MIN_HANDSHAKE_TIMEOUT_MILLIS) {
+                throw new IllegalArgumentException("DTLS handshake timeout " + timeout + " is out of range ("
+                        + SaefProperties.MIN_HANDSHAKE_TIMEOUT_MILLIS + " ms to " + Integer.MAX_VALUE + " ms)");
+            }
+            this.dtlsLimits = dtlsLimits.withHandshakeTimeoutMillis(ms);
             return this;
         }
 

@@ -97,6 +97,21 @@ import java.util.Properties;
  *       tickets and resumes with them (Bouncy Castle 1.84's client cannot take a ticket a server renews on an
  *       abbreviated handshake: such a server fails the resumption); {@code false} resumes by session ID
  *       only</td><td>{@code false}</td></tr>
+ *   <tr><td>{@value #DTLS_HANDSHAKE_TIMEOUT}</td><td>how long a whole DTLS handshake may take (RFC 6347; every
+ *       engine of a {@code DTLS} context, both roles): the same forms as {@value #HANDSHAKE_TIMEOUT}, but
+ *       {@code 0} is refused, since a silent peer would then hold a handshake thread for ever. When it
+ *       expires the handshake fails with an {@code SSLHandshakeException} naming this property and its
+ *       thread is released.</td>
+ *       <td>{@value #HANDSHAKE_TIMEOUT} when that is not 0, else {@code 60s}</td></tr>
+ *   <tr><td>{@value #DTLS_HANDSHAKE_THREADS}</td><td>how many DTLS handshakes of one context run at once
+ *       (Bouncy Castle's DTLS handshake is blocking: one pool thread each; up to 1024 more wait for a
+ *       thread); 1 to 4096</td><td>{@code 16}</td></tr>
+ *   <tr><td>{@value #DTLS_PEER_HANDSHAKE_MEMORY}</td><td>the most received bytes that may wait for one DTLS
+ *       handshake in progress; datagrams beyond it are dropped silently and counted: a number of bytes,
+ *       or with a unit {@code KiB} or {@code MiB}; at least 18445 (one largest record)</td>
+ *       <td>{@code 64KiB}</td></tr>
+ *   <tr><td>{@value #DTLS_HANDSHAKE_MEMORY}</td><td>the same for all DTLS handshakes in progress in one
+ *       context together; at least the per-peer value</td><td>{@code 16MiB}</td></tr>
  * </table>
  *
  * <p>A bad value is a {@link SaefConfigException} naming the property and the allowed values. A
@@ -177,6 +192,14 @@ public final class SaefProperties {
      * (only JMX {@code reload()}) or {@code off} (loaded once, as before). See {@link ReloadingKeyManager}.
      */
     public static final String RELOAD = "saef.reload";
+    /** Property: the time limit of a whole DTLS handshake (a duration, not 0); see {@link DtlsLimits}. */
+    public static final String DTLS_HANDSHAKE_TIMEOUT = "saef.dtls.handshakeTimeout";
+    /** Property: how many DTLS handshakes of one context run at once (pool threads). */
+    public static final String DTLS_HANDSHAKE_THREADS = "saef.dtls.handshakeThreads";
+    /** Property: received bytes that may wait for one DTLS handshake in progress. */
+    public static final String DTLS_PEER_HANDSHAKE_MEMORY = "saef.dtls.peerHandshakeMemory";
+    /** Property: received bytes that may wait for all DTLS handshakes in progress of one context. */
+    public static final String DTLS_HANDSHAKE_MEMORY = "saef.dtls.handshakeMemory";
     /** Smallest nonzero {@value #HANDSHAKE_TIMEOUT}: shorter is a mistake (a bare number is milliseconds). */
     static final long MIN_HANDSHAKE_TIMEOUT_MILLIS = 100;
     /**
@@ -211,7 +234,8 @@ public final class SaefProperties {
             REQUIRE_EXTENDED_MASTER_SECRET, FALLBACK, DEBUG, UNKNOWN_IDENTITY, REFLECTION_CHECK, HANDSHAKE_TIMEOUT,
             CREDENTIAL_ID_RESOLVER, STORE_IDENTITIES, RELOAD, DTLS_CONNECTION_ID_LENGTH,
             KEY_LOOKUP_TIMEOUT, SESSION_TICKETS, SESSION_TICKET_KEY_LIFETIME,
-            CLIENT_SESSION_TICKETS);
+            CLIENT_SESSION_TICKETS, DTLS_HANDSHAKE_TIMEOUT, DTLS_HANDSHAKE_THREADS,
+            DTLS_PEER_HANDSHAKE_MEMORY, DTLS_HANDSHAKE_MEMORY);
 
     private SaefProperties() {
     }
@@ -275,6 +299,7 @@ public final class SaefProperties {
         boolean sessionTickets = bool(props, SESSION_TICKETS, false);
         boolean clientSessionTickets = bool(props, CLIENT_SESSION_TICKETS, false);
         long ticketKeyLifetime = sessionTicketKeyLifetime(props.getProperty(SESSION_TICKET_KEY_LIFETIME));
+        DtlsLimits dtls = dtlsLimits(props);
         String localId = localId(props.getProperty(LOCAL_ID));
         String suites = props.getProperty(CIPHER_SUITES);
         CredentialIdResolver resolver = credentialIdResolver(props.getProperty(CREDENTIAL_ID_RESOLVER));
@@ -329,6 +354,7 @@ public final class SaefProperties {
                     .sessionTickets(sessionTickets)
                     .clientSessionTickets(clientSessionTickets)
                     .sessionTicketKeyLifetimeMillis(ticketKeyLifetime)
+                    .dtlsLimits(dtls)
                     .credentialIdResolver(resolver)
                     .build();
             config.checkKeys(store == null ? null : (storeName != null ? storeName : "the key store"));
@@ -549,6 +575,73 @@ public final class SaefProperties {
     static long keyLookupTimeout(String v) throws SaefConfigException {
         return duration(KEY_LOOKUP_TIMEOUT, v, SaefConfiguration.DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS,
                 MIN_KEY_LOOKUP_TIMEOUT_MILLIS, "5s (default), 2500ms, 1min or PT10S", "a key lookup needs");
+    }
+
+    /**
+     * Parses the DTLS limits ({@link DtlsLimits}): {@value #DTLS_HANDSHAKE_TIMEOUT} (a duration as for
+     * {@value #HANDSHAKE_TIMEOUT}, but not 0), {@value #DTLS_HANDSHAKE_THREADS} (1 to
+     * {@value DtlsLimits#MAX_HANDSHAKE_THREADS}), {@value #DTLS_PEER_HANDSHAKE_MEMORY} and
+     * {@value #DTLS_HANDSHAKE_MEMORY} (bytes, {@code KiB} or {@code MiB}).
+     *
+     * @throws SaefConfigException naming the property, the value and the accepted values
+     */
+    static DtlsLimits dtlsLimits(Properties props) throws SaefConfigException {
+        String t = props.getProperty(DTLS_HANDSHAKE_TIMEOUT);
+        long timeout = 0;
+        if (t != null) {
+            if (millis(t) == 0) {
+                throw new SaefConfigException(DTLS_HANDSHAKE_TIMEOUT + ": " + QuotedText.quote(t) + " is not allowed:"
+                        + " a DTLS handshake needs a limit, or a peer that goes silent holds a handshake thread for"
+                        + " ever; use a duration such as 60s, 90000ms, 2min or PT90S (a bare number is milliseconds)");
+            }
+            timeout = duration(DTLS_HANDSHAKE_TIMEOUT, t, 0, MIN_HANDSHAKE_TIMEOUT_MILLIS, "60s, 90000ms, 2min or PT90S",
+                    "any handshake can take");
+        }
+        int threads = DtlsLimits.DEFAULT_HANDSHAKE_THREADS;
+        String n = props.getProperty(DTLS_HANDSHAKE_THREADS);
+        if (n != null) {
+            String v = n.trim();
+            long parsed = v.matches("[0-9]{1,9}") ? Long.parseLong(v) : -1;
+            if (parsed < 1 || parsed > DtlsLimits.MAX_HANDSHAKE_THREADS) {
+                throw new SaefConfigException(DTLS_HANDSHAKE_THREADS + ": " + QuotedText.quote(n) + " is not allowed; use a"
+                        + " whole number of threads from 1 to " + DtlsLimits.MAX_HANDSHAKE_THREADS + " (default "
+                        + DtlsLimits.DEFAULT_HANDSHAKE_THREADS + ")");
+            }
+            threads = (int) parsed;
+        }
+        long perPeer = bytes(props, DTLS_PEER_HANDSHAKE_MEMORY, DtlsLimits.DEFAULT_PEER_HANDSHAKE_MEMORY, "64KiB");
+        long total = bytes(props, DTLS_HANDSHAKE_MEMORY, DtlsLimits.DEFAULT_HANDSHAKE_MEMORY, "16MiB");
+        if (total < perPeer) {
+            throw new SaefConfigException(DTLS_HANDSHAKE_MEMORY + " (" + total + " bytes) is less than "
+                    + DTLS_PEER_HANDSHAKE_MEMORY + " (" + perPeer + " bytes); the total budget must hold at least one"
+                    + " peer's: raise " + DTLS_HANDSHAKE_MEMORY + " or lower " + DTLS_PEER_HANDSHAKE_MEMORY);
+        }
+        return new DtlsLimits(timeout, threads, perPeer, total);
+    }
+
+    private static long bytes(Properties props, String name, long defaultValue, String defaultText)
+            throws SaefConfigException {
+        String v = props.getProperty(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,12})\\s*(b|kib|mib)?")
+                .matcher(v.trim().toLowerCase(Locale.ROOT));
+        String forms = "; use a number of bytes, or a number with KiB or MiB (default " + defaultText + ", at least "
+                + DtlsLimits.MIN_MEMORY + " bytes: one largest DTLS record)";
+        if (!m.matches()) {
+            throw new SaefConfigException(name + ": " + QuotedText.quote(v) + " is not a size" + forms);
+        }
+        long n = Long.parseLong(m.group(1));
+        long unit = m.group(2) == null || m.group(2).equals("b") ? 1 : m.group(2).equals("kib") ? 1024 : 1024 * 1024;
+        if (n > (1L << 40) / unit) {
+            throw new SaefConfigException(name + ": " + QuotedText.quote(v) + " is more than 1 TiB" + forms);
+        }
+        long size = n * unit;
+        if (size < DtlsLimits.MIN_MEMORY) {
+            throw new SaefConfigException(name + ": " + QuotedText.quote(v) + " is " + size + " bytes, too small" + forms);
+        }
+        return size;
     }
 
     /** The one duration grammar of the {@code saef.*} time limits: {@code <digits>[ms|s|min]} or ISO-8601; 0 = none. */

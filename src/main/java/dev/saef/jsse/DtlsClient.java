@@ -100,6 +100,11 @@ public final class DtlsClient implements Closeable {
                 if (wrapOne().getHandshakeStatus() == HandshakeStatus.FINISHED) {
                     return;
                 }
+            } else if (hs == HandshakeStatus.NEED_TASK) {
+                Runnable task;
+                while ((task = engine.getDelegatedTask()) != null) {
+                    task.run(); // waits for the engine's handshake thread; this thread may block
+                }
             } else if (hs == HandshakeStatus.NEED_UNWRAP_AGAIN) {
                 if (unwrap(ByteBuffer.allocate(0), ByteBuffer.allocate(0)).getHandshakeStatus()
                         == HandshakeStatus.FINISHED) {

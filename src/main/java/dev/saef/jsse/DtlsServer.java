@@ -620,6 +620,13 @@ public final class DtlsServer implements Closeable {
             for (int i = 0; i < MAX_STEPS; i++) {
                 HandshakeStatus hs = engine.getHandshakeStatus();
                 SSLEngineResult r;
+                if (hs == HandshakeStatus.NEED_TASK) {
+                    Runnable task;
+                    while ((task = engine.getDelegatedTask()) != null) {
+                        task.run(); // waits for the engine's handshake thread; a worker thread may block
+                    }
+                    continue;
+                }
                 if (hs == HandshakeStatus.NEED_UNWRAP_AGAIN) {
                     r = engine.unwrap(ByteBuffer.allocate(0), ByteBuffer.allocate(0));
                 } else if (hs == HandshakeStatus.NEED_WRAP) {

@@ -26,10 +26,18 @@ import javax.net.ssl.SSLSession;
  *       {@code getSession().getPacketBufferSize()} is that size;</li>
  *   <li>during the handshake a {@code wrap} with nothing to send, after the application's receive
  *       timed out, retransmits the last flight (unless {@code setEnableRetransmissions(false)});</li>
- *   <li>{@code NEED_UNWRAP_AGAIN} when the handshake is still working on datagrams already given
- *       (the application then calls {@code unwrap} with an empty buffer);</li>
- *   <li>no delegated tasks; datagrams that are not valid records are dropped silently
- *       ({@code unwrap} consumes them and produces nothing).</li>
+ *   <li>{@code wrap} and {@code unwrap} never wait for the handshake: Bouncy Castle's DTLS handshake
+ *       is blocking and runs on a thread of the context's pool; while that thread has not yet
+ *       answered (the ClientHello being made, a received flight being processed), the status is
+ *       {@code NEED_TASK} and {@link #getDelegatedTask()} hands out one task at a time that waits for
+ *       it (at most 10 s; then another task is handed out), as the JDK's engine hands out its own
+ *       tasks. Code written for the JDK's DTLS engine runs delegated tasks when told, on its own
+ *       thread or an executor, so an event loop is never blocked by a handshake;</li>
+ *   <li>{@code NEED_UNWRAP_AGAIN} once a task has completed the handshake and there is nothing to
+ *       send: the application's {@code unwrap} with an empty buffer then reports {@code FINISHED};</li>
+ *   <li>datagrams that are not valid records are dropped silently ({@code unwrap} consumes them
+ *       and produces nothing), as are handshake datagrams over the handshake memory budgets
+ *       ({@code saef.dtls.peerHandshakeMemory}, {@code saef.dtls.handshakeMemory}).</li>
  * </ul>
  *
  * <p>All protocol work is done by the core ({@link DtlsConnection}); this class maps it onto the
@@ -48,6 +56,8 @@ final class SaefDtlsEngine extends SSLEngine {
     private DtlsConnection conn;
     private boolean begun;
     private boolean finishedReported;
+    /** A delegated task was handed out and has not finished: no second one meanwhile. */
+    private boolean taskOutstanding;
     private boolean inboundDone;
     private boolean outboundDone;
     private int packetSize;
@@ -153,15 +163,30 @@ final class SaefDtlsEngine extends SSLEngine {
         }
     }
 
-    /** Application data: at most one record's worth, sent together with any pending control records. */
+    /**
+     * Established: one record per datagram. Records waiting to be sent (a retransmitted final flight,
+     * an alert) go first, one per {@code wrap}, consuming no application data (as the JDK's engine
+     * sends its pending handshake records first); then at most one record's worth of application
+     * data. A datagram that packs a retransmitted handshake record together with application data
+     * loses the application data at Bouncy Castle 1.84 peers, so records are never packed here.
+     */
     private SSLEngineResult wrapEstablished(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst)
             throws SSLException {
+        int pending = conn.nextDatagramSize();
+        if (pending >= 0) {
+            if (dst.remaining() < pending) {
+                return result(Status.BUFFER_OVERFLOW, 0, 0);
+            }
+            int produced = conn.pollDatagram(dst);
+            boolean closed = outboundDone && conn.nextDatagramSize() < 0;
+            return result(closed ? Status.CLOSED : Status.OK, 0, produced);
+        }
         int available = 0;
         for (int i = offset; i < offset + length; i++) {
             available += srcs[i].remaining();
         }
         int n = outboundDone ? 0 : Math.min(available, conn.applicationDataLimit());
-        if ((n > 0 || conn.nextDatagramSize() >= 0) && dst.remaining() < packetSize) {
+        if (n > 0 && dst.remaining() < packetSize) {
             return result(Status.BUFFER_OVERFLOW, 0, 0);
         }
         if (n > 0) {
@@ -178,11 +203,7 @@ final class SaefDtlsEngine extends SSLEngine {
                 RecordBuffers.release(plain, n);
             }
         }
-        int produced = 0;
-        int next;
-        while ((next = conn.nextDatagramSize()) >= 0 && produced + next <= packetSize && next <= dst.remaining()) {
-            produced += conn.pollDatagram(dst); // DTLS allows several records in one datagram (RFC 6347 4.1.1)
-        }
+        int produced = conn.nextDatagramSize() >= 0 ? conn.pollDatagram(dst) : 0; // the record just written
         if (produced == 0) {
             throwIfFailed();
         }
@@ -201,10 +222,7 @@ final class SaefDtlsEngine extends SSLEngine {
                 return result(Status.CLOSED, 0, 0);
             }
             if (!src.hasRemaining()) {
-                if (conn.isHandshaking()) {
-                    conn.awaitHandshakeStep();
-                }
-                throwIfFailed();
+                throwIfFailed(); // never waits: a busy handshake shows as NEED_TASK
                 return result(Status.OK, 0, 0);
             }
             int len = src.remaining();
@@ -259,11 +277,16 @@ final class SaefDtlsEngine extends SSLEngine {
 
     private SSLEngineResult result(Status status, int consumed, int produced) {
         HandshakeStatus hs = handshakeStatus();
-        if (hs == HandshakeStatus.NOT_HANDSHAKING && conn != null && conn.isHandshakeComplete() && !finishedReported) {
+        if (finishPending() && hs != HandshakeStatus.NEED_WRAP) {
             finishedReported = true;
             hs = HandshakeStatus.FINISHED;
         }
         return new SSLEngineResult(status, hs, consumed, produced);
+    }
+
+    /** @return whether the handshake completed and no result has reported {@code FINISHED} yet */
+    private boolean finishPending() {
+        return conn != null && !finishedReported && conn.isHandshakeComplete();
     }
 
     private HandshakeStatus handshakeStatus() {
@@ -280,7 +303,10 @@ final class SaefDtlsEngine extends SSLEngine {
             return outboundDone ? HandshakeStatus.NOT_HANDSHAKING : HandshakeStatus.NEED_WRAP; // that wrap throws
         }
         if (conn.isHandshaking() && !outboundDone) {
-            return conn.handshakeBusy() ? HandshakeStatus.NEED_UNWRAP_AGAIN : HandshakeStatus.NEED_UNWRAP;
+            return conn.handshakeBusy() ? HandshakeStatus.NEED_TASK : HandshakeStatus.NEED_UNWRAP;
+        }
+        if (finishPending() && !outboundDone) {
+            return HandshakeStatus.NEED_UNWRAP_AGAIN; // a task completed the handshake: the next unwrap reports FINISHED
         }
         return HandshakeStatus.NOT_HANDSHAKING;
     }
@@ -292,9 +318,43 @@ final class SaefDtlsEngine extends SSLEngine {
         }
     }
 
+    /**
+     * While the handshake thread works ({@code NEED_TASK}): a task that waits for it, at most 10 s,
+     * on the caller's thread; one at a time (null while a task handed out has not finished, as with
+     * the JDK's engine). Null otherwise.
+     */
     @Override
     public Runnable getDelegatedTask() {
-        return null;
+        synchronized (lock) {
+            DtlsConnection c = conn;
+            if (c == null || taskOutstanding || outboundDone || !c.handshakeBusy()) {
+                return null;
+            }
+            taskOutstanding = true;
+            return () -> {
+                try {
+                    c.awaitHandshakeStep(); // holds no engine lock: wrap/unwrap stay free meanwhile
+                } finally {
+                    synchronized (lock) {
+                        taskOutstanding = false;
+                    }
+                }
+            };
+        }
+    }
+
+    /** @return received bytes waiting for this engine's handshake thread (the handshake memory accounting) */
+    long pendingHandshakeBytes() {
+        synchronized (lock) {
+            return conn == null ? 0 : conn.pendingHandshakeBytes();
+        }
+    }
+
+    /** @return the most received bytes that ever waited for this engine's handshake thread at once */
+    long peakPendingHandshakeBytes() {
+        synchronized (lock) {
+            return conn == null ? 0 : conn.peakPendingHandshakeBytes();
+        }
     }
 
     @Override

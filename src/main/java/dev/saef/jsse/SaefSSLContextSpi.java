@@ -171,6 +171,7 @@ public final class SaefSSLContextSpi extends SSLContextSpi {
                     .keyLookupTimeoutMillis(config.keyLookupTimeoutMillis())
                     .sessionTickets(config.sessionTickets() && !datagram, config.sessionTicketKeyLifetimeMillis())
                     .clientSessionTickets(config.clientSessionTickets() && !datagram)
+                    .dtlsLimits(config.dtlsLimits())
                     .credentialIdResolver(resolver != null ? resolver : config.credentialIdResolver().orElse(null))
                     .handshakeStats(new dev.saef.protocol.HandshakeStats(datagram ? "DTLS" : "TLS"))
                     .build();

@@ -13,9 +13,11 @@ import org.bouncycastle.tls.DatagramTransport;
  * datagram to send out, one at a time.
  *
  * <p>During the handshake, Bouncy Castle runs on a pool thread and waits in {@link #receive} (up to
- * its RFC 6347 section 4.2.4 retransmission timer); the engine waits with {@link #awaitIdle} until
- * that thread has dealt with a datagram and waits again, so that every {@code unwrap} returns with
- * the reply flight already queued. The datagrams the thread sends between two waits are one flight;
+ * its RFC 6347 section 4.2.4 retransmission timer). The engine's calls never wait for that thread:
+ * while it works ({@link #busy}) the engine asks for a delegated task, which waits with
+ * {@link #awaitIdle} until the thread has dealt with the datagrams and waits again. Received
+ * datagrams waiting for the thread are charged to the context's {@link HandshakeBudget} and to this
+ * queue's own per-peer budget; over either they are dropped (as UDP may drop them) and counted. The datagrams the thread sends between two waits are one flight;
  * the last one is kept so that {@code wrap} after a receive timeout can send it again
  * ({@link #replayLastFlight}). After the handshake the queue is "direct": {@link #receive} never
  * waits, and the engine's thread drives the record layer itself, so an established association
@@ -29,7 +31,12 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
     static final int MAX_INBOUND = 64;
 
     private final int packetSize;
+    private final HandshakeBudget budget;
     private final ArrayDeque<byte[]> in = new ArrayDeque<>();
+    /** Bytes in {@link #in} charged to the budget (the handshake's datagrams; none once it ended). */
+    private long charged;
+    /** The most bytes ever charged at once. */
+    private long peakCharged;
     private final ArrayDeque<byte[]> out = new ArrayDeque<>();
     private List<byte[]> burst = new ArrayList<>();
     private List<byte[]> lastFlight = List.of();
@@ -38,9 +45,13 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
     private boolean handshakeEnded;
     private boolean closed;
 
-    /** @param packetSize the largest datagram to send or receive (the maximum packet size) */
-    DatagramQueue(int packetSize) {
+    /**
+     * @param packetSize the largest datagram to send or receive (the maximum packet size)
+     * @param budget the context's budget for datagrams waiting for handshakes
+     */
+    DatagramQueue(int packetSize, HandshakeBudget budget) {
         this.packetSize = packetSize;
+        this.budget = budget;
     }
 
     @Override
@@ -84,6 +95,10 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         }
         waiting = false;
         byte[] d = in.poll();
+        if (charged > 0) {
+            charged -= d.length;
+            budget.release(d.length);
+        }
         System.arraycopy(d, 0, buf, off, Math.min(len, d.length));
         return d.length; // longer than len: Bouncy Castle discards it
     }
@@ -121,17 +136,53 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
     @Override
     public synchronized void close() {
         closed = true;
+        if (!direct) {
+            in.clear();
+            releaseCharged();
+        }
         notifyAll();
     }
 
-    /** Queues a received datagram; false when the queue is full (the datagram is dropped, as UDP would). */
+    private void releaseCharged() {
+        budget.release(charged);
+        charged = 0;
+    }
+
+    /**
+     * Queues a received datagram. During the handshake it is charged to the per-peer and the
+     * context's budget first; false when the queue is full or a budget spent (the datagram is dropped
+     * and counted, as UDP would drop it).
+     */
     synchronized boolean offer(byte[] d) {
-        if (in.size() >= MAX_INBOUND) {
+        if (direct) {
+            in.add(d); // established: the caller's thread takes it at once
+            return true;
+        }
+        if (handshakeEnded || closed) {
             return false;
         }
+        if (in.size() >= MAX_INBOUND || charged + d.length > budget.perPeer()) {
+            budget.countDrop();
+            return false;
+        }
+        if (!budget.reserve(d.length)) {
+            return false;
+        }
+        charged += d.length;
+        peakCharged = Math.max(peakCharged, charged);
         in.add(d);
         notifyAll();
         return true;
+    }
+
+    /** @return received bytes waiting for the handshake thread (charged to the budgets) */
+    synchronized long pendingBytes() {
+        return charged;
+    }
+
+    /** @return the most received bytes that ever waited for the handshake thread at once */
+    synchronized long peakPendingBytes() {
+        return peakCharged;
     }
 
     /**
@@ -161,6 +212,10 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         handshakeEnded = true;
         direct = established;
         waiting = false;
+        releaseCharged(); // datagrams left over are the record layer's now (or dropped with a failed handshake)
+        if (!established) {
+            in.clear();
+        }
         lastFlight = List.of();
         burst = new ArrayList<>();
         notifyAll();
@@ -194,8 +249,16 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         return out.poll();
     }
 
-    /** @return whether the handshake thread is busy with received datagrams */
+    /**
+     * @return whether the handshake thread is at work (on received datagrams, on its retransmission
+     *     timer, or starting), i.e. the engine's answer is not ready yet
+     */
     synchronized boolean busy() {
         return !handshakeEnded && !closed && !(waiting && in.isEmpty());
+    }
+
+    /** @return whether the handshake thread has ended (completed or failed) */
+    synchronized boolean ended() {
+        return handshakeEnded;
     }
 }

@@ -20,7 +20,11 @@ import org.bouncycastle.tls.TlsTimeoutException;
  *
  * <p>Bouncy Castle's DTLS handshake is blocking; it runs on a thread of the context's bounded pool
  * ({@link DtlsHandshakes}) over a {@link DatagramQueue} that the transport feeds one datagram at a
- * time ({@link #offerDatagram}) and drains one datagram at a time ({@link #pollDatagram}). A server
+ * time ({@link #offerDatagram}) and drains one datagram at a time ({@link #pollDatagram}). No call
+ * of this class waits for that thread except {@link #awaitHandshakeStep()}, which the engine hands
+ * out as its delegated task while {@link #handshakeBusy()}: an event loop that calls
+ * {@code wrap}/{@code unwrap} is never blocked by the handshake. The handshake ends, and frees its
+ * thread, at {@link SaefPolicy#dtlsHandshakeTimeoutMillis()} at the latest. A server
  * first answers ClientHellos statelessly with a HelloVerifyRequest (RFC 6347 section 4.2.1) and
  * starts a handshake, and a thread, only for a ClientHello with a valid cookie. Once established,
  * records are protected and unprotected on the caller's thread: the association holds no thread.
@@ -34,8 +38,11 @@ public final class DtlsConnection {
 
     /** The protocol name of DTLS sessions. */
     public static final String PROTOCOL = "DTLSv1.2";
-    /** How long one call waits for the handshake thread to deal with a datagram before it returns. */
-    static final long MAX_CALL_WAIT_MILLIS = 10_000;
+    /**
+     * How long one delegated task ({@link #awaitHandshakeStep()}) waits for the handshake thread; when
+     * it is still busy then, the engine asks for another task.
+     */
+    static final long MAX_TASK_WAIT_MILLIS = 10_000;
 
     /** What one received datagram turned into. */
     public enum Received {
@@ -75,13 +82,14 @@ public final class DtlsConnection {
         this.policy = policy;
         this.spec = spec;
         this.handshakes = handshakes;
-        this.queue = new DatagramQueue(packetSize);
+        this.queue = new DatagramQueue(packetSize, handshakes.budget());
         this.clientId = clientId == null ? new byte[0] : clientId.clone();
     }
 
     /**
      * Creates a connection. A client chooses its association and reads the Kpsa at once, and starts
-     * its handshake (the ClientHello is queued when this returns); a server waits for a ClientHello.
+     * its handshake on a pool thread (the ClientHello is queued soon after this returns, see
+     * {@link #handshakeBusy()}); a server waits for a ClientHello.
      *
      * @param packetSize the largest datagram sent or accepted (the engine's maximum packet size)
      * @param clientId server: the client's address, bound into the cookie (may be empty)
@@ -120,7 +128,7 @@ public final class DtlsConnection {
         started = true;
         boolean accepted = handshakes.submit(() -> {
             try {
-                transport = h.run();
+                transport = h.run(); // visible as established only once the queue has ended too
                 queue.handshakeEnded(true);
             } catch (IOException | RuntimeException e) {
                 IOException io = e instanceof IOException x ? x : new IOException(e);
@@ -138,12 +146,18 @@ public final class DtlsConnection {
         if (!accepted) {
             state.zeroKey();
             SSLException x = recordFailure(new SSLHandshakeException("too many DTLS handshakes in progress in this"
-                    + " SSLContext (" + DtlsHandshakes.MAX_THREADS + " running, " + DtlsHandshakes.MAX_QUEUED
-                    + " waiting); try again"));
+                    + " SSLContext (" + handshakes.maxThreads() + " running, " + DtlsHandshakes.MAX_QUEUED
+                    + " waiting); try again, or raise saef.dtls.handshakeThreads"));
             record(HandshakeOutcome.INTERNAL_ERROR, x.getMessage());
+            queue.close();
             throw x;
         }
-        queue.awaitIdle(MAX_CALL_WAIT_MILLIS);
+    }
+
+    /** @return the record layer once the handshake completed and its thread let go of the queue, else null */
+    private DTLSTransport established() {
+        DTLSTransport t = transport;
+        return t != null && queue.ended() ? t : null;
     }
 
     /**
@@ -156,7 +170,8 @@ public final class DtlsConnection {
         boolean keyExchangeReached = c != null && c.getSecurityParametersHandshake() != null
                 && c.getSecurityParametersHandshake().getCipherSuite() > 0;
         String kpsaId = state.association != null ? state.association.kpsaId().toString() : state.offeredIdentity;
-        String limit = "after " + policy.handshakeTimeoutMillis() + " ms (" + SaefPolicy.HANDSHAKE_TIMEOUT_PROPERTY + ")";
+        String limit = "after " + policy.dtlsHandshakeTimeoutMillis() + " ms (" + SaefPolicy.DTLS_HANDSHAKE_TIMEOUT_PROPERTY
+                + ")";
         String text;
         if (!keyExchangeReached) {
             text = "DTLS handshake timed out " + limit + ": no answer from the " + (spec.clientMode() ? "server" : "client")
@@ -201,9 +216,10 @@ public final class DtlsConnection {
     }
 
     /**
-     * Takes one received datagram. During the handshake it goes to the handshake thread (a server
-     * without a handshake first checks its cookie) and this returns once that thread has dealt with
-     * it; afterwards its record is unprotected here and application data copied into {@code dst}.
+     * Takes one received datagram; never waits for the handshake thread. During the handshake it is
+     * queued for that thread (a server without a handshake first checks its cookie, and starts the
+     * handshake on a valid one); afterwards its record is unprotected here and application data
+     * copied into {@code dst}.
      *
      * @param dst where application data goes; must hold {@code len} bytes
      * @throws SSLException when the association failed (a fatal alert, received or sent)
@@ -218,7 +234,7 @@ public final class DtlsConnection {
             DebugLog.log("DTLS datagram of " + len + " bytes dropped: not a valid record or over the limits");
             return Received.DROPPED;
         }
-        DTLSTransport t = transport;
+        DTLSTransport t = established();
         if (t == null) {
             return offerHandshake(d, off, len);
         }
@@ -270,10 +286,14 @@ public final class DtlsConnection {
             launch(() -> new DTLSServerProtocol().accept(server, queue, request));
             return Received.HANDSHAKE;
         }
+        if (failure != null && queue.nextOutputSize() < 0) {
+            throw failure;
+        }
         if (!queue.offer(java.util.Arrays.copyOfRange(d, off, off + len))) {
+            DebugLog.log("DTLS handshake datagram of " + len + " bytes dropped: the handshake's queue or memory budget"
+                    + " is full (saef.dtls.peerHandshakeMemory, saef.dtls.handshakeMemory)");
             return Received.DROPPED;
         }
-        queue.awaitIdle(MAX_CALL_WAIT_MILLIS);
         if (failure != null && queue.nextOutputSize() < 0) {
             throw failure;
         }
@@ -284,9 +304,23 @@ public final class DtlsConnection {
         return HandshakeFailures.translate(e, spec.clientMode(), false, state, spec, policy.keyManager().describe());
     }
 
-    /** Waits (bounded) until the handshake thread has dealt with what it was given. */
+    /**
+     * Waits, at most {@value #MAX_TASK_WAIT_MILLIS} ms, until the handshake thread has dealt with what
+     * it was given and waits for the peer, or has ended: the engine's delegated task. Safe from any
+     * thread; holds no lock of the engine while it waits.
+     */
     public void awaitHandshakeStep() {
-        queue.awaitIdle(MAX_CALL_WAIT_MILLIS);
+        queue.awaitIdle(MAX_TASK_WAIT_MILLIS);
+    }
+
+    /** @return received bytes waiting for the handshake thread (charged to the handshake memory budgets) */
+    public long pendingHandshakeBytes() {
+        return queue.pendingBytes();
+    }
+
+    /** @return the most received bytes that ever waited for this association's handshake thread at once */
+    public long peakPendingHandshakeBytes() {
+        return queue.peakPendingBytes();
     }
 
     /** @return the size of the next datagram to send, or -1 when there is none */
@@ -316,7 +350,7 @@ public final class DtlsConnection {
 
     /** @return the most plaintext one datagram can carry, or 0 before the handshake completed */
     public int applicationDataLimit() {
-        DTLSTransport t = transport;
+        DTLSTransport t = established();
         try {
             return t == null ? 0 : t.getSendLimit();
         } catch (IOException e) {
@@ -329,31 +363,38 @@ public final class DtlsConnection {
         if (failure != null) {
             throw failure;
         }
+        DTLSTransport t = established();
+        if (t == null) {
+            throw new SSLException("the DTLS handshake has not completed");
+        }
         try {
-            transport.send(buf, off, len);
+            t.send(buf, off, len);
         } catch (IOException e) {
             throw recordFailure(translate(e));
         }
     }
 
-    /** @return true while the handshake thread is still working on received datagrams */
+    /**
+     * @return true while the handshake thread works (starting, on received datagrams, on its
+     *     retransmission timer, finishing) and its answer is not ready: the engine's {@code NEED_TASK}
+     */
     public boolean handshakeBusy() {
-        return started && transport == null && failure == null && queue.busy();
+        return started && established() == null && failure == null && !closed && queue.busy();
     }
 
     /** @return true while the handshake has not completed nor failed */
     public boolean isHandshaking() {
-        return transport == null && failure == null && !closed;
+        return established() == null && failure == null && !closed;
     }
 
     /** @return true once the handshake completed and the session is bound */
     public boolean isHandshakeComplete() {
-        return transport != null && state.session != null;
+        return established() != null && state.session != null;
     }
 
     /** @return the bound session, or null */
     public SessionInfo session() {
-        return transport != null ? state.session : null;
+        return established() != null ? state.session : null;
     }
 
     /** @return the failure that ended this association, if any; safe from any thread */
@@ -396,7 +437,7 @@ public final class DtlsConnection {
         }
         closed = true;
         state.zeroKey();
-        DTLSTransport t = transport;
+        DTLSTransport t = established();
         if (t != null) {
             try {
                 t.close();

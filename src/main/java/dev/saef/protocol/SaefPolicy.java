@@ -54,6 +54,7 @@ public final class SaefPolicy {
     private final long handshakeTimeoutMillis;
     private final int connectionIdLength;
     private final long keyLookupTimeoutMillis;
+    private final dev.saef.config.DtlsLimits dtlsLimits;
     private final CredentialIdResolver credentialIdResolver;
     private final SessionCache clientSessions;
     private final SessionCache serverSessions;
@@ -88,6 +89,7 @@ public final class SaefPolicy {
             throw new IllegalArgumentException("key lookup timeout " + b.keyLookupTimeoutMillis + " ms is negative");
         }
         this.keyLookupTimeoutMillis = b.keyLookupTimeoutMillis;
+        this.dtlsLimits = Objects.requireNonNull(b.dtlsLimits, "dtlsLimits");
         this.credentialIdResolver = b.credentialIdResolver;
         this.clientSessions = new SessionCache(random);
         this.serverSessions = new SessionCache(random);
@@ -210,6 +212,22 @@ public final class SaefPolicy {
         return keyLookupTimeoutMillis;
     }
 
+    /** The system property that sets {@link #dtlsHandshakeTimeoutMillis()}; named in DTLS timeout messages. */
+    public static final String DTLS_HANDSHAKE_TIMEOUT_PROPERTY = dev.saef.config.SaefProperties.DTLS_HANDSHAKE_TIMEOUT;
+
+    /**
+     * @return how long a whole DTLS handshake may take, in milliseconds, always positive
+     *     ({@value #DTLS_HANDSHAKE_TIMEOUT_PROPERTY}; when not set, {@link #handshakeTimeoutMillis()} or 60 s)
+     */
+    public long dtlsHandshakeTimeoutMillis() {
+        return dtlsLimits.effectiveTimeoutMillis(handshakeTimeoutMillis);
+    }
+
+    /** @return the limits of DTLS handshakes: threads and pending memory ({@link dev.saef.config.DtlsLimits}) */
+    public dev.saef.config.DtlsLimits dtlsLimits() {
+        return dtlsLimits;
+    }
+
     /** @return the sessions this context's clients can resume (RFC 5246 session IDs) */
     public SessionCache clientSessionCache() {
         return clientSessions;
@@ -254,6 +272,7 @@ public final class SaefPolicy {
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private int connectionIdLength;
         private long keyLookupTimeoutMillis = dev.saef.config.SaefConfiguration.DEFAULT_KEY_LOOKUP_TIMEOUT_MILLIS;
+        private dev.saef.config.DtlsLimits dtlsLimits = dev.saef.config.DtlsLimits.DEFAULTS;
         private CredentialIdResolver credentialIdResolver;
         private HandshakeStats handshakeStats;
         private boolean sessionTickets;
@@ -341,6 +360,12 @@ public final class SaefPolicy {
         /** @param v the time limit of a delegated server key lookup in milliseconds, 0 for none (default 5 s) */
         public Builder keyLookupTimeoutMillis(long v) {
             this.keyLookupTimeoutMillis = v;
+            return this;
+        }
+
+        /** @param v the limits of DTLS handshakes (default {@link dev.saef.config.DtlsLimits#DEFAULTS}) */
+        public Builder dtlsLimits(dev.saef.config.DtlsLimits v) {
+            this.dtlsLimits = v;
             return this;
         }
 

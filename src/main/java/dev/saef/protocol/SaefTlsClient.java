@@ -88,12 +88,12 @@ final class SaefTlsClient extends PSKTlsClient {
 
     /**
      * DTLS only (Bouncy Castle's blocking DTLS handshake): the handshake time limit of the context
-     * ({@link SaefPolicy#handshakeTimeoutMillis()}, 0 for none); TLS connections are timed by their
+     * ({@link SaefPolicy#dtlsHandshakeTimeoutMillis()}, always positive); TLS connections are timed by their
      * transport.
      */
     @Override
     public int getHandshakeTimeoutMillis() {
-        return datagram ? (int) Math.min(Integer.MAX_VALUE, policy.handshakeTimeoutMillis())
+        return datagram ? (int) Math.min(Integer.MAX_VALUE, policy.dtlsHandshakeTimeoutMillis())
                 : super.getHandshakeTimeoutMillis();
     }
 

@@ -145,17 +145,26 @@ public final class DtlsDriver {
         throw new IllegalStateException(side + ": too many wraps");
     }
 
-    /** Sends one application datagram. */
+    /**
+     * Sends one application datagram; records the engine has waiting (a retransmitted flight) go first,
+     * each in a datagram of its own, as the JDK's engine does (those wraps consume nothing).
+     */
     public void send(byte[] data) throws Exception {
-        ByteBuffer net = ByteBuffer.allocate(32768);
-        SSLEngineResult r = engine.wrap(ByteBuffer.wrap(data), net);
-        if (r.getStatus() != SSLEngineResult.Status.OK || r.bytesConsumed() != data.length) {
-            throw new IllegalStateException(side + ": wrap " + r);
+        ByteBuffer src = ByteBuffer.wrap(data);
+        for (int loops = MAX_LOOPS; src.hasRemaining(); loops--) {
+            if (loops == 0) {
+                throw new IllegalStateException(side + ": too many wraps");
+            }
+            ByteBuffer net = ByteBuffer.allocate(32768);
+            SSLEngineResult r = engine.wrap(src, net);
+            if (r.getStatus() != SSLEngineResult.Status.OK || (r.bytesConsumed() == 0 && r.bytesProduced() == 0)) {
+                throw new IllegalStateException(side + ": wrap " + r);
+            }
+            net.flip();
+            byte[] b = new byte[net.remaining()];
+            net.get(b);
+            send(List.of(b));
         }
-        net.flip();
-        byte[] b = new byte[net.remaining()];
-        net.get(b);
-        send(List.of(b));
     }
 
     /** Receives datagrams until one carries application data (handshake retransmissions are processed). */

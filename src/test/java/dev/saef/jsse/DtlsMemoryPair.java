@@ -19,15 +19,33 @@ final class DtlsMemoryPair {
     final ArrayDeque<byte[]> toClient = new ArrayDeque<>();
     /** Datagrams moved so far (both ways). */
     int moved;
+    /** Every datagram the client sent, in order. */
+    final java.util.List<byte[]> clientSent = new java.util.ArrayList<>();
 
     DtlsMemoryPair(SSLEngine client, SSLEngine server) {
         this.client = client;
         this.server = server;
     }
 
-    /** Wraps everything an engine has to send into the queue for its peer. */
+    /** Runs the engine's delegated tasks on this thread, as code written for the JDK's engine does. */
+    static void runTasks(SSLEngine e) {
+        Runnable t;
+        while ((t = e.getDelegatedTask()) != null) {
+            t.run();
+        }
+    }
+
+    /** Wraps everything an engine has to send into the queue for its peer (running its tasks first). */
     static void drain(SSLEngine e, ArrayDeque<byte[]> out) throws Exception {
-        for (int i = 0; i < 100 && e.getHandshakeStatus() == HandshakeStatus.NEED_WRAP; i++) {
+        for (int i = 0; i < 100; i++) {
+            HandshakeStatus hs = e.getHandshakeStatus();
+            if (hs == HandshakeStatus.NEED_TASK) {
+                runTasks(e);
+                continue;
+            }
+            if (hs != HandshakeStatus.NEED_WRAP) {
+                return;
+            }
             ByteBuffer net = ByteBuffer.allocate(e.getSession().getPacketBufferSize());
             SSLEngineResult r = e.wrap(ByteBuffer.allocate(0), net);
             if (r.bytesProduced() > 0) {
@@ -43,8 +61,10 @@ final class DtlsMemoryPair {
         byte[] d;
         while ((d = in.poll()) != null) {
             e.unwrap(ByteBuffer.wrap(d), ByteBuffer.allocate(e.getSession().getApplicationBufferSize()));
+            runTasks(e);
             while (e.getHandshakeStatus() == HandshakeStatus.NEED_UNWRAP_AGAIN) {
                 e.unwrap(ByteBuffer.allocate(0), ByteBuffer.allocate(e.getSession().getApplicationBufferSize()));
+                runTasks(e);
             }
         }
     }
@@ -52,6 +72,7 @@ final class DtlsMemoryPair {
     /** One round: client sends, server receives and sends, client receives. */
     void step() throws Exception {
         drain(client, toServer);
+        clientSent.addAll(toServer);
         moved += toServer.size();
         feed(server, toServer);
         drain(server, toClient);

@@ -158,6 +158,106 @@ class DtlsServerHardeningTest {
         assertTrue(p.server.getSession().isValid());
     }
 
+    /**
+     * RFC 6347 section 4.1.2.6: an established association keeps a replay window (Bouncy Castle's
+     * DTLSReplayWindow, per epoch); a captured application-data datagram sent again is dropped, not
+     * delivered twice, in both directions, while new records still are.
+     */
+    @Test
+    void aReplayedApplicationDatagramIsDroppedNotDeliveredTwice() throws Exception {
+        DtlsMemoryPair p = pair();
+        p.handshake();
+        for (SSLEngine[] dir : new SSLEngine[][] {{p.client, p.server}, {p.server, p.client}}) {
+            SSLEngine from = dir[0];
+            SSLEngine to = dir[1];
+            byte[] captured = wrapData(from, "transfer 100".getBytes(StandardCharsets.UTF_8));
+            assertArrayEquals("transfer 100".getBytes(StandardCharsets.UTF_8), unwrapData(to, captured));
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(new byte[0], unwrapData(to, captured), "replay " + i + " was delivered again");
+            }
+            byte[] next = wrapData(from, "transfer 7".getBytes(StandardCharsets.UTF_8));
+            assertArrayEquals("transfer 7".getBytes(StandardCharsets.UTF_8), unwrapData(to, next));
+            assertArrayEquals(new byte[0], unwrapData(to, captured), "an older record replayed after a newer one");
+            assertTrue(to.getSession().isValid());
+        }
+    }
+
+    /**
+     * The client's final flight arrives again after the handshake (its retransmission crossed the
+     * server's Finished): the server queues its own final flight again (RFC 6347 section 4.2.4). The
+     * application data it sends next must still reach the client: each record travels in a datagram
+     * of its own (a Bouncy Castle 1.84 peer drops application data packed behind a retransmitted
+     * Finished), and the pending records go first.
+     */
+    @Test
+    void applicationDataAfterARetransmittedFinalFlightIsDelivered() throws Exception {
+        DtlsMemoryPair p = pair();
+        p.client.beginHandshake();
+        p.server.beginHandshake();
+        for (int flight = 0; flight < 3; flight++) { // ClientHello, HVR, ClientHello+cookie, server flight, ...
+            DtlsMemoryPair.drain(p.client, p.toServer);
+            DtlsMemoryPair.feed(p.server, p.toServer);
+            if (flight < 2) {
+                DtlsMemoryPair.drain(p.server, p.toClient);
+                DtlsMemoryPair.feed(p.client, p.toClient);
+            }
+        }
+        // the server completed; its final flight (ChangeCipherSpec, Finished) is lost for now
+        ArrayDeque<byte[]> held = new ArrayDeque<>();
+        DtlsMemoryPair.drain(p.server, held);
+        assertTrue(!held.isEmpty());
+        // the client's timer (RFC 6347 section 4.2.4, 1 s) sends its final flight again, with new sequence numbers
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (p.client.getHandshakeStatus() != HandshakeStatus.NEED_WRAP && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        ArrayDeque<byte[]> again = new ArrayDeque<>();
+        DtlsMemoryPair.drain(p.client, again);
+        assertTrue(again.size() >= 3, "the client retransmitted its final flight: " + again.size());
+        DtlsMemoryPair.feed(p.client, held); // now the client completes
+        assertTrue(p.client.getSession().isValid());
+        DtlsMemoryPair.feed(p.server, again); // and the server, established, answers the retransmission
+        assertEquals(HandshakeStatus.NEED_WRAP, p.server.getHandshakeStatus(), "the server retransmits its final flight");
+        byte[] data = "after the retransmission".getBytes(StandardCharsets.UTF_8);
+        ByteBuffer src = ByteBuffer.wrap(data);
+        java.util.List<byte[]> datagrams = new java.util.ArrayList<>();
+        for (int i = 0; i < 10 && (src.hasRemaining() || p.server.getHandshakeStatus() == HandshakeStatus.NEED_WRAP); i++) {
+            ByteBuffer net = ByteBuffer.allocate(p.server.getSession().getPacketBufferSize());
+            p.server.wrap(src, net); // JDK style: wrap until the data is consumed and nothing waits
+            net.flip();
+            byte[] d = new byte[net.remaining()];
+            net.get(d);
+            datagrams.add(d);
+        }
+        assertTrue(!src.hasRemaining());
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        for (byte[] d : datagrams) {
+            got.write(unwrapData(p.client, d));
+        }
+        assertArrayEquals(data, got.toByteArray());
+    }
+
+    private static byte[] wrapData(SSLEngine e, byte[] data) throws Exception {
+        ByteBuffer net = ByteBuffer.allocate(e.getSession().getPacketBufferSize());
+        SSLEngineResult r = e.wrap(ByteBuffer.wrap(data), net);
+        assertEquals(data.length, r.bytesConsumed());
+        net.flip();
+        byte[] d = new byte[net.remaining()];
+        net.get(d);
+        return d;
+    }
+
+    private static byte[] unwrapData(SSLEngine e, byte[] datagram) throws Exception {
+        ByteBuffer app = ByteBuffer.allocate(e.getSession().getApplicationBufferSize());
+        SSLEngineResult r = e.unwrap(ByteBuffer.wrap(datagram), app);
+        assertEquals(SSLEngineResult.Status.OK, r.getStatus());
+        assertEquals(datagram.length, r.bytesConsumed());
+        app.flip();
+        byte[] got = new byte[app.remaining()];
+        app.get(got);
+        return got;
+    }
+
     @Test
     void closeNotifyEndsBothSides() throws Exception {
         DtlsMemoryPair p = pair();
