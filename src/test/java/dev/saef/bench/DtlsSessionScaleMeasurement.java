@@ -1,0 +1,168 @@
+package dev.saef.bench;
+
+import dev.saef.jsse.DtlsClient;
+import dev.saef.jsse.DtlsServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+
+/**
+ * Heap per idle DTLS session and threads used, at N established DTLS 1.2 PSK CCM_8 sessions, on the
+ * server side: SAEF's {@link DtlsServer} against a Scandium 3.14.0 {@link DTLSConnector} server (issue
+ * 9 item 8). A main, not a test.
+ *
+ * <p>The N clients run in a child JVM ({@code clients} mode: SAEF {@link DtlsClient}s, each on its own
+ * UDP socket, each sending one 32-octet datagram), so the measuring JVM holds only the server: heap
+ * per session = (used heap after the N sessions - used heap before, after GC) / N, threads = the
+ * server JVM's live threads with N sessions (and the peak) minus those before the server started.
+ * The same client program serves both servers, so the comparison is like with like.
+ *
+ * <p>Usage: {@code DtlsSessionScaleMeasurement server saef|scandium N} (prints one line:
+ * {@code impl sessions KiB/session threads peak-threads}) or {@code ... clients PORT N}.
+ */
+public final class DtlsSessionScaleMeasurement {
+
+    private DtlsSessionScaleMeasurement() {
+    }
+
+    /** What one server run measured. */
+    record Result(String impl, int sessions, double bytesPerSession, int threads, int peakThreads, long seconds) {
+        String line() {
+            return String.format(Locale.ROOT, "%s sessions=%d KiB/session=%.2f threads=%d peakThreads=%d seconds=%d",
+                    impl, sessions, bytesPerSession / 1024, threads, peakThreads, seconds);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 3 && "server".equals(args[0])) {
+            System.out.println(measure(args[1], Integer.parseInt(args[2])).line());
+            System.exit(0);
+        } else if (args.length == 3 && "clients".equals(args[0])) {
+            clients(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+        } else {
+            System.err.println("usage: DtlsSessionScaleMeasurement server saef|scandium N | clients PORT N");
+            System.exit(2);
+        }
+    }
+
+    /** Starts the server, lets a child JVM establish {@code n} sessions, measures, stops everything. */
+    static Result measure(String impl, int n) throws Exception {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long before = IdleHeapMeasurement.settledUsed();
+        int threadsBefore = threads.getThreadCount();
+        threads.resetPeakThreadCount();
+        AtomicLong received = new AtomicLong();
+        DtlsServer saef = null;
+        DTLSConnector scandium = null;
+        int port;
+        if ("saef".equals(impl)) {
+            SSLContext ctx = BenchSupport.saefDtlsContext(BenchSupport.KPSA + " peer=CAE01 key=hex:"
+                    + BenchSupport.KEY_HEX + "\n");
+            saef = DtlsServer.builder(ctx).bind(new InetSocketAddress(DtlsBenchmark.HOST, 0)).maxPeers(n + 100)
+                    .idleTimeout(Duration.ofMinutes(30)).start((peer, data) -> received.incrementAndGet());
+            port = saef.localAddress().getPort();
+        } else if ("scandium".equals(impl)) {
+            scandium = DtlsBenchmark.scandium(DtlsConfig.DtlsRole.SERVER_ONLY);
+            scandium.setRawDataReceiver(d -> received.incrementAndGet());
+            scandium.start();
+            port = scandium.getAddress().getPort();
+        } else {
+            throw new IllegalArgumentException("impl: saef or scandium, not " + impl);
+        }
+        long t0 = System.nanoTime();
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xss256k", "-cp", System.getProperty("java.class.path"), DtlsSessionScaleMeasurement.class.getName(),
+                "clients", Integer.toString(port), Integer.toString(n))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            if (line == null || !line.startsWith("established " + n)) {
+                throw new IllegalStateException(impl + ": the client JVM said " + line);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (received.get() < n && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            if (received.get() < n) {
+                throw new IllegalStateException(impl + ": the server received " + received.get() + " of " + n
+                        + " datagrams");
+            }
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+            if (saef != null && saef.peerCount() != n) {
+                throw new IllegalStateException("SAEF server holds " + saef.peerCount() + " peers, expected " + n);
+            }
+            long after = IdleHeapMeasurement.settledUsed();
+            int threadsWith = threads.getThreadCount() - threadsBefore;
+            int peak = threads.getPeakThreadCount() - threadsBefore;
+            return new Result(impl, n, (double) (after - before) / n, threadsWith, peak, seconds);
+        } finally {
+            child.getOutputStream().close(); // the child closes its clients and exits
+            if (!child.waitFor(60, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+            }
+            if (saef != null) {
+                saef.close();
+            }
+            if (scandium != null) {
+                scandium.destroy();
+            }
+        }
+    }
+
+    /** Child JVM: {@code n} SAEF DTLS clients to 127.0.0.1:port, 4 connecting at a time; waits for stdin EOF. */
+    static void clients(int port, int n) throws Exception {
+        SSLContext ctx = BenchSupport.saefDtlsContext(BenchSupport.KPSA + " peer=/id-in address=" + DtlsBenchmark.HOST
+                + " key=hex:" + BenchSupport.KEY_HEX + "\n");
+        List<DtlsClient> clients = java.util.Collections.synchronizedList(new ArrayList<>(n));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> done = new ArrayList<>(n);
+        byte[] hello = new byte[32];
+        for (int i = 0; i < n; i++) {
+            done.add(pool.submit(() -> {
+                IOException last = null;
+                for (int attempt = 0; attempt < 3; attempt++) {
+                    try {
+                        DtlsClient c = DtlsClient.connect(ctx, DtlsBenchmark.HOST, port, Duration.ofSeconds(20));
+                        c.send(hello);
+                        clients.add(c);
+                        return null;
+                    } catch (IOException e) {
+                        last = e;
+                    }
+                }
+                throw last;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        System.out.println("established " + clients.size());
+        System.out.flush();
+        while (System.in.read() >= 0) {
+            // wait for the parent to close our stdin
+        }
+        for (DtlsClient c : clients) {
+            c.close();
+        }
+        System.exit(0);
+    }
+}
