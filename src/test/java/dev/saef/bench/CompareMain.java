@@ -241,6 +241,9 @@ public final class CompareMain {
         rows.add(dThreads);
 
         print(rows, allocPerRecord, quick, rounds, time, start, loadBefore);
+        System.out.printf(Locale.ROOT, "%nNew server threads by name with %,d DTLS sessions: SAEF %s; Scandium %s. "
+                + "SAEF's `saef-dtls-handshake-*` threads end 30 s after the last handshake.%n", dtlsSessions,
+                dSaef.newThreads(), dSc.newThreads());
         System.exit(0);
     }
 

@@ -158,13 +158,18 @@ public class DtlsBenchmark {
 
     /** A Scandium connector on loopback, PSK CCM_8 only, with the benchmark's key. */
     static DTLSConnector scandium(DtlsConfig.DtlsRole role) {
+        return scandium(role, 200_000);
+    }
+
+    /** The same, holding at most {@code maxConnections} connections. */
+    static DTLSConnector scandium(DtlsConfig.DtlsRole role, int maxConnections) {
         DtlsConfig.register();
         Configuration configuration = new Configuration();
         DtlsConnectorConfig.Builder b = DtlsConnectorConfig.builder(configuration)
                 .set(DtlsConfig.DTLS_ROLE, role)
                 .set(DtlsConfig.DTLS_RECOMMENDED_CIPHER_SUITES_ONLY, false)
                 .set(DtlsConfig.DTLS_CIPHER_SUITES, List.of(CipherSuite.TLS_PSK_WITH_AES_128_CCM_8))
-                .set(DtlsConfig.DTLS_MAX_CONNECTIONS, 200_000)
+                .set(DtlsConfig.DTLS_MAX_CONNECTIONS, maxConnections)
                 .setAddress(new InetSocketAddress(HOST, 0))
                 .setAdvancedPskStore(new AdvancedSinglePskStore(BenchSupport.KPSA,
                         HexFormat.of().parseHex(BenchSupport.KEY_HEX)));

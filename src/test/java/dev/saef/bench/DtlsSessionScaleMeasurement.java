@@ -30,12 +30,15 @@ import org.eclipse.californium.scandium.config.DtlsConfig;
  *
  * <p>The N clients run in a child JVM ({@code clients} mode: SAEF {@link DtlsClient}s, each on its own
  * UDP socket, each sending one 32-octet datagram), so the measuring JVM holds only the server: heap
- * per session = (used heap after the N sessions - used heap before, after GC) / N, threads = the
- * server JVM's live threads with N sessions (and the peak) minus those before the server started.
+ * per session = (used heap with the N sessions - used heap of the started, empty server, after GC) / N;
+ * threads = the server JVM's live threads with N sessions (and the peak) minus those before the server
+ * started (and minus the JDK's reaper thread of the child process), right after the last session was
+ * established: pool threads that end after an idle keep-alive (SAEF's handshake threads: 30 s) are
+ * still counted.
  * The same client program serves both servers, so the comparison is like with like.
  *
  * <p>Usage: {@code DtlsSessionScaleMeasurement server saef|scandium N} (prints one line:
- * {@code impl sessions KiB/session threads peak-threads}) or {@code ... clients PORT N}.
+ * {@code impl sessions KiB/session threads peakThreads seconds newThreads}) or {@code ... clients PORT N}.
  */
 public final class DtlsSessionScaleMeasurement {
 
@@ -43,11 +46,33 @@ public final class DtlsSessionScaleMeasurement {
     }
 
     /** What one server run measured. */
-    record Result(String impl, int sessions, double bytesPerSession, int threads, int peakThreads, long seconds) {
+    record Result(String impl, int sessions, double bytesPerSession, int threads, int peakThreads, long seconds,
+            String newThreads) {
         String line() {
-            return String.format(Locale.ROOT, "%s sessions=%d KiB/session=%.2f threads=%d peakThreads=%d seconds=%d",
-                    impl, sessions, bytesPerSession / 1024, threads, peakThreads, seconds);
+            return String.format(Locale.ROOT, "%s sessions=%d KiB/session=%.2f threads=%d peakThreads=%d seconds=%d"
+                    + " newThreads=%s", impl, sessions, bytesPerSession / 1024, threads, peakThreads, seconds, newThreads);
         }
+    }
+
+    /** Live threads by name, digits folded ("pool-3-thread-7" counts as "pool-#-thread-#"). */
+    static java.util.Map<String, Integer> threadsByName() {
+        java.util.Map<String, Integer> m = new java.util.TreeMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            m.merge(t.getName().replaceAll("[0-9]+", "#"), 1, Integer::sum);
+        }
+        return m;
+    }
+
+    /** The thread-name groups that grew from {@code before} to {@code after}, e.g. {@code "worker-#":4}. */
+    static String grown(java.util.Map<String, Integer> before, java.util.Map<String, Integer> after) {
+        StringBuilder b = new StringBuilder();
+        after.forEach((name, n) -> {
+            int d = n - before.getOrDefault(name, 0);
+            if (d > 0) {
+                b.append(b.length() == 0 ? "" : ", ").append('"').append(name).append("\":").append(d);
+            }
+        });
+        return "{" + b + "}";
     }
 
     public static void main(String[] args) throws Exception {
@@ -65,8 +90,8 @@ public final class DtlsSessionScaleMeasurement {
     /** Starts the server, lets a child JVM establish {@code n} sessions, measures, stops everything. */
     static Result measure(String impl, int n) throws Exception {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long before = IdleHeapMeasurement.settledUsed();
         int threadsBefore = threads.getThreadCount();
+        java.util.Map<String, Integer> namesBefore = threadsByName();
         threads.resetPeakThreadCount();
         AtomicLong received = new AtomicLong();
         DtlsServer saef = null;
@@ -79,13 +104,15 @@ public final class DtlsSessionScaleMeasurement {
                     .idleTimeout(Duration.ofMinutes(30)).start((peer, data) -> received.incrementAndGet());
             port = saef.localAddress().getPort();
         } else if ("scandium".equals(impl)) {
-            scandium = DtlsBenchmark.scandium(DtlsConfig.DtlsRole.SERVER_ONLY);
+            scandium = DtlsBenchmark.scandium(DtlsConfig.DtlsRole.SERVER_ONLY, n + 100);
             scandium.setRawDataReceiver(d -> received.incrementAndGet());
             scandium.start();
             port = scandium.getAddress().getPort();
         } else {
             throw new IllegalArgumentException("impl: saef or scandium, not " + impl);
         }
+        // Heap per session is the marginal cost: the started, empty server is the baseline.
+        long before = IdleHeapMeasurement.settledUsed();
         long t0 = System.nanoTime();
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xss256k", "-cp", System.getProperty("java.class.path"), DtlsSessionScaleMeasurement.class.getName(),
@@ -110,9 +137,14 @@ public final class DtlsSessionScaleMeasurement {
                 throw new IllegalStateException("SAEF server holds " + saef.peerCount() + " peers, expected " + n);
             }
             long after = IdleHeapMeasurement.settledUsed();
-            int threadsWith = threads.getThreadCount() - threadsBefore;
-            int peak = threads.getPeakThreadCount() - threadsBefore;
-            return new Result(impl, n, (double) (after - before) / n, threadsWith, peak, seconds);
+            java.util.Map<String, Integer> namesAfter = threadsByName();
+            // This measurement's own thread (the child process's reaper) is not the server's.
+            int reaper = namesAfter.entrySet().stream().filter(e -> e.getKey().startsWith("process reaper"))
+                    .mapToInt(e -> e.getValue() - namesBefore.getOrDefault(e.getKey(), 0)).sum();
+            int threadsWith = threads.getThreadCount() - threadsBefore - reaper;
+            int peak = threads.getPeakThreadCount() - threadsBefore - reaper;
+            return new Result(impl, n, (double) (after - before) / n, threadsWith, peak, seconds,
+                    grown(namesBefore, namesAfter));
         } finally {
             child.getOutputStream().close(); // the child closes its clients and exits
             if (!child.waitFor(60, TimeUnit.SECONDS)) {
