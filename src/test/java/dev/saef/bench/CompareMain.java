@@ -172,7 +172,15 @@ public final class CompareMain {
                     if (run == null) {
                         continue;
                     }
-                    RunResult r = jmh(run, time);
+                    RunResult r;
+                    try {
+                        r = jmh(run, time);
+                    } catch (Exception | LinkageError e) {
+                        // One broken row must not cost the whole table: say what failed, go on.
+                        row.note = "failed: " + rootCause(e);
+                        progress("round %d/%d  %-70s FAILED: %s", round + 1, rounds, run.label(), rootCause(e));
+                        continue;
+                    }
                     double score = r.getPrimaryResult().getScore();
                     (saef ? row.saefScores : row.referenceScores).add(score);
                     progress("round %d/%d  %-70s %12.1f %s", round + 1, rounds, run.label(), score,
@@ -198,7 +206,58 @@ public final class CompareMain {
             ccm.note = "openssl not found: no reference";
         }
 
-        progress("heap per idle TLS engine pair, %d pairs each", tlsPairs);
+        Row heap = new Row("KiB heap per idle established TLS engine pair (client + server), "
+                + String.format(Locale.ROOT, "%,d", tlsPairs) + " pairs, AES_128_GCM", "KiB", null, null,
+                "SunJSSE TLS 1.2 ECDHE-ECDSA P-256", 1, true);
+        rows.add(heap);
+        try {
+            progress("heap per idle TLS engine pair, %d pairs each", tlsPairs);
+            double[] kib = tlsHeap(tlsPairs);
+            heap.saefValue = kib[0];
+            heap.referenceValue = kib[1];
+        } catch (Exception | OutOfMemoryError e) {
+            heap.saefValue = Double.NaN;
+            heap.referenceValue = Double.NaN;
+            heap.note = "failed: " + rootCause(e);
+        }
+
+        Row dHeap = new Row("KiB heap per idle DTLS session, server side, "
+                + String.format(Locale.ROOT, "%,d", dtlsSessions) + " sessions (SAEF `DtlsServer`)", "KiB", null, null,
+                "Scandium 3.14.0 DTLSConnector", Double.NaN, true);
+        Row dThreads = new Row("server threads with " + String.format(Locale.ROOT, "%,d", dtlsSessions)
+                + " idle DTLS sessions", "threads", null, null, "Scandium 3.14.0 DTLSConnector", Double.NaN, true);
+        rows.add(dHeap);
+        rows.add(dThreads);
+        DtlsSessionScaleMeasurement.Result[] dtls = new DtlsSessionScaleMeasurement.Result[2];
+        String[] impls = {"saef", "scandium"};
+        for (int i = 0; i < 2; i++) {
+            try {
+                progress("DTLS server with %d idle sessions: %s", dtlsSessions, impls[i]);
+                dtls[i] = DtlsSessionScaleMeasurement.measure(impls[i], dtlsSessions);
+                progress("%s", dtls[i].line());
+            } catch (Exception | OutOfMemoryError e) {
+                dHeap.note = dThreads.note = impls[i] + " failed: " + rootCause(e);
+            }
+        }
+        dHeap.saefValue = dtls[0] == null ? Double.NaN : dtls[0].bytesPerSession() / 1024;
+        dHeap.referenceValue = dtls[1] == null ? Double.NaN : dtls[1].bytesPerSession() / 1024;
+        dThreads.saefValue = dtls[0] == null ? Double.NaN : dtls[0].threads();
+        dThreads.referenceValue = dtls[1] == null ? Double.NaN : dtls[1].threads();
+        if (dtls[0] != null && dtls[1] != null) {
+            dThreads.note = "peak " + dtls[0].peakThreads() + " / " + dtls[1].peakThreads();
+        }
+
+        print(rows, allocPerRecord, quick, rounds, time, start, loadBefore);
+        if (dtls[0] != null && dtls[1] != null) {
+            System.out.printf(Locale.ROOT, "%nNew server threads by name with %,d DTLS sessions: SAEF %s; Scandium %s. "
+                    + "SAEF's `saef-dtls-handshake-*` threads end 30 s after the last handshake.%n", dtlsSessions,
+                    dtls[0].newThreads(), dtls[1].newThreads());
+        }
+        System.exit(0);
+    }
+
+    /** @return KiB per idle established engine pair {SAEF PSK GCM, SunJSSE ECDHE-ECDSA GCM} */
+    static double[] tlsHeap(int pairs) throws Exception {
         SSLContext[] sun = IdleHeapMeasurement.sunEcdsa();
         SSLContext saefServer = BenchSupport.saefContext(BenchSupport.KPSA + " peer=CAE01 key=hex:"
                 + BenchSupport.KEY_HEX + "\n");
@@ -209,42 +268,11 @@ public final class CompareMain {
         String saefSuite = "TLS_PSK_WITH_AES_128_GCM_SHA256";
         IdleHeapMeasurement.tls(sun[0], sun[1], sunSuite, 50);
         IdleHeapMeasurement.tls(saefClient, saefServer, saefSuite, 50);
-        double sunHeap = IdleHeapMeasurement.perPair(tlsPairs,
-                () -> IdleHeapMeasurement.tls(sun[0], sun[1], sunSuite, tlsPairs)) / 1024;
-        double saefHeap = IdleHeapMeasurement.perPair(tlsPairs,
-                () -> IdleHeapMeasurement.tls(saefClient, saefServer, saefSuite, tlsPairs)) / 1024;
-        Row heap = new Row("KiB heap per idle established TLS engine pair (client + server), "
-                + String.format(Locale.ROOT, "%,d", tlsPairs) + " pairs, AES_128_GCM", "KiB", null, null,
-                "SunJSSE TLS 1.2 ECDHE-ECDSA P-256", 1, true);
-        heap.saefValue = saefHeap;
-        heap.referenceValue = sunHeap;
-        rows.add(heap);
-
-        progress("DTLS server with %d idle sessions: SAEF", dtlsSessions);
-        DtlsSessionScaleMeasurement.Result dSaef = DtlsSessionScaleMeasurement.measure("saef", dtlsSessions);
-        progress("%s", dSaef.line());
-        progress("DTLS server with %d idle sessions: Scandium", dtlsSessions);
-        DtlsSessionScaleMeasurement.Result dSc = DtlsSessionScaleMeasurement.measure("scandium", dtlsSessions);
-        progress("%s", dSc.line());
-        Row dHeap = new Row("KiB heap per idle DTLS session, server side, "
-                + String.format(Locale.ROOT, "%,d", dtlsSessions) + " sessions (SAEF `DtlsServer`)", "KiB", null, null,
-                "Scandium 3.14.0 DTLSConnector", Double.NaN, true);
-        dHeap.saefValue = dSaef.bytesPerSession() / 1024;
-        dHeap.referenceValue = dSc.bytesPerSession() / 1024;
-        rows.add(dHeap);
-        Row dThreads = new Row("server threads with " + String.format(Locale.ROOT, "%,d", dtlsSessions)
-                + " idle DTLS sessions (peak while they connected)", "threads", null, null,
-                "Scandium 3.14.0 DTLSConnector", Double.NaN, true);
-        dThreads.saefValue = (double) dSaef.threads();
-        dThreads.referenceValue = (double) dSc.threads();
-        dThreads.note = "peak " + dSaef.peakThreads() + " / " + dSc.peakThreads();
-        rows.add(dThreads);
-
-        print(rows, allocPerRecord, quick, rounds, time, start, loadBefore);
-        System.out.printf(Locale.ROOT, "%nNew server threads by name with %,d DTLS sessions: SAEF %s; Scandium %s. "
-                + "SAEF's `saef-dtls-handshake-*` threads end 30 s after the last handshake.%n", dtlsSessions,
-                dSaef.newThreads(), dSc.newThreads());
-        System.exit(0);
+        double sunHeap = IdleHeapMeasurement.perPair(pairs,
+                () -> IdleHeapMeasurement.tls(sun[0], sun[1], sunSuite, pairs)) / 1024;
+        double saefHeap = IdleHeapMeasurement.perPair(pairs,
+                () -> IdleHeapMeasurement.tls(saefClient, saefServer, saefSuite, pairs)) / 1024;
+        return new double[] {saefHeap, sunHeap};
     }
 
     static RunResult jmh(Run run, TimeValue time) throws Exception {
@@ -298,6 +326,14 @@ public final class CompareMain {
         out.append(parts.isEmpty() ? "not measured" : String.join(", ", parts)).append(".\n");
         System.out.print(out);
         System.out.flush();
+    }
+
+    static String rootCause(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return (c.getClass().getSimpleName() + ": " + c.getMessage()).replace('|', '/').replace('\n', ' ');
     }
 
     static String value(double v, String unit) {
