@@ -31,9 +31,9 @@ import org.eclipse.californium.scandium.config.DtlsConfig;
  * <p>The N clients run in a child JVM ({@code clients} mode: SAEF {@link DtlsClient}s, each on its own
  * UDP socket, each sending one 32-octet datagram), so the measuring JVM holds only the server: heap
  * per session = (used heap with the N sessions - used heap of the started, empty server, after GC) / N;
- * threads = the server JVM's live threads with N sessions (and the peak) minus those before the server
- * started (and minus the JDK's reaper thread of the child process), right after the last session was
- * established: pool threads that end after an idle keep-alive (SAEF's handshake threads: 30 s) are
+ * threads = the threads alive with N sessions that were not before the server started (counted by
+ * name; the peak from the JVM's peak count), minus the JDK's reaper thread of the child process, right
+ * after the last session was established: pool threads that end after an idle keep-alive (SAEF's handshake threads: 30 s) are
  * still counted.
  * The same client program serves both servers, so the comparison is like with like.
  *
@@ -141,7 +141,9 @@ public final class DtlsSessionScaleMeasurement {
             // This measurement's own thread (the child process's reaper) is not the server's.
             int reaper = namesAfter.entrySet().stream().filter(e -> e.getKey().startsWith("process reaper"))
                     .mapToInt(e -> e.getValue() - namesBefore.getOrDefault(e.getKey(), 0)).sum();
-            int threadsWith = threads.getThreadCount() - threadsBefore - reaper;
+            // New threads by name (threads of the JVM that ended meanwhile, say a pool's, do not offset them).
+            int threadsWith = namesAfter.entrySet().stream()
+                    .mapToInt(e -> Math.max(0, e.getValue() - namesBefore.getOrDefault(e.getKey(), 0))).sum() - reaper;
             int peak = threads.getPeakThreadCount() - threadsBefore - reaper;
             return new Result(impl, n, (double) (after - before) / n, threadsWith, peak, seconds,
                     grown(namesBefore, namesAfter));
