@@ -19,11 +19,13 @@
 # TLS engine pair (10 000 pairs; --quick 2 000), and DTLS PSK CCM_8 against Californium Scandium
 # (handshakes/s and bulk over loopback UDP, heap and threads per idle server session at 10 000
 # sessions; --quick 1 000). It prints a Markdown table with the machine (CPU, cores, JDK, load
-# average) in its header, also saved as target/compare.md. Other arguments are ignored in this mode.
+# average) in its header, also saved as target/compare.md. Other arguments are ignored in this mode;
+# BENCH_JAVA_OPTS applies (the whole comparison runs in that one JVM).
 #
 # Defaults, chosen for a small, shared (noisy) machine: -f 1 -wi 5 -w 3s -i 5 -r 2s (a long warm-up:
 # on 2 busy cores the handshake paths are still being JIT-compiled after 6-8 s), JSON results in
-# target/jmh-results.json; a full run (14 trials) takes about 7 minutes. Any of these options given
+# target/jmh-results.json; a full run (47 trials: every class, every @Param combination) takes about
+# 21 minutes; --compare (above) is the short way to the ratios. Any of these options given
 # on the command line (as its own word followed by the value, e.g. "-i 10") replaces the default; all
 # other arguments go to JMH unchanged. The run uses a private copy of target/classes and
 # target/test-classes, so rebuilding the project meanwhile is harmless.
@@ -122,7 +124,7 @@ if [[ -n "$COMPARE" ]]; then
     mkdir -p target
     status=0
     # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of words on purpose
-    java -Xms1g -Xmx4g -Djdk.tls.namedGroups=secp256r1 -Dsaef.compare.opensslCcm="$OPENSSL_CCM" \
+    java -Xms1g -Xmx4g -Djdk.tls.namedGroups=secp256r1 -Dslf4j.internal.verbosity=ERROR -Dsaef.compare.opensslCcm="$OPENSSL_CCM" \
         -Dsaef.compare.source="$SOURCE" ${BENCH_JAVA_OPTS:-} \
         -cp "$SNAP/test-classes:$SNAP/classes:$CP" dev.saef.bench.CompareMain "$COMPARE" \
         | tee target/compare.md || status=$?
