@@ -225,7 +225,8 @@ public final class CompareMain {
                 + String.format(Locale.ROOT, "%,d", dtlsSessions) + " sessions (SAEF `DtlsServer`)", "KiB", null, null,
                 "Scandium 3.14.0 DTLSConnector", Double.NaN, true);
         Row dThreads = new Row("server threads with " + String.format(Locale.ROOT, "%,d", dtlsSessions)
-                + " idle DTLS sessions", "threads", null, null, "Scandium 3.14.0 DTLSConnector", Double.NaN, true);
+                + " idle DTLS sessions (peak while they connected in the note)", "threads", null, null,
+                "Scandium 3.14.0 DTLSConnector", Double.NaN, true);
         rows.add(dHeap);
         rows.add(dThreads);
         DtlsSessionScaleMeasurement.Result[] dtls = new DtlsSessionScaleMeasurement.Result[2];

@@ -5,8 +5,6 @@ import dev.saef.jsse.DtlsServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,10 +12,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import org.eclipse.californium.scandium.DTLSConnector;
@@ -31,9 +32,10 @@ import org.eclipse.californium.scandium.config.DtlsConfig;
  * <p>The N clients run in a child JVM ({@code clients} mode: SAEF {@link DtlsClient}s, each on its own
  * UDP socket, each sending one 32-octet datagram), so the measuring JVM holds only the server: heap
  * per session = (used heap with the N sessions - used heap of the started, empty server, after GC) / N;
- * threads = the threads alive with N sessions that were not before the server started (counted by
- * name; the peak from the JVM's peak count), minus the JDK's reaper thread of the child process, right
- * after the last session was established: pool threads that end after an idle keep-alive (SAEF's handshake threads: 30 s) are
+ * threads = the threads alive with N sessions that were not alive before the server started (by
+ * identity; this measurement's own sampler and the JDK's reaper of the child process left out), right
+ * after the last session was established, and their peak while the sessions connected (sampled every
+ * 50 ms): pool threads that end after an idle keep-alive (SAEF's handshake threads: 30 s) are
  * still counted.
  * The same client program serves both servers, so the comparison is like with like.
  *
@@ -54,24 +56,32 @@ public final class DtlsSessionScaleMeasurement {
         }
     }
 
-    /** Live threads by name, digits folded ("pool-3-thread-7" counts as "pool-#-thread-#"). */
-    static java.util.Map<String, Integer> threadsByName() {
-        java.util.Map<String, Integer> m = new java.util.TreeMap<>();
+    /** Name of the thread that samples the thread count while the sessions connect. */
+    static final String SAMPLER = "bench-thread-sampler";
+
+    /**
+     * The live threads that are not in {@code existing}: the server's, leaving out this measurement's
+     * own (the sampler and the JDK's reaper of the child process).
+     */
+    static List<Thread> newThreads(Set<Thread> existing) {
+        List<Thread> found = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            m.merge(t.getName().replaceAll("[0-9]+", "#"), 1, Integer::sum);
+            if (!existing.contains(t) && t.isAlive() && !t.getName().equals(SAMPLER)
+                    && !t.getName().startsWith("process reaper")) {
+                found.add(t);
+            }
         }
-        return m;
+        return found;
     }
 
-    /** The thread-name groups that grew from {@code before} to {@code after}, e.g. {@code "worker-#":4}. */
-    static String grown(java.util.Map<String, Integer> before, java.util.Map<String, Integer> after) {
+    /** Threads grouped by name with digits folded ("pool-3-thread-7" counts as "pool-#-thread-#"). */
+    static String byName(List<Thread> threads) {
+        java.util.Map<String, Integer> m = new java.util.TreeMap<>();
+        for (Thread t : threads) {
+            m.merge(t.getName().replaceAll("[0-9]+", "#"), 1, Integer::sum);
+        }
         StringBuilder b = new StringBuilder();
-        after.forEach((name, n) -> {
-            int d = n - before.getOrDefault(name, 0);
-            if (d > 0) {
-                b.append(b.length() == 0 ? "" : ", ").append('"').append(name).append("\":").append(d);
-            }
-        });
+        m.forEach((name, n) -> b.append(b.length() == 0 ? "" : ", ").append('"').append(name).append("\":").append(n));
         return "{" + b + "}";
     }
 
@@ -89,10 +99,21 @@ public final class DtlsSessionScaleMeasurement {
 
     /** Starts the server, lets a child JVM establish {@code n} sessions, measures, stops everything. */
     static Result measure(String impl, int n) throws Exception {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        int threadsBefore = threads.getThreadCount();
-        java.util.Map<String, Integer> namesBefore = threadsByName();
-        threads.resetPeakThreadCount();
+        Set<Thread> existing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        existing.addAll(Thread.getAllStackTraces().keySet());
+        AtomicInteger peak = new AtomicInteger();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            while (sampling.get()) {
+                peak.accumulateAndGet(newThreads(existing).size(), Math::max);
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, SAMPLER);
+        sampler.setDaemon(true);
         AtomicLong received = new AtomicLong();
         DtlsServer saef = null;
         DTLSConnector scandium = null;
@@ -114,6 +135,7 @@ public final class DtlsSessionScaleMeasurement {
         // Heap per session is the marginal cost: the started, empty server is the baseline.
         long before = IdleHeapMeasurement.settledUsed();
         long t0 = System.nanoTime();
+        sampler.start();
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xss256k", "-cp", System.getProperty("java.class.path"), DtlsSessionScaleMeasurement.class.getName(),
                 "clients", Integer.toString(port), Integer.toString(n))
@@ -137,17 +159,14 @@ public final class DtlsSessionScaleMeasurement {
                 throw new IllegalStateException("SAEF server holds " + saef.peerCount() + " peers, expected " + n);
             }
             long after = IdleHeapMeasurement.settledUsed();
-            java.util.Map<String, Integer> namesAfter = threadsByName();
-            // This measurement's own thread (the child process's reaper) is not the server's.
-            int reaper = namesAfter.entrySet().stream().filter(e -> e.getKey().startsWith("process reaper"))
-                    .mapToInt(e -> e.getValue() - namesBefore.getOrDefault(e.getKey(), 0)).sum();
-            // New threads by name (threads of the JVM that ended meanwhile, say a pool's, do not offset them).
-            int threadsWith = namesAfter.entrySet().stream()
-                    .mapToInt(e -> Math.max(0, e.getValue() - namesBefore.getOrDefault(e.getKey(), 0))).sum() - reaper;
-            int peak = threads.getPeakThreadCount() - threadsBefore - reaper;
-            return new Result(impl, n, (double) (after - before) / n, threadsWith, peak, seconds,
-                    grown(namesBefore, namesAfter));
+            sampling.set(false);
+            sampler.join();
+            List<Thread> serverThreads = newThreads(existing);
+            peak.accumulateAndGet(serverThreads.size(), Math::max);
+            return new Result(impl, n, (double) (after - before) / n, serverThreads.size(), peak.get(), seconds,
+                    byName(serverThreads));
         } finally {
+            sampling.set(false);
             child.getOutputStream().close(); // the child closes its clients and exits
             if (!child.waitFor(60, TimeUnit.SECONDS)) {
                 child.destroyForcibly();
