@@ -4,10 +4,8 @@ import dev.saef.jsse.DtlsClient;
 import dev.saef.jsse.DtlsIdlePairs;
 import dev.saef.jsse.DtlsServer;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -328,7 +326,6 @@ public class DtlsBenchmark {
             b.tearDown();
             System.out.printf("%s: %.0f handshakes/s, %.1f MB/s%n", i, hs, mbs);
         }
-        System.out.println(new String(new byte[0], StandardCharsets.UTF_8));
         System.exit(0);
     }
 }
