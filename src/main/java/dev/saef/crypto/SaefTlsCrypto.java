@@ -1,6 +1,7 @@
 package dev.saef.crypto;
 
 import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
@@ -10,6 +11,7 @@ import org.bouncycastle.tls.crypto.TlsCipher;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.TlsSecret;
 import org.bouncycastle.tls.crypto.impl.TlsAEADCipher;
+import org.bouncycastle.tls.crypto.impl.TlsBlockCipherImpl;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 /**
@@ -202,6 +204,18 @@ public final class SaefTlsCrypto extends JcaTlsCrypto
     {
         // Keeps JcaTlsCrypto's internal cache consistent with hasEncryptionAlgorithm above.
         return isAesCcm(encryptionAlgorithm) ? Boolean.TRUE : super.isSupportedEncryptionAlgorithm(encryptionAlgorithm);
+    }
+
+    /**
+     * The CBC cipher Bouncy Castle would use, wrapped so that the in-place encryption and decryption
+     * of each record allocates nothing (see {@link InPlaceBlockCipher}).
+     */
+    @Override
+    protected TlsBlockCipherImpl createCBCBlockCipherImpl(TlsCryptoParameters cryptoParams, String algorithm,
+        int cipherKeySize, boolean forEncryption) throws GeneralSecurityException
+    {
+        return new InPlaceBlockCipher(super.createCBCBlockCipherImpl(cryptoParams, algorithm, cipherKeySize,
+            forEncryption));
     }
 
     private static TlsCipher createAesCcm(TlsCryptoParameters cryptoParams, int keySize, int macSize)

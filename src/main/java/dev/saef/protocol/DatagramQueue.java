@@ -54,9 +54,17 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         this.budget = budget;
     }
 
+    /**
+     * The maximum packet size; on an established association with a datagram waiting, that
+     * datagram's size (at most the maximum). Bouncy Castle 1.84's record layer allocates a receive
+     * buffer of this size for every datagram it reads, and the waiting datagram is all it can read:
+     * a buffer of its size holds it, where one of the maximum packet size (about 16 KiB) would be
+     * allocated per datagram.
+     */
     @Override
-    public int getReceiveLimit() {
-        return packetSize;
+    public synchronized int getReceiveLimit() {
+        byte[] next = direct ? in.peek() : null;
+        return next == null ? packetSize : Math.min(next.length, packetSize);
     }
 
     @Override

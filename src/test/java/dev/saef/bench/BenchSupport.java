@@ -61,6 +61,9 @@ final class BenchSupport {
         SAEF_DHE_PSK_GCM(Impl.SAEF, "TLS_DHE_PSK_WITH_AES_128_GCM_SHA256", TLS12),
         SUN_ECDHE_RSA_GCM_TLS12(Impl.SUN, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", TLS12),
         SUN_ECDHE_RSA_CBC_SHA256_TLS12(Impl.SUN, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", TLS12),
+        /** SunJSSE TLS 1.2 with a P-256 ECDSA certificate and P-256 ECDHE: issue 10's reference. */
+        SUN_ECDHE_ECDSA_GCM_TLS12(Impl.SUN, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", TLS12),
+        SUN_ECDHE_ECDSA_CBC_SHA256_TLS12(Impl.SUN, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", TLS12),
         /** SunJSSE with its default protocols and suites: negotiates TLS 1.3 (AES_128_GCM, x25519, RSA-PSS). */
         SUN_TLS13_DEFAULT(Impl.SUN, null, TLS13);
 
@@ -100,7 +103,8 @@ final class BenchSupport {
                         + " key=hex:" + KEY_HEX + "\n");
                 return new Stack(config, client, server);
             }
-            SunMaterial m = SunMaterial.get();
+            SunMaterial m = config.suite != null && config.suite.contains("_ECDSA_") ? SunMaterial.ecdsa()
+                    : SunMaterial.get();
             SSLContext server = SSLContext.getInstance("TLS", "SunJSSE");
             server.init(m.keyManagers.getKeyManagers(), null, null);
             SSLContext client = SSLContext.getInstance("TLS", "SunJSSE");
@@ -166,9 +170,21 @@ final class BenchSupport {
         return ctx;
     }
 
+    /** A SAEF {@code SSLContext "DTLS"} over the given association table, built like {@link #saefContext}. */
+    static SSLContext saefDtlsContext(String table) throws Exception {
+        SaefProvider provider = new SaefProvider();
+        AssociationTable t = AssociationTable.parse("bench-table", new StringReader(table), IdentityMode.STRICT, true);
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PSK", provider);
+        kmf.init(new PskKeyManagerParameters(SaefConfiguration.of(t, t.inlineKeys())));
+        SSLContext ctx = SSLContext.getInstance("DTLS", provider);
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
+    }
+
     /** SunJSSE key material: a 2048-bit RSA key pair made by keytool once per JVM (one JMH fork). */
     static final class SunMaterial {
         private static SunMaterial instance;
+        private static SunMaterial ecdsaInstance;
 
         final KeyManagerFactory keyManagers;
         final TrustManagerFactory trustManagers;
@@ -183,6 +199,15 @@ final class BenchSupport {
                 instance = create();
             }
             return instance;
+        }
+
+        /** A P-256 ECDSA key (SHA256withECDSA certificate) made by keytool once per JVM. */
+        static synchronized SunMaterial ecdsa() throws Exception {
+            if (ecdsaInstance == null) {
+                ecdsaInstance = keytool("CN=localhost", "SAN=dns:localhost,ip:127.0.0.1", "-keyalg", "EC",
+                        "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA");
+            }
+            return ecdsaInstance;
         }
 
         private static SunMaterial create() throws Exception {

@@ -46,7 +46,7 @@ public class BulkThroughputBenchmark {
     static final int RECORD = 16384;
 
     @Param({"SAEF_PSK_CBC_SHA256", "SAEF_PSK_CCM_8", "SAEF_PSK_GCM", "SUN_ECDHE_RSA_GCM_TLS12",
-            "SUN_ECDHE_RSA_CBC_SHA256_TLS12"})
+            "SUN_ECDHE_RSA_CBC_SHA256_TLS12", "SUN_ECDHE_ECDSA_GCM_TLS12", "SUN_ECDHE_ECDSA_CBC_SHA256_TLS12"})
     public String config;
 
     private SSLEngine client;

@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>SAEF: plain PSK with CBC-SHA256 (TLS mandatory), CCM_8 (DTLS mandatory) and DHE_PSK-GCM (the
  * cost of forward secrecy: an ffdhe2048 exchange). SunJSSE: TLS 1.2 ECDHE_RSA-GCM with a 2048-bit
  * RSA certificate (what a certificate-based HTTPS deployment would pay), and the JDK's TLS 1.3
- * default for reference. No session is ever resumed: the client session is invalidated after each
+ * default for reference, and TLS 1.2 ECDHE_ECDSA-GCM with a P-256 certificate (issue 10's reference). No session is ever resumed: the client session is invalidated after each
  * handshake (SunJSSE engines without a peer are not cached anyway); see
  * {@link ResumedHandshakeBenchmark} for abbreviated handshakes.
  */
@@ -39,30 +39,40 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class EngineHandshakeBenchmark {
 
-    @Param({"SAEF_PSK_CBC_SHA256", "SAEF_PSK_CCM_8", "SAEF_DHE_PSK_GCM", "SUN_ECDHE_RSA_GCM_TLS12",
-            "SUN_TLS13_DEFAULT"})
-    public String config;
+    /**
+     * The contexts, shared by all benchmark threads (JMH {@code -t 2}: two threads handshake on the
+     * same client and server {@code SSLContext}, so a lock in the provider's shared state shows).
+     */
+    @State(Scope.Benchmark)
+    public static class Shared {
+        @Param({"SAEF_PSK_CBC_SHA256", "SAEF_PSK_CCM_8", "SAEF_PSK_GCM", "SAEF_DHE_PSK_GCM",
+                "SUN_ECDHE_RSA_GCM_TLS12", "SUN_ECDHE_ECDSA_GCM_TLS12", "SUN_TLS13_DEFAULT"})
+        public String config;
 
-    private Stack stack;
-    private final Buffers buffers = new Buffers();
+        Stack stack;
 
-    @Setup(Level.Trial)
-    public void setUp() throws Exception {
-        stack = Stack.create(Config.valueOf(config),
-                BenchSupport.ENGINE_PEER_HOST + ":" + BenchSupport.ENGINE_PEER_PORT);
-        // Sanity: the configuration negotiates what it claims, on both sides, twice in a row.
-        for (int i = 0; i < 2; i++) {
-            SSLEngine c = stack.clientEngine();
-            SSLEngine s = stack.serverEngine();
-            BenchSupport.handshake(c, s, buffers);
-            stack.verify(c.getSession());
-            stack.verify(s.getSession());
-            c.getSession().invalidate();
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            stack = Stack.create(Config.valueOf(config),
+                    BenchSupport.ENGINE_PEER_HOST + ":" + BenchSupport.ENGINE_PEER_PORT);
+            // Sanity: the configuration negotiates what it claims, on both sides, twice in a row.
+            Buffers buffers = new Buffers();
+            for (int i = 0; i < 2; i++) {
+                SSLEngine c = stack.clientEngine();
+                SSLEngine s = stack.serverEngine();
+                BenchSupport.handshake(c, s, buffers);
+                stack.verify(c.getSession());
+                stack.verify(s.getSession());
+                c.getSession().invalidate();
+            }
         }
     }
 
+    private final Buffers buffers = new Buffers();
+
     @Benchmark
-    public SSLSession handshake() throws Exception {
+    public SSLSession handshake(Shared shared) throws Exception {
+        Stack stack = shared.stack;
         SSLEngine c = stack.clientEngine();
         SSLEngine s = stack.serverEngine();
         BenchSupport.handshake(c, s, buffers);

@@ -80,7 +80,7 @@ public final class IdleHeapMeasurement {
         return (double) (after - before) / n;
     }
 
-    private static long settledUsed() throws InterruptedException {
+    static long settledUsed() throws InterruptedException {
         long last = Long.MAX_VALUE;
         for (int i = 0; i < 10; i++) {
             System.gc();
@@ -94,7 +94,7 @@ public final class IdleHeapMeasurement {
         return last;
     }
 
-    private static List<SSLEngine> tls(SSLContext client, SSLContext server, String suite, int n) throws Exception {
+    static List<SSLEngine> tls(SSLContext client, SSLContext server, String suite, int n) throws Exception {
         List<SSLEngine> engines = new ArrayList<>(2 * n);
         BenchSupport.Buffers b = new BenchSupport.Buffers();
         for (int i = 0; i < n; i++) {

@@ -42,8 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * that collapse. Without such stalls the socket rate is the {@link EngineHandshakeBenchmark} rate
  * plus loopback TCP set-up, round trips and thread hand-offs (a few hundred microseconds).
  *
- * <p>SunJSSE sessions are invalidated after each handshake (the client would otherwise resume
- * its cached session for 127.0.0.1:port); SAEF never resumes.
+ * <p>Sessions are invalidated after each handshake (the client would otherwise resume its cached
+ * session for 127.0.0.1:port), unless {@code resume} is true: then every measured handshake is an
+ * abbreviated one.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -55,8 +56,17 @@ public class SocketHandshakeBenchmark {
 
     static final String HOST = "127.0.0.1";
 
-    @Param({"SAEF_PSK_CBC_SHA256", "SUN_ECDHE_RSA_GCM_TLS12"})
+    @Param({"SAEF_PSK_CBC_SHA256", "SAEF_PSK_GCM", "SUN_ECDHE_RSA_GCM_TLS12", "SUN_ECDHE_ECDSA_GCM_TLS12"})
     public String config;
+
+    /**
+     * {@code false} (default): every handshake is a full one (the client invalidates its session).
+     * {@code true}: the client keeps its session, so every handshake after the set-up's first one
+     * resumes it (RFC 5246 section 7.3, session ID; both providers' default session caches); the
+     * set-up checks that the second handshake really resumed.
+     */
+    @Param({"false"})
+    public boolean resume;
 
     /**
      * TCP_NODELAY on both ends. {@code false} is the JDK default and what HttpsURLConnection gets:
@@ -104,8 +114,10 @@ public class SocketHandshakeBenchmark {
         stack.verify(second);
         byte[] id1 = first.getId();
         byte[] id2 = second.getId();
-        if (id1 != null && id1.length > 0 && Arrays.equals(id1, id2)) {
-            throw new IllegalStateException(config + ": the second handshake resumed the first session");
+        boolean resumed = id1 != null && id1.length > 0 && Arrays.equals(id1, id2);
+        if (resumed != resume) {
+            throw new IllegalStateException(config + ": the second handshake " + (resumed ? "resumed" : "did not resume")
+                    + " the first session (resume=" + resume + ")");
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (served.get() < 2 && System.nanoTime() < deadline) {
@@ -156,7 +168,9 @@ public class SocketHandshakeBenchmark {
             }
             s.startHandshake();
             SSLSession session = s.getSession();
-            session.invalidate(); // no resumption next time: every handshake is a full one
+            if (!resume) {
+                session.invalidate(); // no resumption next time: every handshake is a full one
+            }
             return session;
         }
     }
@@ -176,6 +190,6 @@ public class SocketHandshakeBenchmark {
             System.out.println("[" + config + "] server-side failures: " + serverFailures.get() + " (last: "
                     + lastServerFailure.get() + ")");
         }
-        System.out.println("[" + config + ", tcpNoDelay=" + tcpNoDelay + "] handshakes: client " + clientHandshakes + ", server " + served.get());
+        System.out.println("[" + config + ", tcpNoDelay=" + tcpNoDelay + ", resume=" + resume + "] handshakes: client " + clientHandshakes + ", server " + served.get());
     }
 }

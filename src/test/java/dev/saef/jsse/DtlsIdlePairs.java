@@ -42,6 +42,23 @@ public final class DtlsIdlePairs {
         return engines;
     }
 
+    /**
+     * One full handshake between a fresh client and server engine in memory (cookie exchange
+     * included), for benchmarks; the client session is invalidated, so the next one is full too.
+     *
+     * @param clientPort the port the server engine is told the client has (its cookie binds to it)
+     * @return {client, server}, established
+     */
+    public static SSLEngine[] handshake(SSLContext[] contexts, int clientPort) throws Exception {
+        SSLEngine se = contexts[1].createSSLEngine("192.0.2.7", clientPort);
+        se.setUseClientMode(false);
+        SSLEngine ce = contexts[0].createSSLEngine("localhost", 5684);
+        ce.setUseClientMode(true);
+        new DtlsMemoryPair(ce, se).handshake();
+        ce.getSession().invalidate();
+        return new SSLEngine[] {ce, se};
+    }
+
     /** One small datagram from {@code from} to {@code to}. */
     static void exchange(SSLEngine from, SSLEngine to) throws Exception {
         ByteBuffer net = ByteBuffer.allocate(from.getSession().getPacketBufferSize());
