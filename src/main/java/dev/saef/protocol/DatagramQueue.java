@@ -67,6 +67,11 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         return next == null ? packetSize : Math.min(next.length, packetSize);
     }
 
+    /** @return the maximum packet size: no record this queue carries decrypts to more */
+    int packetSize() {
+        return packetSize;
+    }
+
     @Override
     public int getSendLimit() {
         return packetSize;

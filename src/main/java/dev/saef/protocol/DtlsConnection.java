@@ -241,12 +241,10 @@ public final class DtlsConnection {
         if (closed) {
             return Received.DROPPED;
         }
-        int limit;
-        try {
-            limit = t.getReceiveLimit();
-        } catch (IOException e) {
-            throw recordFailure(translate(e));
-        }
+        // Room for the largest record a datagram can hold. Not t.getReceiveLimit(): that follows the
+        // datagram waiting in the queue (DatagramQueue#getReceiveLimit), which may be an older, smaller
+        // one than the record this call decrypts (Bouncy Castle then fails with internal_error).
+        int limit = queue.packetSize();
         queue.offer(java.util.Arrays.copyOfRange(d, off, off + len));
         // borrowed for this datagram only: an idle association holds no record-sized buffer
         byte[] receiveBuffer = RecordBuffers.borrow(limit);
