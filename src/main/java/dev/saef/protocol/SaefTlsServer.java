@@ -473,22 +473,30 @@ final class SaefTlsServer extends PSKTlsServer {
      */
     @Override
     public TlsSession getSessionToResume(byte[] sessionID) {
-        CachedSession s = sessions().get(sessionID);
-        if (s == null) {
-            s = fromTicket(sessionID);
-        } else if (!resumable(s.info().extendedMasterSecret(), s.cipherSuite())) {
-            return null;
-        } else if (recheck(s.info().association().kpsaId().toWire(), s.fingerprint()) == null) {
-            DebugLog.log("server: session of KpsaID " + s.info().association().kpsaId()
-                    + " not resumed: its association or Kpsa was removed or replaced");
-            s.invalidate();
-            return null;
-        }
+        CachedSession cached = sessions().get(sessionID);
+        CachedSession s = cached != null ? fromCache(cached) : fromTicket(sessionID);
         if (s == null) {
             return null;
         }
         state.resumeCandidate = s;
         return s.tlsSession();
+    }
+
+    /**
+     * @return the cached session when it can be resumed here ({@link #resumable}) and its association is
+     *     unchanged ({@link #recheck}); else null, and a session whose association changed is invalidated
+     */
+    private CachedSession fromCache(CachedSession s) {
+        if (!resumable(s.info().extendedMasterSecret(), s.cipherSuite())) {
+            return null;
+        }
+        if (recheck(s.info().association().kpsaId().toWire(), s.fingerprint()) == null) {
+            DebugLog.log("server: session of KpsaID " + s.info().association().kpsaId()
+                    + " not resumed: its association or Kpsa was removed or replaced");
+            s.invalidate();
+            return null;
+        }
+        return s;
     }
 
     /**
