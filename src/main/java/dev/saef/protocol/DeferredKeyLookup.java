@@ -9,11 +9,14 @@ import java.util.List;
  * whose lookups may block ({@code PskKeyManager.lookupsMayBlock()}). Bouncy Castle asks for the PSK
  * synchronously while it processes the ClientKeyExchange (and checks a resumed session's association
  * while it processes the ClientHello), so the bytes that would make it ask are held back: when
- * {@link KeyLookupTrigger} finds the client's {@code psk_identity} (or a cached session's ID) in
- * received bytes, those bytes are kept here instead of being offered, a lookup task is prepared
- * ({@link ServerKeyLookup#withTimeout}), and only after that task has run are the bytes offered to
- * Bouncy Castle, whose identity manager then takes the result from here ({@link #take}) instead of
- * asking the key manager.
+ * {@link KeyLookupTrigger} finds the client's {@code psk_identity} (or a cached session's ID, or a
+ * session ticket) in received bytes, those bytes are kept here instead of being offered, a lookup task
+ * is prepared ({@link ServerKeyLookup#withTimeout}), and only after that task has run are the bytes
+ * offered to Bouncy Castle, whose identity manager (or resumption check) then takes the result from
+ * here ({@link #take}) instead of asking the key manager. A ticket's KpsaID is sealed inside it: the task
+ * opens the ticket ({@link TicketState#open}) to learn it, and looks nothing up for a ticket that does
+ * not open or has expired (Bouncy Castle then runs a full handshake, whose {@code psk_identity} gets a
+ * task of its own).
  *
  * <p>State: idle → {@link #hold} (task ready, bytes held) → task handed out ({@link #takeTask}) → task
  * ran ({@link #completed}) → {@link #release} → idle. The task's lookup runs on another thread, without
@@ -23,17 +26,34 @@ import java.util.List;
 final class DeferredKeyLookup {
 
     private final SaefPolicy policy;
-    private final KeyLookupTrigger trigger = new KeyLookupTrigger();
+    private final KeyLookupTrigger trigger;
     /** Guarded by {@code this}. */
     private byte[] held;
-    private List<byte[]> identities;
+    private List<Wanted> identities;
     private boolean taskHandedOut;
     private boolean completed;
     private boolean closed;
     private final List<ServerKeyLookup.Result> results = new ArrayList<>(2);
 
+    /**
+     * What one lookup is for: the {@code psk_identity} octets, or a session ticket whose KpsaID they are.
+     *
+     * @param identity the identity octets, or null
+     * @param ticket the ticket the client offered (opened by the task), or null
+     */
+    record Wanted(byte[] identity, byte[] ticket) {
+        static Wanted identity(byte[] identity) {
+            return new Wanted(identity, null);
+        }
+
+        static Wanted ticket(byte[] ticket) {
+            return new Wanted(null, ticket);
+        }
+    }
+
     DeferredKeyLookup(SaefPolicy policy) {
         this.policy = policy;
+        this.trigger = new KeyLookupTrigger(policy.sessionTicketKeys() != null);
     }
 
     /** @return the trigger that finds what needs a lookup in the received bytes */
@@ -44,9 +64,9 @@ final class DeferredKeyLookup {
     /**
      * Holds received bytes until the lookup of {@code ids} has run.
      *
-     * @param ids the {@code psk_identity} octets to look up (one or two)
+     * @param ids what to look up (one or two)
      */
-    synchronized void hold(byte[] buf, int off, int len, List<byte[]> ids) {
+    synchronized void hold(byte[] buf, int off, int len, List<Wanted> ids) {
         if (held != null) {
             throw new IllegalStateException("a key lookup is already pending");
         }
@@ -72,15 +92,18 @@ final class DeferredKeyLookup {
             return null;
         }
         taskHandedOut = true;
-        List<byte[]> ids = identities;
+        List<Wanted> ids = identities;
         return () -> run(ids);
     }
 
-    /** The delegated task: looks every identity up, then publishes the results. */
-    private void run(List<byte[]> ids) {
+    /** The delegated task: looks every identity up (a ticket's: if it opens), then publishes the results. */
+    private void run(List<Wanted> ids) {
         List<ServerKeyLookup.Result> found = new ArrayList<>(ids.size());
-        for (byte[] id : ids) {
-            found.add(ServerKeyLookup.withTimeout(policy, id));
+        for (Wanted w : ids) {
+            byte[] id = w.identity() != null ? w.identity() : ticketKpsaId(w.ticket());
+            if (id != null) {
+                found.add(ServerKeyLookup.withTimeout(policy, id));
+            }
         }
         synchronized (this) {
             if (!closed) {
@@ -90,6 +113,24 @@ final class DeferredKeyLookup {
             }
         }
         found.forEach(ServerKeyLookup.Result::wipe); // the connection ended meanwhile
+    }
+
+    /**
+     * @return the KpsaID octets sealed in the ticket, or null when it does not open (altered, sealed by a
+     *     key this server no longer holds) or has expired: then the resumption is declined and needs no key
+     */
+    private byte[] ticketKpsaId(byte[] ticket) {
+        SessionTicketKeys keys = policy.sessionTicketKeys();
+        TicketState t = keys == null ? null : TicketState.open(keys, ticket);
+        if (t == null) {
+            return null;
+        }
+        try {
+            return t.expired(policy.serverSessionCache().timeoutSeconds(), System.currentTimeMillis())
+                    ? null : t.kpsaId().clone();
+        } finally {
+            t.destroy(); // the master secret copy: the resumption check opens the ticket itself
+        }
     }
 
     /** @return the held bytes, to be offered now (the caller zeroes nothing: they are plaintext handshake messages) */

@@ -468,31 +468,14 @@ final class SaefTlsServer extends PSKTlsServer {
      * association whose {@code peer=} and Kpsa give the same fingerprint ({@link SessionCache}).
      * Otherwise a full handshake follows; a changed or removed association drops the session. A ticket
      * that is altered, expired or sealed by a retired key is ignored: a full handshake, never a failure.
+     * Either way the key manager is asked once, through {@link #recheck} (a delegated task's answer on an
+     * engine over a key source that may block).
      */
     @Override
     public TlsSession getSessionToResume(byte[] sessionID) {
-        CachedSession s = sessions().get(sessionID);
-        boolean fromTicket = false;
+        CachedSession cached = sessions().get(sessionID);
+        CachedSession s = cached != null ? fromCache(cached) : fromTicket(sessionID);
         if (s == null) {
-            s = fromTicket(sessionID);
-            fromTicket = true;
-        }
-        if (s == null) {
-            return null;
-        }
-        if (!s.info().extendedMasterSecret() || state.offeredSuites == null
-                || !org.bouncycastle.util.Arrays.contains(state.offeredSuites, s.cipherSuite())
-                || !org.bouncycastle.util.Arrays.contains(spec.suiteCodes(), s.cipherSuite())) {
-            if (fromTicket) {
-                s.invalidate(); // destroys the master secret taken from the ticket
-            }
-            return null;
-        }
-        Association current = recheck(s.info().association(), s.fingerprint());
-        if (current == null) {
-            DebugLog.log("server: session of KpsaID " + s.info().association().kpsaId()
-                    + " not resumed: its association or Kpsa was removed or replaced");
-            s.invalidate();
             return null;
         }
         state.resumeCandidate = s;
@@ -500,14 +483,43 @@ final class SaefTlsServer extends PSKTlsServer {
     }
 
     /**
-     * Looks the association up again and compares its fingerprint with the session's (constant time).
-     * On success records the association's fingerprint in the key manager's snapshot, which the
-     * session's validity is checked against later ({@link TlsConnection#associationCurrent()}).
+     * @return the cached session when it can be resumed here ({@link #resumable}) and its association is
+     *     unchanged ({@link #recheck}); else null, and a session whose association changed is invalidated
+     */
+    private CachedSession fromCache(CachedSession s) {
+        if (!resumable(s.info().extendedMasterSecret(), s.cipherSuite())) {
+            return null;
+        }
+        if (recheck(s.info().association().kpsaId().toWire(), s.fingerprint()) == null) {
+            DebugLog.log("server: session of KpsaID " + s.info().association().kpsaId()
+                    + " not resumed: its association or Kpsa was removed or replaced");
+            s.invalidate();
+            return null;
+        }
+        return s;
+    }
+
+    /**
+     * @return whether a session with these parameters may be resumed on this connection: it used the
+     *     extended master secret (RFC 7627 section 5.3), and its suite is offered and enabled
+     */
+    private boolean resumable(boolean extendedMasterSecret, int cipherSuite) {
+        return extendedMasterSecret && state.offeredSuites != null
+                && org.bouncycastle.util.Arrays.contains(state.offeredSuites, cipherSuite)
+                && org.bouncycastle.util.Arrays.contains(spec.suiteCodes(), cipherSuite);
+    }
+
+    /**
+     * Looks the session's KpsaID up again ({@link #lookUp}) and compares the fingerprint of the current
+     * association and Kpsa with the session's (constant time). On success records the association's
+     * fingerprint in the key manager's snapshot, which the session's validity is checked against later
+     * ({@link TlsConnection#associationCurrent()}). The Kpsa read is zeroed here.
      *
+     * @param kpsaId the session's KpsaID, as wire octets
      * @return the current association, or null when it was removed or its {@code peer=} or Kpsa replaced
      */
-    private Association recheck(Association cachedAssociation, byte[] sessionFingerprint) {
-        ServerKeyLookup.Result r = lookUp(policy, state, cachedAssociation.kpsaId().toWire());
+    private Association recheck(byte[] kpsaId, byte[] sessionFingerprint) {
+        ServerKeyLookup.Result r = lookUp(policy, state, kpsaId);
         if (r.failure != null) {
             return null; // the full handshake meets the same failure and reports it
         }
@@ -529,9 +541,11 @@ final class SaefTlsServer extends PSKTlsServer {
 
     /**
      * The session a ticket carries, as a {@link CachedSession} that is in no cache (its master secret
-     * is destroyed when its connection ends), under the client's session ID; null when tickets are off,
-     * the client sent no ticket or no session ID, or the ticket does not open (altered, unknown or
-     * retired key), is expired ({@code SSLSessionContext} timeout), or names an unknown KpsaID.
+     * is destroyed when its connection ends), under the client's session ID, bound to the association
+     * {@link #recheck} found; null when tickets are off, the client sent no ticket or no session ID, the
+     * ticket does not open (altered, unknown or retired key, {@link TicketState#open}), is expired
+     * ({@code SSLSessionContext} timeout), cannot be resumed here ({@link #resumable}), or its association
+     * was removed or replaced.
      */
     private CachedSession fromTicket(byte[] sessionID) {
         SessionTicketKeys keys = tickets();
@@ -539,25 +553,24 @@ final class SaefTlsServer extends PSKTlsServer {
         if (keys == null || ticket == null || ticket.length == 0 || sessionID == null || sessionID.length == 0) {
             return null;
         }
-        byte[] encoded = keys.open(ticket);
-        if (encoded == null) {
-            DebugLog.log("server: session ticket not accepted (altered, or its key retired): full handshake");
-            return null;
-        }
-        TicketState t = TicketState.decode(encoded);
-        java.util.Arrays.fill(encoded, (byte) 0);
+        TicketState t = TicketState.open(keys, ticket);
         if (t == null) {
+            DebugLog.log("server: session ticket not accepted (altered, or its key retired): full handshake");
             return null;
         }
         try {
             int timeout = sessions().timeoutSeconds();
-            long now = System.currentTimeMillis();
-            if (timeout > 0 && now - t.creationTime() >= timeout * 1000L) {
+            if (t.expired(timeout, System.currentTimeMillis())) {
                 DebugLog.log("server: session ticket expired (session timeout " + timeout + " s): full handshake");
                 return null;
             }
-            Association a = policy.keyManager().chooseServerAssociation(t.kpsaId()).orElse(null);
+            if (!resumable(t.extendedMasterSecret(), t.cipherSuite())) {
+                return null;
+            }
+            Association a = recheck(t.kpsaId(), t.fingerprint());
             if (a == null) {
+                DebugLog.log("server: session ticket of KpsaID " + HandshakeState.printable(t.kpsaId())
+                        + " not accepted: its association or Kpsa was removed or replaced");
                 return null;
             }
             dev.saef.identity.KpsaId kpsaId = a.kpsaId();

@@ -93,6 +93,36 @@ record TicketState(int cipherSuite, boolean extendedMasterSecret, boolean encryp
         }
     }
 
+    /**
+     * Opens a ticket the client offered: the one way the server reads a ticket, for the resumption check
+     * ({@link SaefTlsServer}) and for a delegated key lookup ({@link DeferredKeyLookup}) alike.
+     *
+     * @param keys this server context's ticket keys
+     * @param ticket the ticket (not modified)
+     * @return the state, which the caller destroys ({@link #destroy()}); null when the ticket does not open
+     *     (altered, sealed by a key not held, RFC 5077 section 4) or holds a state this version does not write
+     */
+    static TicketState open(SessionTicketKeys keys, byte[] ticket) {
+        byte[] encoded = keys.open(ticket);
+        if (encoded == null) {
+            return null;
+        }
+        try {
+            return decode(encoded);
+        } finally {
+            Arrays.fill(encoded, (byte) 0);
+        }
+    }
+
+    /**
+     * @param timeoutSeconds the server's {@code SSLSessionContext} session timeout; 0: none
+     * @param nowMillis the time now, ms since the epoch
+     * @return whether the session is older than the session timeout (then it is not resumed)
+     */
+    boolean expired(int timeoutSeconds, long nowMillis) {
+        return timeoutSeconds > 0 && nowMillis - creationTime >= timeoutSeconds * 1000L;
+    }
+
     private static byte[] bytes(ByteBuffer b, int n) {
         byte[] out = new byte[n];
         b.get(out);

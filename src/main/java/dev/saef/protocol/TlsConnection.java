@@ -403,8 +403,10 @@ public final class TlsConnection {
     }
 
     /**
-     * Server, lookups in tasks: when these bytes complete a {@code psk_identity} (or the ID of a session
-     * in the cache, whose association a resumption re-checks), holds them and prepares the lookup task.
+     * Server, lookups in tasks: when these bytes complete a {@code psk_identity}, or a ClientHello whose
+     * resumption re-checks an association (its session ID names a session in the cache, or else it
+     * offers a session ticket: the order of {@link SaefTlsServer#getSessionToResume}), holds them and
+     * prepares the lookup task.
      *
      * @return true when the bytes are held
      */
@@ -413,22 +415,30 @@ public final class TlsConnection {
         if (found.isEmpty()) {
             return false;
         }
-        List<byte[]> identities = new ArrayList<>(found.size());
+        List<DeferredKeyLookup.Wanted> wanted = new ArrayList<>(found.size());
+        boolean cached = false; // the ClientHello's session ID names a cached session: its ticket is not read
         for (KeyLookupTrigger.Found f : found) {
-            if (!f.sessionId()) {
-                identities.add(f.octets());
-                continue;
-            }
-            CachedSession s = policy.serverSessionCache().get(f.octets());
-            if (s != null) {
-                identities.add(s.info().association().kpsaId().toWire());
+            switch (f.kind()) {
+                case PSK_IDENTITY -> wanted.add(DeferredKeyLookup.Wanted.identity(f.octets()));
+                case SESSION_ID -> {
+                    CachedSession s = policy.serverSessionCache().get(f.octets());
+                    cached = s != null;
+                    if (cached) {
+                        wanted.add(DeferredKeyLookup.Wanted.identity(s.info().association().kpsaId().toWire()));
+                    }
+                }
+                case SESSION_TICKET -> {
+                    if (!cached) {
+                        wanted.add(DeferredKeyLookup.Wanted.ticket(f.octets()));
+                    }
+                }
             }
         }
-        if (identities.isEmpty()) {
+        if (wanted.isEmpty()) {
             return false;
         }
-        deferred.hold(buf, off, len, identities);
-        DebugLog.log("server: key lookup of " + identities.size() + " identit" + (identities.size() == 1 ? "y" : "ies")
+        deferred.hold(buf, off, len, wanted);
+        DebugLog.log("server: key lookup of " + wanted.size() + " identit" + (wanted.size() == 1 ? "y" : "ies")
                 + " handed to a delegated task");
         return true;
     }

@@ -67,6 +67,8 @@ class DelegatedKeyLookupTest {
     /** A key source that blocks every lookup until released (a slow database, a remote key service). */
     static class BlockingKeys implements PskKeyProvider {
         volatile CountDownLatch release = new CountDownLatch(1);
+        /** The Kpsa this source answers for {@link #KPSA}; replaceable, as a rotation in the store. */
+        volatile byte[] key = KEY;
         final List<Thread> callers = new CopyOnWriteArrayList<>();
         final boolean mayBlock;
 
@@ -85,7 +87,7 @@ class DelegatedKeyLookupTest {
                 Thread.currentThread().interrupt();
                 throw new GeneralSecurityException("interrupted");
             }
-            return kpsaId.toString().equals(KPSA) ? new PskSecretKey(KEY) : null;
+            return kpsaId.toString().equals(KPSA) ? new PskSecretKey(key) : null;
         }
 
         @Override
@@ -203,6 +205,136 @@ class DelegatedKeyLookupTest {
         long maxCall = TimeUnit.NANOSECONDS.toMillis(loop.maxServerCallNanos);
         assertTrue(maxCall < CALL_BOUND_MILLIS, "a server engine call blocked the event loop for " + maxCall + " ms");
         assertEquals("CAE01", second.server.getSession().getPeerPrincipal().getName());
+    }
+
+    /** A server context with RFC 5077 session tickets on ({@code saef.sessionTickets}). */
+    static SSLContext ticketServer(PskKeyProvider keys) throws Exception {
+        return serverContext(keys, cfg -> cfg.withSessionTickets(true));
+    }
+
+    /** A SAEF client context that asks for session tickets and resumes with them ({@code saef.clientSessionTickets}). */
+    static SSLContext ticketClient() throws Exception {
+        return Peers.context(Peers.clientTable(KPSA, "meters.example.net:443", Peers.KEY_HEX),
+                cfg -> cfg.withClientSessionTickets(true));
+    }
+
+    /** A full handshake on the loop with the key source answering at once; the client now holds a ticket. */
+    private EventLoopDriver.Channel fullHandshakeForATicket(BlockingKeys keys, SSLContext server, SSLContext client)
+            throws Exception {
+        keys.release.countDown();
+        EventLoopDriver.Channel first = channel(server, client);
+        new EventLoopDriver(tasks).run(30_000, first);
+        assertNull(first.serverFailure, () -> "server: " + first.serverFailure);
+        assertNull(first.clientFailure, () -> "client: " + first.clientFailure);
+        assertEquals(0, java.util.Collections.list(server.getServerSessionContext().getIds()).size(),
+                "the session was given away as a ticket, not kept by ID: a resumption can only be by ticket");
+        keys.release = new CountDownLatch(1);
+        keys.callers.clear();
+        return first;
+    }
+
+    /**
+     * A resumption by RFC 5077 session ticket (its session ID names no cached session) re-checks the
+     * session's association with the key source too: that lookup runs as a delegated task, the event loop
+     * never waits for the key source, and the resumed session keeps its binding.
+     */
+    @Test
+    void aTicketResumptionChecksTheAssociationInADelegatedTask() throws Exception {
+        BlockingKeys keys = new BlockingKeys(true);
+        SSLContext server = ticketServer(keys);
+        SSLContext client = ticketClient();
+        EventLoopDriver.Channel first = fullHandshakeForATicket(keys, server, client);
+        byte[] sessionId = first.client.getSession().getId();
+        dev.saef.identity.SaefPrincipal bound = (dev.saef.identity.SaefPrincipal) first.server.getSession()
+                .getPeerPrincipal();
+
+        keys.releaseAfter(BLOCK_MILLIS);
+        EventLoopDriver.Channel second = channel(server, client);
+        EventLoopDriver loop = new EventLoopDriver(tasks);
+        long t0 = System.nanoTime();
+        loop.run(30_000, second);
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertNull(second.serverFailure, () -> "server: " + second.serverFailure);
+        assertNull(second.clientFailure, () -> "client: " + second.clientFailure);
+        long maxCall = TimeUnit.NANOSECONDS.toMillis(loop.maxServerCallNanos);
+        System.out.println("ticket resumption over a blocking key source (" + BLOCK_MILLIS + " ms): handshake "
+                + tookMillis + " ms, longest server engine call " + maxCall + " ms");
+        assertTrue(java.util.Arrays.equals(sessionId, second.client.getSession().getId()), "resumed by the ticket");
+        assertTrue(java.util.Arrays.equals(sessionId, second.server.getSession().getId()), "resumed by the ticket");
+        assertEquals(0, java.util.Collections.list(server.getServerSessionContext().getIds()).size());
+        assertEquals(1, keys.callers.size(), "one key lookup: the re-check of the ticket's association");
+        assertFalse(keys.callers.get(0) == Thread.currentThread(), "the key lookup ran on the event loop");
+        assertTrue(second.serverNeedTask > 0, "the ticket resumption's lookup ran as a task");
+        assertTrue(maxCall < CALL_BOUND_MILLIS, "a server engine call blocked the event loop for " + maxCall + " ms");
+        dev.saef.identity.SaefPrincipal resumed = (dev.saef.identity.SaefPrincipal) second.server.getSession()
+                .getPeerPrincipal();
+        assertEquals(bound, resumed, "the resumed session keeps its binding");
+        assertEquals("CAE01", resumed.getName());
+        assertTrue(resumed.isConfigured());
+        assertEquals(first.server.getSession().getCreationTime(), second.server.getSession().getCreationTime());
+        assertEquals("/id-in", second.client.getSession().getPeerPrincipal().getName());
+        byte[] data = "hello again".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertEquals("hello again", new String(EnginePair.transfer(second.client, second.server, data),
+                java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * A ticket whose Kpsa was replaced in the key source since it was issued is not resumed: the re-check
+     * (a task) finds another Kpsa, and the full handshake that follows looks the client's identity up in a
+     * task as well. The client still has the old Kpsa, so that full handshake fails at Finished like any
+     * wrong key (had the server resumed, it would have succeeded); the loop is never blocked.
+     */
+    @Test
+    void aTicketWhoseKpsaWasReplacedGivesAFullHandshakeThroughTheTask() throws Exception {
+        BlockingKeys keys = new BlockingKeys(true);
+        SSLContext server = ticketServer(keys);
+        SSLContext client = ticketClient();
+        EventLoopDriver.Channel first = fullHandshakeForATicket(keys, server, client);
+        byte[] sessionId = first.client.getSession().getId();
+
+        keys.key = HexFormat.of().parseHex(Peers.OTHER_KEY_HEX);
+        keys.releaseAfter(BLOCK_MILLIS);
+        EventLoopDriver.Channel second = channel(server, client);
+        EventLoopDriver loop = new EventLoopDriver(tasks);
+        loop.run(30_000, second);
+        long maxCall = TimeUnit.NANOSECONDS.toMillis(loop.maxServerCallNanos);
+        assertNotNull(second.serverFailure, "the full handshake with the old Kpsa fails: the ticket was not resumed");
+        assertNotNull(second.clientFailure);
+        String m = second.serverFailure.getMessage();
+        assertFalse(m.contains("saef.keyLookupTimeout") || m.contains("internal_error"), m);
+        assertFalse(java.util.Arrays.equals(sessionId, second.server.getSession().getId()), "not resumed");
+        assertEquals(2, keys.callers.size(), "the ticket's re-check, then the full handshake's psk_identity");
+        for (Thread t : keys.callers) {
+            assertFalse(t == Thread.currentThread(), "a key lookup ran on the event loop");
+        }
+        assertTrue(second.serverNeedTask >= 2, "both lookups ran as tasks: " + second.serverNeedTask);
+        assertTrue(maxCall < CALL_BOUND_MILLIS, "a server engine call blocked the event loop for " + maxCall + " ms");
+    }
+
+    /**
+     * A ticket the server cannot open (sealed by another server context's ticket keys) gives a full
+     * handshake, whose lookup runs as a task; nothing blocks the loop.
+     */
+    @Test
+    void aTicketThatDoesNotOpenGivesAFullHandshake() throws Exception {
+        BlockingKeys keys = new BlockingKeys(true);
+        SSLContext client = ticketClient();
+        EventLoopDriver.Channel first = fullHandshakeForATicket(keys, ticketServer(keys), client);
+        byte[] sessionId = first.client.getSession().getId();
+
+        keys.releaseAfter(BLOCK_MILLIS);
+        SSLContext other = ticketServer(keys); // other ticket keys: the client's ticket does not open there
+        EventLoopDriver.Channel second = channel(other, client);
+        EventLoopDriver loop = new EventLoopDriver(tasks);
+        loop.run(30_000, second);
+        assertNull(second.serverFailure, () -> "server: " + second.serverFailure);
+        assertNull(second.clientFailure, () -> "client: " + second.clientFailure);
+        assertFalse(java.util.Arrays.equals(sessionId, second.client.getSession().getId()), "a full handshake");
+        assertEquals("CAE01", second.server.getSession().getPeerPrincipal().getName());
+        assertEquals(1, keys.callers.size(), "only the full handshake's lookup");
+        assertFalse(keys.callers.get(0) == Thread.currentThread(), "the key lookup ran on the event loop");
+        long maxCall = TimeUnit.NANOSECONDS.toMillis(loop.maxServerCallNanos);
+        assertTrue(maxCall < CALL_BOUND_MILLIS, "a server engine call blocked the event loop for " + maxCall + " ms");
     }
 
     /**

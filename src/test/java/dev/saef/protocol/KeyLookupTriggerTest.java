@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * {@link KeyLookupTrigger}: finds the ClientHello's session_id and the ClientKeyExchange's psk_identity
  * in the client's byte stream however it is cut into records (handshake messages fragmented across
  * records, several in one record, RFC 5246 section 6.2.1) and into reads, reports nothing for fields
- * that cannot be valid, and stops at the client's ChangeCipherSpec.
+ * that cannot be valid, and stops at the client's ChangeCipherSpec; with session tickets on, also the
+ * ClientHello's non-empty SessionTicket extension (RFC 5077 section 3.2) when it has a session_id.
  */
 class KeyLookupTriggerTest {
 
@@ -41,6 +42,29 @@ class KeyLookupTriggerTest {
         b.writeBytes(sessionId);
         b.writeBytes(new byte[] {0, 2, 0, (byte) 0xA8, 1, 0}); // TLS_PSK_WITH_AES_128_GCM_SHA256, null compression
         return message(1, b.toByteArray());
+    }
+
+    /** A ClientHello with an extensions block holding these extensions, each {type, data}. */
+    static byte[] clientHello(byte[] sessionId, Object[]... extensions) {
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        for (Object[] x : extensions) {
+            int type = (Integer) x[0];
+            byte[] data = (byte[]) x[1];
+            e.writeBytes(new byte[] {(byte) (type >>> 8), (byte) type, (byte) (data.length >>> 8), (byte) data.length});
+            e.writeBytes(data);
+        }
+        byte[] block = e.toByteArray();
+        byte[] plain = clientHello(sessionId);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(java.util.Arrays.copyOfRange(plain, 4, plain.length));
+        b.write(block.length >>> 8);
+        b.write(block.length);
+        b.writeBytes(block);
+        return message(1, b.toByteArray());
+    }
+
+    static Object[] ext(int type, byte[] data) {
+        return new Object[] {type, data};
     }
 
     static byte[] clientKeyExchange(byte[] identity) {
@@ -109,9 +133,9 @@ class KeyLookupTriggerTest {
             KeyLookupTrigger t = new KeyLookupTrigger();
             List<KeyLookupTrigger.Found> found = feed(t, stream.toByteArray(), rnd);
             assertEquals(2, found.size(), "case " + i);
-            assertTrue(found.get(0).sessionId());
+            assertEquals(KeyLookupTrigger.Kind.SESSION_ID, found.get(0).kind());
             assertArrayEquals(sid, found.get(0).octets());
-            assertFalse(found.get(1).sessionId());
+            assertEquals(KeyLookupTrigger.Kind.PSK_IDENTITY, found.get(1).kind());
             assertArrayEquals(id, found.get(1).octets());
             assertTrue(t.done());
         }
@@ -149,5 +173,67 @@ class KeyLookupTriggerTest {
         assertTrue(t.done());
         byte[] r = record(22, clientKeyExchange(IDENTITY)); // encrypted in reality: never read
         assertEquals(List.of(), t.scan(r, 0, r.length));
+    }
+
+    @Test
+    void findsTheSessionTicketHoweverTheStreamIsCut() {
+        Random rnd = new Random(35);
+        for (int i = 0; i < 2000; i++) {
+            byte[] sid = new byte[1 + rnd.nextInt(32)];
+            rnd.nextBytes(sid);
+            byte[] ticket = new byte[1 + rnd.nextInt(400)];
+            rnd.nextBytes(ticket);
+            byte[] sni = new byte[rnd.nextInt(40)];
+            ByteArrayOutputStream stream = new ByteArrayOutputStream();
+            stream.writeBytes(records(clientHello(sid, ext(0, sni), ext(35, ticket), ext(23, new byte[0])), rnd));
+            stream.writeBytes(records(clientKeyExchange(IDENTITY), rnd));
+            KeyLookupTrigger t = new KeyLookupTrigger(true);
+            List<KeyLookupTrigger.Found> found = feed(t, stream.toByteArray(), rnd);
+            assertEquals(3, found.size(), "case " + i);
+            assertEquals(KeyLookupTrigger.Kind.SESSION_ID, found.get(0).kind());
+            assertArrayEquals(sid, found.get(0).octets());
+            assertEquals(KeyLookupTrigger.Kind.SESSION_TICKET, found.get(1).kind());
+            assertArrayEquals(ticket, found.get(1).octets());
+            assertEquals(KeyLookupTrigger.Kind.PSK_IDENTITY, found.get(2).kind());
+            assertArrayEquals(IDENTITY, found.get(2).octets());
+            assertTrue(t.done());
+        }
+    }
+
+    /** The session_id and the ticket come in one list, when the ClientHello's last octet arrives. */
+    @Test
+    void aClientHellosFieldsAreReportedTogetherAtItsEnd() {
+        byte[] sid = new byte[32];
+        byte[] hello = record(22, clientHello(sid, ext(35, new byte[] {1, 2, 3})));
+        KeyLookupTrigger t = new KeyLookupTrigger(true);
+        assertEquals(List.of(), t.scan(hello, 0, hello.length - 1));
+        List<KeyLookupTrigger.Found> found = t.scan(hello, hello.length - 1, 1);
+        assertEquals(List.of(KeyLookupTrigger.Kind.SESSION_ID, KeyLookupTrigger.Kind.SESSION_TICKET),
+                found.stream().map(KeyLookupTrigger.Found::kind).toList());
+        assertArrayEquals(new byte[] {1, 2, 3}, found.get(1).octets());
+    }
+
+    @Test
+    void ticketsThatCannotResumeAreNotReported() {
+        byte[] sid = new byte[32];
+        byte[] ticket = {9, 9, 9};
+        // tickets off
+        List<KeyLookupTrigger.Found> off = scanAll(new KeyLookupTrigger(), clientHello(sid, ext(35, ticket)));
+        assertEquals(List.of(KeyLookupTrigger.Kind.SESSION_ID), off.stream().map(KeyLookupTrigger.Found::kind).toList());
+        // an empty extension only asks for a ticket (RFC 5077 3.2)
+        List<KeyLookupTrigger.Found> asking = scanAll(new KeyLookupTrigger(true), clientHello(sid, ext(35, new byte[0])));
+        assertEquals(List.of(KeyLookupTrigger.Kind.SESSION_ID), asking.stream().map(KeyLookupTrigger.Found::kind).toList());
+        // no session_id: the server could not accept the ticket (RFC 5077 3.4)
+        assertEquals(List.of(), scanAll(new KeyLookupTrigger(true), clientHello(new byte[0], ext(35, ticket))));
+        // an extensions block that does not parse: Bouncy Castle refuses the ClientHello
+        byte[] bad = clientHello(sid, ext(35, ticket));
+        bad[bad.length - ticket.length - 6] ^= 0x01; // the block's length
+        List<KeyLookupTrigger.Found> malformed = scanAll(new KeyLookupTrigger(true), bad);
+        assertEquals(List.of(KeyLookupTrigger.Kind.SESSION_ID), malformed.stream().map(KeyLookupTrigger.Found::kind).toList());
+    }
+
+    private static List<KeyLookupTrigger.Found> scanAll(KeyLookupTrigger t, byte[] handshake) {
+        byte[] r = record(22, handshake);
+        return t.scan(r, 0, r.length);
     }
 }
