@@ -32,7 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Randomness is seeded ({@code -Dsaef.lossy.seed=N} to replay a run; otherwise a fresh seed) and the
  * seed is printed to the test output. Counters per direction, including how many epoch-0 handshake
  * fragments an endpoint sent more than once (its retransmissions; the proxy's own duplicates are not
- * counted), are in {@link #stats()}.
+ * counted) and how many records it sent again with a record number (epoch and sequence number) it had
+ * already used ({@code resentRecords}: copies of datagrams already sent, which a receiver that got the
+ * original discards as replays, RFC 6347 section 4.1.2.6), are in {@link #stats()};
+ * {@code -Dsaef.lossy.trace=true} prints every datagram.
  */
 final class LossyUdpProxy implements AutoCloseable {
 
@@ -64,17 +67,20 @@ final class LossyUdpProxy implements AutoCloseable {
         final AtomicLong reordered = new AtomicLong();
         final AtomicLong split = new AtomicLong();
         final AtomicLong retransmittedFragments = new AtomicLong();
+        final AtomicLong resentRecords = new AtomicLong();
 
         @Override
         public String toString() {
             return "received=" + received + " dropped=" + dropped + " forcedDrops=" + forcedDrops + " oversize="
                     + oversize + " duplicated=" + duplicated + " reordered=" + reordered + " split=" + split
-                    + " retransmittedHandshakeFragments=" + retransmittedFragments;
+                    + " retransmittedHandshakeFragments=" + retransmittedFragments + " resentRecords=" + resentRecords;
         }
     }
 
     private static final int RECORD_HEADER = 13;
     private static final int HANDSHAKE = 22;
+    /** {@code -Dsaef.lossy.trace=true}: print every datagram the proxy receives (time, records, fragments). */
+    private static final boolean TRACE = Boolean.getBoolean("saef.lossy.trace");
 
     private final InetSocketAddress server;
     private final Impairments impairments;
@@ -96,6 +102,8 @@ final class LossyUdpProxy implements AutoCloseable {
         final DatagramSocket upstream;
         final Set<String> seenFromClient = new HashSet<>();
         final Set<String> seenFromServer = new HashSet<>();
+        final Set<String> recordsFromClient = new HashSet<>();
+        final Set<String> recordsFromServer = new HashSet<>();
         boolean forcedDropDone;
 
         Flow(SocketAddress client) throws SocketException {
@@ -225,6 +233,22 @@ final class LossyUdpProxy implements AutoCloseable {
         return keys;
     }
 
+    /** The records of a datagram as {@code epoch/sequence_number} keys (a malformed tail has none). */
+    private static List<String> recordNumbers(byte[] d) {
+        List<String> keys = new ArrayList<>();
+        for (int[] r : records(d)) {
+            if (r[1] >= RECORD_HEADER) {
+                int epoch = ((d[r[0] + 3] & 0xff) << 8) | (d[r[0] + 4] & 0xff);
+                long seq = 0;
+                for (int i = 5; i < 11; i++) {
+                    seq = (seq << 8) | (d[r[0] + i] & 0xff);
+                }
+                keys.add(epoch + "/" + seq);
+            }
+        }
+        return keys;
+    }
+
     /** @return the records of a datagram as {offset, length} (a malformed tail is one last piece) */
     private static List<int[]> records(byte[] d) {
         List<int[]> out = new ArrayList<>();
@@ -250,12 +274,23 @@ final class LossyUdpProxy implements AutoCloseable {
             return;
         }
         List<String> fragments = handshakeFragments(d);
+        List<String> recordNumbers = recordNumbers(d);
+        if (TRACE) {
+            System.out.println("LossyUdpProxy " + System.nanoTime() / 1_000_000 + " ms " + dir + " " + d.length
+                    + " octets, records (epoch/seq) " + recordNumbers + ", epoch-0 handshake " + fragments);
+        }
         List<byte[]> out = new ArrayList<>();
         synchronized (this) {
             Set<String> seen = dir == Direction.TO_SERVER ? flow.seenFromClient : flow.seenFromServer;
             for (String k : fragments) {
                 if (!seen.add(k)) {
                     c.retransmittedFragments.incrementAndGet();
+                }
+            }
+            Set<String> sent = dir == Direction.TO_SERVER ? flow.recordsFromClient : flow.recordsFromServer;
+            for (String k : recordNumbers) {
+                if (!sent.add(k)) {
+                    c.resentRecords.incrementAndGet();
                 }
             }
             if (!flow.forcedDropDone && dir == forcedDropDirection
