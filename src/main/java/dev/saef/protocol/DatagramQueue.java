@@ -29,6 +29,10 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
 
     /** Received datagrams waiting for the handshake thread; beyond this, the newest are dropped (UDP). */
     static final int MAX_INBOUND = 64;
+    /** DTLS 1.2 record header: type, version, epoch, sequence number (48 bits), length. */
+    private static final int RECORD_HEADER = 13;
+    /** RFC 9146 {@code tls12_cid}: a longer header, and never epoch 0. */
+    private static final byte CONTENT_TYPE_CID = 25;
 
     private final int packetSize;
     private final HandshakeBudget budget;
@@ -40,6 +44,8 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
     private final ArrayDeque<byte[]> out = new ArrayDeque<>();
     private List<byte[]> burst = new ArrayList<>();
     private List<byte[]> lastFlight = List.of();
+    /** The next unused record sequence number of epoch 0 on the way out ({@link #renumbered}). */
+    private long nextEpoch0Sequence;
     private boolean direct;
     private boolean waiting;
     private boolean handshakeEnded;
@@ -139,6 +145,9 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
     @Override
     public synchronized void send(byte[] buf, int off, int len) {
         byte[] d = java.util.Arrays.copyOfRange(buf, off, off + len);
+        if (!direct) {
+            renumbered(d);
+        }
         out.add(d);
         if (!direct) {
             burst.add(d);
@@ -237,9 +246,12 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
     /**
      * Sends the last flight again, when the handshake thread waits for the peer and nothing else is
      * waiting to be sent: the engine's retransmission on {@code wrap} after the application's receive
-     * timed out (as with the JDK's DTLS engine). The copies are duplicates of datagrams already sent,
-     * which a peer that got them discards (RFC 6347 section 4.1.2.6); Bouncy Castle's own timer
-     * (1 s, doubling up to 60 s) sends fresh ones.
+     * timed out (as with the JDK's DTLS engine). RFC 6347 section 4.1: a retransmission goes out in
+     * new records, since a peer discards a record number it has seen (section 4.1.2.6): the epoch-0
+     * records of the copies (the unprotected handshake flights) get fresh sequence numbers
+     * ({@link #renumbered}). A protected record (the Finished) keeps its number: it is sealed with
+     * it, and a peer that got it needs no copy. Bouncy Castle's own timer (1 s, doubling up to
+     * 60 s) also sends fresh ones.
      *
      * @return true when datagrams were queued
      */
@@ -247,8 +259,43 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         if (direct || handshakeEnded || !waiting || !in.isEmpty() || !out.isEmpty() || lastFlight.isEmpty()) {
             return false;
         }
-        out.addAll(lastFlight);
+        for (byte[] d : lastFlight) {
+            out.add(renumbered(d.clone()));
+        }
         return true;
+    }
+
+    /**
+     * Gives every epoch-0 record in the datagram {@code d} (in place) a sequence number above all
+     * epoch-0 numbers sent so far, and never below the one Bouncy Castle chose (which follows the
+     * client's ClientHello on a server, RFC 6347 section 4.2.1): Bouncy Castle's own records keep
+     * their numbers until a resent copy used them, then move up with the rest. Epoch-0 records carry
+     * no MAC, so the number may change; a malformed or connection-ID record ends the walk.
+     *
+     * @return {@code d}
+     */
+    private byte[] renumbered(byte[] d) {
+        int off = 0;
+        while (off + RECORD_HEADER <= d.length) {
+            int epoch = ((d[off + 3] & 0xFF) << 8) | (d[off + 4] & 0xFF);
+            int length = ((d[off + 11] & 0xFF) << 8) | (d[off + 12] & 0xFF);
+            if (d[off] == CONTENT_TYPE_CID || off + RECORD_HEADER + length > d.length) {
+                break;
+            }
+            if (epoch == 0) {
+                long seq = 0;
+                for (int i = off + 5; i < off + 11; i++) {
+                    seq = (seq << 8) | (d[i] & 0xFF);
+                }
+                long fresh = Math.max(seq, nextEpoch0Sequence);
+                for (int i = off + 10; i >= off + 5; i--) {
+                    d[i] = (byte) (fresh >>> (8 * (off + 10 - i)));
+                }
+                nextEpoch0Sequence = fresh + 1;
+            }
+            off += RECORD_HEADER + length;
+        }
+        return d;
     }
 
     /** @return the size of the next datagram to send, or -1 when none */
