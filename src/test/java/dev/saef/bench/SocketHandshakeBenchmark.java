@@ -190,6 +190,6 @@ public class SocketHandshakeBenchmark {
             System.out.println("[" + config + "] server-side failures: " + serverFailures.get() + " (last: "
                     + lastServerFailure.get() + ")");
         }
-        System.out.println("[" + config + ", tcpNoDelay=" + tcpNoDelay + ", resume=" + resume + "] handshakes: client " + clientHandshakes + ", server " + served.get());
+        System.err.println("[" + config + ", tcpNoDelay=" + tcpNoDelay + ", resume=" + resume + "] handshakes: client " + clientHandshakes + ", server " + served.get());
     }
 }
