@@ -134,6 +134,14 @@ public final class DtlsConnection {
                 IOException io = e instanceof IOException x ? x : new IOException(e);
                 state.zeroKey();
                 state.forgetClientRandom(policy.reflectionGuard());
+                if (closed && !(io instanceof TlsTimeoutException)) {
+                    // the application closed the engine (close()) during the handshake: it ended it, nothing
+                    // failed. Not the queue's own flag: Bouncy Castle closes the queue too when it fails.
+                    DebugLog.log("DTLS handshake ended: the SSLEngine was closed during it");
+                    recordFailure(new SSLException("the SSLEngine was closed during the DTLS handshake", io));
+                    queue.handshakeEnded(false);
+                    return;
+                }
                 HandshakeOutcome o = io instanceof TlsTimeoutException ? HandshakeOutcome.TIMEOUT
                         : HandshakeFailures.outcome(io, spec.clientMode(), state, spec);
                 SSLException x = recordFailure(io instanceof TlsTimeoutException ? timedOut(io)
