@@ -219,7 +219,7 @@ public final class CompareMain {
         try {
             progress("1,000 concurrent socket handshakes, %d round(s) per side", rounds == 1 ? 1 : 2);
             ConcurrentHandshakeMeasurement.Result[] c = ConcurrentHandshakeMeasurement.compare(1000,
-                    quick ? 300 : 1000, rounds == 1 ? 1 : 2, ConcurrentHandshakeMeasurement.SERVER_THREADS);
+                    quick ? 100 : 1000, rounds == 1 ? 1 : 2, ConcurrentHandshakeMeasurement.SERVER_THREADS);
             concurrentP99.saefValue = c[0].p99();
             concurrentP99.referenceValue = c[1].p99();
             concurrentRate.saefValue = c[0].perSecond();
