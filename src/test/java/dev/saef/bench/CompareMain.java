@@ -353,7 +353,7 @@ public final class CompareMain {
                     r.referenceName, value(ref, r.unit), Double.isNaN(ratio) ? "-" : fmt(ratio) + "×", target, met,
                     r.note.isEmpty() ? "" : " (" + r.note + ")"));
         }
-        out.append("\nRatios are SAEF / reference (for heap and threads: lower is better). ");
+        out.append("\nRatios are SAEF / reference (for heap, threads and latency: lower is better). ");
         out.append("Allocation per 16 KiB record, wrap + unwrap, SAEF (JMH GC profiler, gc.alloc.rate.norm × 16 384): ");
         List<String> parts = new ArrayList<>();
         alloc.forEach((k, v) -> parts.add(String.format(Locale.ROOT, "%s %,.0f B", k, v)));
