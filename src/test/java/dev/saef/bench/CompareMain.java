@@ -31,7 +31,10 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * alternate: round 1 measures SAEF then the reference for every row, round 2 the reference first,
  * and so on; a row's figure is the median of its rounds. Noise that drifts over minutes (the other
  * jobs of a shared machine) thus hits both sides alike, and the ratio is what to read. The table
- * then adds the heap per idle established TLS engine pair ({@link IdleHeapMeasurement}), the heap and
+ * then adds the latency and rate of 1 000 concurrent socket handshakes
+ * ({@link ConcurrentHandshakeMeasurement}: SAEF, SunJSSE, SAEF, SunJSSE after a warm-up round each;
+ * median of the rounds; --quick one round each), the heap per idle established TLS engine pair
+ * ({@link IdleHeapMeasurement}), the heap and
  * threads per idle DTLS session on the server side ({@link DtlsSessionScaleMeasurement}), OpenSSL's
  * raw AES-128-CCM figure (measured by {@code bench/run.sh} with {@code openssl speed}, passed in
  * {@code -Dsaef.compare.opensslCcm=MB/s}) and the allocation per bulk record (JMH's GC profiler).
@@ -206,6 +209,36 @@ public final class CompareMain {
             ccm.note = "openssl not found: no reference";
         }
 
+        Row concurrentP99 = new Row("p99 ms handshake latency (connect to handshake complete), 1,000 concurrent "
+                + "loopback socket handshakes, " + ConcurrentHandshakeMeasurement.SERVER_THREADS + " server threads",
+                "ms", null, null, sunRef, Double.NaN, true);
+        Row concurrentRate = new Row("full handshakes/s, 1,000 concurrent loopback socket handshakes (latch to last "
+                + "client done)", "/s", null, null, sunRef, Double.NaN, false);
+        rows.add(concurrentP99);
+        rows.add(concurrentRate);
+        try {
+            progress("1,000 concurrent socket handshakes, %d round(s) per side", rounds == 1 ? 1 : 2);
+            ConcurrentHandshakeMeasurement.Result[] c = ConcurrentHandshakeMeasurement.compare(1000,
+                    quick ? 100 : 1000, rounds == 1 ? 1 : 2, ConcurrentHandshakeMeasurement.SERVER_THREADS);
+            concurrentP99.saefValue = c[0].p99();
+            concurrentP99.referenceValue = c[1].p99();
+            concurrentRate.saefValue = c[0].perSecond();
+            concurrentRate.referenceValue = c[1].perSecond();
+            concurrentP99.note = String.format(Locale.ROOT, "p50 %.1f / %.1f ms, max %.1f / %.1f ms", c[0].p50(),
+                    c[1].p50(), c[0].max(), c[1].max());
+            if (c[0].resumed() + c[1].resumed() > 0) {
+                concurrentP99.note += ", resumed (left out) " + c[0].resumed() + " / " + c[1].resumed();
+            }
+            if (c[0].failed() + c[1].failed() > 0) {
+                concurrentRate.note = "failed clients " + c[0].failed() + " / " + c[1].failed() + ", last: "
+                        + (c[0].lastFailure() != null ? c[0].lastFailure() : c[1].lastFailure());
+            }
+        } catch (Exception | OutOfMemoryError e) {
+            concurrentP99.saefValue = concurrentP99.referenceValue = Double.NaN;
+            concurrentRate.saefValue = concurrentRate.referenceValue = Double.NaN;
+            concurrentP99.note = "failed: " + rootCause(e);
+        }
+
         Row heap = new Row("KiB heap per idle established TLS engine pair (client + server), "
                 + String.format(Locale.ROOT, "%,d", tlsPairs) + " pairs, AES_128_GCM", "KiB", null, null,
                 "SunJSSE TLS 1.2 ECDHE-ECDSA P-256", 1, true);
@@ -320,7 +353,7 @@ public final class CompareMain {
                     r.referenceName, value(ref, r.unit), Double.isNaN(ratio) ? "-" : fmt(ratio) + "×", target, met,
                     r.note.isEmpty() ? "" : " (" + r.note + ")"));
         }
-        out.append("\nRatios are SAEF / reference (for heap and threads: lower is better). ");
+        out.append("\nRatios are SAEF / reference (for heap, threads and latency: lower is better). ");
         out.append("Allocation per 16 KiB record, wrap + unwrap, SAEF (JMH GC profiler, gc.alloc.rate.norm × 16 384): ");
         List<String> parts = new ArrayList<>();
         alloc.forEach((k, v) -> parts.add(String.format(Locale.ROOT, "%s %,.0f B", k, v)));
