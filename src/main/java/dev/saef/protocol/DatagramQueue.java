@@ -144,10 +144,9 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
 
     @Override
     public synchronized void send(byte[] buf, int off, int len) {
-        byte[] d = java.util.Arrays.copyOfRange(buf, off, off + len);
-        if (!direct) {
-            renumbered(d);
-        }
+        // also once established: Bouncy Castle may resend its final flight (an epoch-0 ChangeCipherSpec)
+        // with a number a copy of ours already used
+        byte[] d = renumbered(java.util.Arrays.copyOfRange(buf, off, off + len));
         out.add(d);
         if (!direct) {
             burst.add(d);
