@@ -34,14 +34,21 @@ final class ServerKeyLookup {
      * Runs lookups that have a time limit, so that the delegated task can give up on a key source that does
      * not answer: daemon threads, created on demand and ended after 30 s idle.
      */
+    /** Lookups waiting for a pool thread, at most; beyond, a lookup fails at once (the key source is not keeping up). */
+    static final int MAX_QUEUED = 4096;
     private static final ThreadPoolExecutor POOL = pool();
+
+    /** @return lookups waiting for a pool thread */
+    static int queuedLookups() {
+        return POOL.getQueue().size();
+    }
 
     private ServerKeyLookup() {
     }
 
     private static ThreadPoolExecutor pool() {
         ThreadPoolExecutor p = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
+                new LinkedBlockingQueue<>(MAX_QUEUED), r -> {
                     Thread t = new Thread(r, "saef-key-lookup-" + THREADS.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -168,7 +175,8 @@ final class ServerKeyLookup {
                 done.countDown();
             });
         } catch (RejectedExecutionException e) {
-            return Result.failed(id, "the key lookup could not be started (" + e.getMessage() + ")", e);
+            return Result.failed(id, "the key lookup could not be started: " + MAX_QUEUED + " lookups already wait"
+                    + " for the key source, which is not keeping up (check it)", e);
         }
         boolean finished;
         try {
@@ -185,6 +193,7 @@ final class ServerKeyLookup {
             Result late = new Result(id, null, null, null, why, null, !Thread.currentThread().isInterrupted());
             if (slot.compareAndSet(null, late)) {
                 running.cancel(false); // still queued: never runs; running: finishes and zeroes its key
+                POOL.remove((Runnable) running); // and a queued one leaves the queue now, not when a thread frees
                 return late;
             }
         }
