@@ -68,6 +68,7 @@ record TicketState(int cipherSuite, boolean extendedMasterSecret, boolean encryp
      * @return the state, or null when it is not one this version writes
      */
     static TicketState decode(byte[] encoded) {
+        byte[] ms = null;
         try {
             ByteBuffer b = ByteBuffer.wrap(encoded);
             if (b.get() != FORMAT) {
@@ -77,7 +78,7 @@ record TicketState(int cipherSuite, boolean extendedMasterSecret, boolean encryp
             int flags = b.get();
             short mfl = b.get();
             long created = b.getLong();
-            byte[] ms = bytes(b, b.get() & 0xFF);
+            ms = bytes(b, b.get() & 0xFF);
             byte[] kpsa = bytes(b, b.getShort() & 0xFFFF);
             byte[] fp = bytes(b, b.get() & 0xFF);
             int kind = b.get();
@@ -89,6 +90,9 @@ record TicketState(int cipherSuite, boolean extendedMasterSecret, boolean encryp
             return new TicketState(suite, (flags & 1) != 0, (flags & 2) != 0, mfl, created, ms, kpsa, fp, kind == 1,
                     name);
         } catch (BufferUnderflowException | IllegalArgumentException e) {
+            if (ms != null) {
+                Arrays.fill(ms, (byte) 0); // a state cut short after its master secret
+            }
             return null;
         }
     }
