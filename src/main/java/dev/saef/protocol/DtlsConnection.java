@@ -295,7 +295,19 @@ public final class DtlsConnection {
         if (failure != null && queue.nextOutputSize() < 0) {
             throw failure;
         }
-        if (!queue.offer(java.util.Arrays.copyOfRange(d, off, off + len))) {
+        // One record at a time (RFC 6347 section 4.1.1 lets a datagram carry several): Bouncy Castle 1.84
+        // discards a whole datagram whose FIRST record is not of its current read epoch, so a client's
+        // final flight resent as one datagram [ClientKeyExchange, ChangeCipherSpec (epoch 0), Finished
+        // (epoch 1)] to a server that already read the ChangeCipherSpec lost the Finished with it, every
+        // time, until a resend happened to arrive split (the lossy-link trace, seed 8127618651892325736).
+        boolean accepted = false;
+        int cidLength = policy.connectionIdLength();
+        for (int p = off, end = off + len; p < end;) {
+            int n = DatagramFilter.recordLength(d, p, cidLength);
+            accepted |= queue.offer(java.util.Arrays.copyOfRange(d, p, p + n));
+            p += n;
+        }
+        if (!accepted) {
             DebugLog.log("DTLS handshake datagram of " + len + " bytes dropped: the handshake's queue or memory budget"
                     + " is full (saef.dtls.peerHandshakeMemory, saef.dtls.handshakeMemory)");
             return Received.DROPPED;
