@@ -68,6 +68,8 @@ public final class DtlsConnection {
     private volatile DTLSTransport transport;
     private volatile SSLException failure;
     private volatile boolean closed;
+    /** Why the transport's own handshake limit ended the handshake ({@link #closeTimedOut}), or null. */
+    private volatile String transportTimeout;
     /** RFC 9146 section 6: the last datagram held a record that authenticated, was the newest, and used the ID. */
     private boolean newestWithConnectionId;
     private final org.bouncycastle.tls.DTLSRecordCallback recordCallback = flags -> {
@@ -134,6 +136,13 @@ public final class DtlsConnection {
                 IOException io = e instanceof IOException x ? x : new IOException(e);
                 state.zeroKey();
                 state.forgetClientRandom(policy.reflectionGuard());
+                if (closed && transportTimeout != null) {
+                    // the transport's own handshake limit (say DtlsServer's) ended it: a timeout like ours
+                    SSLException x = recordFailure(new SSLHandshakeException(transportTimeout));
+                    record(HandshakeOutcome.TIMEOUT, x.getMessage());
+                    queue.handshakeEnded(false);
+                    return;
+                }
                 if (closed && !(io instanceof TlsTimeoutException)) {
                     // the application closed the engine (close()) during the handshake: it ended it, nothing
                     // failed. Not the queue's own flag: Bouncy Castle closes the queue too when it fails.
@@ -446,6 +455,21 @@ public final class DtlsConnection {
     /** @return true once the peer's close_notify arrived */
     public boolean closeNotifyReceived() {
         return state.closeNotifyReceived;
+    }
+
+    /**
+     * Ends a handshake in progress because the transport's own handshake time limit ran out (a server
+     * endpoint that drops peers whose handshake takes too long): counted and logged as
+     * {@link HandshakeOutcome#TIMEOUT}, where {@link #close()} by the application counts nothing.
+     * Established, or not started: as {@link #close()}.
+     *
+     * @param why the limit and its setting, for the log (no secrets)
+     */
+    public void closeTimedOut(String why) {
+        if (started && !closed && established() == null && failure == null) {
+            transportTimeout = why;
+        }
+        close();
     }
 
     /** Queues close_notify when established, ends a handshake in progress; idempotent. */
