@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A client that restarts its handshake from the address of an established peer (RFC 6347 section
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Timeout;
  * session at once (long before the idle timeout) and the old one is gone; a ClientHello from that
  * address without a valid cookie (a sender who spoofs the address but cannot receive there) is only
  * answered statelessly and the established session keeps working; a new handshake that never
- * completes leaves the old session as it was.
+ * completes leaves the old session as it was. Each with and without RFC 9146 connection IDs (the old
+ * peer is found by its ID, the restart, like every ClientHello, by its address).
  */
 @Timeout(60)
 class DtlsServerRestartTest {
@@ -151,13 +153,22 @@ class DtlsServerRestartTest {
         throw new AssertionError("the server did not answer with a " + name + " within 3 s");
     }
 
-    @Test
-    void clientRestartingFromTheSamePortGetsANewSessionPromptly() throws Exception {
+    static SSLContext serverContext(int cidLength) throws Exception {
+        return cidLength == 0 ? DtlsEndpointsTest.serverContext() : DtlsConnectionIdTest.serverContext(cidLength);
+    }
+
+    static SSLContext clientContext(int port, int cidLength) throws Exception {
+        return cidLength == 0 ? DtlsEndpointsTest.clientContext(KPSA, port) : DtlsConnectionIdTest.clientContext(port, cidLength);
+    }
+
+    @ParameterizedTest(name = "connection ID length {0}")
+    @ValueSource(ints = {0, 6})
+    void clientRestartingFromTheSamePortGetsANewSessionPromptly(int cidLength) throws Exception {
         Echo echo = new Echo();
-        try (DtlsServer server = DtlsServer.builder(DtlsEndpointsTest.serverContext()).idleTimeout(IDLE).start(echo)) {
+        try (DtlsServer server = DtlsServer.builder(serverContext(cidLength)).idleTimeout(IDLE).start(echo)) {
             int port = server.localAddress().getPort();
             InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);
-            SSLContext ctx = DtlsEndpointsTest.clientContext(KPSA, port);
+            SSLContext ctx = clientContext(port, cidLength);
             DatagramSocket first = socket(0);
             int localPort = first.getLocalPort();
             SSLEngine e1 = clientEngine(ctx, port);
@@ -165,6 +176,7 @@ class DtlsServerRestartTest {
             handshakeWithin(d1, first, 20, "first handshake");
             assertEchoes(d1, "before");
             byte[] oldId = e1.getSession().getId();
+            assertEquals(cidLength > 0, ((SaefDtlsEngine) e1).connectionIdReceived() != null, "connection IDs in use");
             first.close(); // the device reboots: no close_notify, the old association stays on the server
 
             long t0 = System.nanoTime();
@@ -185,14 +197,15 @@ class DtlsServerRestartTest {
         }
     }
 
-    @Test
-    void clientHelloWithoutCookieFromAnEstablishedAddressChangesNothing() throws Exception {
+    @ParameterizedTest(name = "connection ID length {0}")
+    @ValueSource(ints = {0, 6})
+    void clientHelloWithoutCookieFromAnEstablishedAddressChangesNothing(int cidLength) throws Exception {
         Echo echo = new Echo();
-        try (DtlsServer server = DtlsServer.builder(DtlsEndpointsTest.serverContext()).idleTimeout(IDLE).start(echo);
+        try (DtlsServer server = DtlsServer.builder(serverContext(cidLength)).idleTimeout(IDLE).start(echo);
                 DatagramSocket s = socket(0)) {
             int port = server.localAddress().getPort();
             InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);
-            SSLContext ctx = DtlsEndpointsTest.clientContext(KPSA, port);
+            SSLContext ctx = clientContext(port, cidLength);
             DtlsDriver d = new DtlsDriver(clientEngine(ctx, port), s, to, "established client");
             handshakeWithin(d, s, 20, "handshake");
             assertEchoes(d, "before");
@@ -216,15 +229,16 @@ class DtlsServerRestartTest {
         }
     }
 
-    @Test
-    void restartHandshakeThatNeverCompletesLeavesTheOldSessionUsable() throws Exception {
+    @ParameterizedTest(name = "connection ID length {0}")
+    @ValueSource(ints = {0, 6})
+    void restartHandshakeThatNeverCompletesLeavesTheOldSessionUsable(int cidLength) throws Exception {
         Echo echo = new Echo();
-        try (DtlsServer server = DtlsServer.builder(DtlsEndpointsTest.serverContext()).idleTimeout(IDLE)
+        try (DtlsServer server = DtlsServer.builder(serverContext(cidLength)).idleTimeout(IDLE)
                 .handshakeTimeout(Duration.ofSeconds(2)).start(echo);
                 DatagramSocket s = socket(0)) {
             int port = server.localAddress().getPort();
             InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);
-            SSLContext ctx = DtlsEndpointsTest.clientContext(KPSA, port);
+            SSLContext ctx = clientContext(port, cidLength);
             DtlsDriver d = new DtlsDriver(clientEngine(ctx, port), s, to, "established client");
             handshakeWithin(d, s, 20, "handshake");
             assertEchoes(d, "before");
