@@ -27,7 +27,7 @@ import org.bouncycastle.tls.DatagramTransport;
  */
 final class DatagramQueue implements DatagramTransport, DatagramSender {
 
-    /** Received datagrams waiting for the handshake thread; beyond this, the newest are dropped (UDP). */
+    /** Received records waiting for the handshake thread (held ones too); beyond this, the newest are dropped (UDP). */
     static final int MAX_INBOUND = 64;
     /** DTLS 1.2 record header: type, version, epoch, sequence number (48 bits), length. */
     private static final int RECORD_HEADER = 13;
