@@ -58,12 +58,27 @@ import javax.net.ssl.SSLSession;
  *       address authenticated, is newer than every record received before, and carried the ID (RFC 9146
  *       section 6); a forged or replayed record from elsewhere is dropped by the engine and moves
  *       nothing. Without connection IDs a peer is found by its address alone;</li>
+ *   <li>a client that restarts its handshake from the address of an established peer (RFC 6347 section
+ *       4.2.8: an epoch-0 ClientHello with another client random, say from a device that rebooted and
+ *       kept its port) goes through the same stateless cookie exchange: without a valid cookie it gets
+ *       a HelloVerifyRequest and nothing else happens, so a sender who can spoof the address but not
+ *       receive there cannot disturb the peer. A ClientHello with a valid cookie starts a new handshake
+ *       beside the established peer (at most one per peer; a newer one replaces it), which keeps
+ *       working meanwhile: its authenticated records are still delivered (records of a later epoch
+ *       without its connection ID go to both engines, each drops what it cannot authenticate). Once the
+ *       new handshake completes, the old peer is closed without close_notify (the address is the new
+ *       client's), its engine released, and {@link Handler#onClosed} says it was replaced; a new
+ *       handshake that fails or times out leaves the old peer as it was. With connection IDs, records
+ *       carrying the old peer's ID still go to it; the restart, like any ClientHello, carries none and
+ *       is matched by address. A peer whose handshake has not completed is replaced at once by a
+ *       ClientHello with a valid cookie and another random;</li>
  *   <li>only a datagram that begins with a ClientHello creates a peer (a late record of a peer already
  *       gone, say its close_notify answering ours, creates nothing);</li>
  *   <li>at most {@link Builder#maxPeers} peers at once: a ClientHello with a valid cookie from a further
  *       address is dropped (as UDP may), and counted ({@link #droppedDatagrams()}); at most
  *       {@value #MAX_QUEUED_PER_PEER} datagrams wait per peer, more are dropped;</li>
- *   <li>a peer whose handshake has not completed within {@link Builder#handshakeTimeout} is removed;
+ *   <li>a peer whose handshake has not completed within {@link Builder#handshakeTimeout} is removed, and
+ *       counted as a handshake timeout in the context's handshake outcomes;
  *       while it waits for the client, the last flight is retransmitted per RFC 6347 section 4.2.4
  *       (the engine's contract: {@code wrap} after a receive timeout), after 1 s, doubling up to 60 s;</li>
  *   <li>an established peer that sends nothing for {@link Builder#idleTimeout} is removed (it is sent a
@@ -221,6 +236,8 @@ public final class DtlsServer implements Closeable {
     private final AtomicInteger peerNumbers = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong helloVerifyRequests = new AtomicLong();
+    /** Guards the links between a peer and the new handshake from its address (RFC 6347 section 4.2.8). */
+    private final Object restarts = new Object();
     private volatile boolean closed;
 
     private DtlsServer(Builder b, Handler handler) throws IOException {
@@ -259,7 +276,10 @@ public final class DtlsServer implements Closeable {
         return local;
     }
 
-    /** @return peers currently known (handshaking or established) */
+    /**
+     * @return peers currently known (handshaking or established), not counting a new handshake running
+     *     beside an established peer from the same address (RFC 6347 section 4.2.8)
+     */
     public int peerCount() {
         return peers.size();
     }
@@ -300,12 +320,14 @@ public final class DtlsServer implements Closeable {
             buf.flip();
             byte[] datagram = new byte[buf.remaining()];
             buf.get(datagram);
+            InetSocketAddress source = (InetSocketAddress) from;
             Peer p = byConnectionId(datagram);
+            boolean byId = p != null;
             if (p == null) {
                 p = peers.get(from);
             }
             if (p == null) {
-                if (!isInitialClientHello(datagram) || !cookieValid((InetSocketAddress) from, datagram)) {
+                if (!isInitialClientHello(datagram) || !cookieValid(source, datagram)) {
                     continue; // a late record of a peer already gone, noise, or answered statelessly
                 }
                 if (peers.size() >= maxPeers) {
@@ -313,15 +335,94 @@ public final class DtlsServer implements Closeable {
                     continue;
                 }
                 try {
-                    p = newPeer((InetSocketAddress) from);
+                    p = newPeer(source, datagram);
                 } catch (RuntimeException e) {
                     dropped.incrementAndGet();
                     continue;
                 }
                 peers.put(from, p);
+            } else if (!byId && isInitialClientHello(datagram) && !p.sameHello(datagram)) {
+                restart(p, source, datagram);
+                continue;
+            } else if (!byId && p.successor != null) {
+                Peer next = p.successor;
+                if (next != null) {
+                    duringRestart(p, next, source, datagram);
+                    continue;
+                }
             }
-            p.received(new Inbound(datagram, (InetSocketAddress) from));
+            p.received(new Inbound(datagram, source));
         }
+    }
+
+    /**
+     * RFC 6347 section 4.2.8: a ClientHello of a new handshake (epoch 0, another client random) from the
+     * address of peer {@code p}, say a device that rebooted and kept its port. Without a valid cookie it
+     * is answered statelessly with a HelloVerifyRequest and nothing is kept, so that a sender who can
+     * spoof the address but not receive there cannot touch {@code p}. With a valid cookie a new peer
+     * starts its handshake beside {@code p}, which keeps working until the new handshake completes
+     * ({@link Peer#process}) and is then replaced; a new handshake that fails or times out leaves
+     * {@code p} as it was. A peer whose own handshake has not completed holds no association yet: it is
+     * replaced at once.
+     */
+    private void restart(Peer p, InetSocketAddress from, byte[] datagram) {
+        Peer next = p.successor;
+        if (next != null && next.sameHello(datagram)) {
+            next.received(new Inbound(datagram, from)); // the new handshake's ClientHello again (a retransmission)
+            return;
+        }
+        if (!cookieValid(from, datagram)) {
+            return; // answered statelessly: the established peer is untouched
+        }
+        Peer fresh;
+        try {
+            fresh = newPeer(from, datagram);
+        } catch (RuntimeException e) {
+            dropped.incrementAndGet();
+            return;
+        }
+        if (!p.connected) {
+            peers.put(from, fresh);
+            p.end("replaced by peer #" + fresh.number + ": the client started a new handshake before this one completed",
+                    false);
+        } else {
+            Peer older = null;
+            boolean orphan;
+            synchronized (restarts) {
+                orphan = p.ended; // ended meanwhile (idle, close_notify): nothing to keep beside
+                if (!orphan) {
+                    older = p.successor;
+                    if (older != null) {
+                        older.predecessor = null;
+                    }
+                    fresh.predecessor = p;
+                    p.successor = fresh;
+                }
+            }
+            if (orphan && peers.putIfAbsent(from, fresh) != null) {
+                fresh.end("dropped: its address went to another peer", false);
+                return;
+            }
+            if (older != null) {
+                older.end("replaced by peer #" + fresh.number + ": a newer handshake from the same address", false);
+            }
+        }
+        fresh.received(new Inbound(datagram, from));
+    }
+
+    /**
+     * A datagram from the address of peer {@code old} while its client's new handshake ({@code next})
+     * runs, that is not a ClientHello and carries no connection ID of {@code old}: epoch-0 records belong
+     * to the new handshake (the old association's handshake is over); a record of a later epoch may be
+     * the old association's data or the new handshake's Finished, so both engines get it, and each
+     * drops what it cannot authenticate (RFC 6347 section 4.1.2.7).
+     */
+    private void duringRestart(Peer old, Peer next, InetSocketAddress from, byte[] datagram) {
+        boolean epoch0 = datagram.length > 4 && datagram[3] == 0 && datagram[4] == 0;
+        if (!epoch0) {
+            old.received(new Inbound(datagram.clone(), from));
+        }
+        next.received(new Inbound(datagram, from));
     }
 
     /**
@@ -362,7 +463,7 @@ public final class DtlsServer implements Closeable {
         return r.verdict() == StatelessHelloCheck.Verdict.COOKIE_VALID;
     }
 
-    private Peer newPeer(InetSocketAddress from) {
+    private Peer newPeer(InetSocketAddress from, byte[] clientHello) {
         SSLEngine engine = context.createSSLEngine(from.getAddress().getHostAddress(), from.getPort());
         engine.setUseClientMode(false);
         if (maximumPacketSize > 0) {
@@ -370,7 +471,17 @@ public final class DtlsServer implements Closeable {
             p.setMaximumPacketSize(maximumPacketSize);
             engine.setSSLParameters(p);
         }
-        return new Peer(peerNumbers.incrementAndGet(), from, engine);
+        return new Peer(peerNumbers.incrementAndGet(), from, engine, clientRandom(clientHello));
+    }
+
+    /** Offset of the client random in a datagram starting with an unfragmented ClientHello record. */
+    private static final int CLIENT_RANDOM = 13 + 12 + 2;
+    private static final int RANDOM_LENGTH = 32;
+
+    /** @return the client random of a datagram that begins with a ClientHello, or an empty array */
+    static byte[] clientRandom(byte[] clientHello) {
+        return clientHello.length < CLIENT_RANDOM + RANDOM_LENGTH ? new byte[0]
+                : java.util.Arrays.copyOfRange(clientHello, CLIENT_RANDOM, CLIENT_RANDOM + RANDOM_LENGTH);
     }
 
     /** Timeouts and retransmissions, on the timer thread; the work itself runs on the peer's queue. */
@@ -378,6 +489,10 @@ public final class DtlsServer implements Closeable {
         long now = System.nanoTime();
         for (Peer p : peers.values()) {
             p.checkTimers(now);
+            Peer next = p.successor;
+            if (next != null) {
+                next.checkTimers(now);
+            }
         }
     }
 
@@ -401,6 +516,10 @@ public final class DtlsServer implements Closeable {
         closed = true;
         timer.shutdownNow();
         for (Peer p : peers.values()) {
+            Peer next = p.successor;
+            if (next != null) {
+                next.end("the server closed", false);
+            }
             p.end("the server closed", true);
         }
         workers.shutdown();
@@ -449,11 +568,25 @@ public final class DtlsServer implements Closeable {
         private volatile long lastReceived = created;
         private volatile long nextRetransmit = Long.MAX_VALUE;
         private long retransmitMillis = FIRST_RETRANSMIT_MILLIS;
+        /** The client random of the ClientHello that created this peer: its retransmissions are no restart. */
+        private final byte[] helloRandom;
+        /** RFC 6347 section 4.2.8: the new handshake from this established peer's address, or null. */
+        private volatile Peer successor;
+        /** Of a new handshake: the established peer it replaces once complete, or null. */
+        private volatile Peer predecessor;
 
-        private Peer(int number, InetSocketAddress address, SSLEngine engine) {
+        private Peer(int number, InetSocketAddress address, SSLEngine engine, byte[] helloRandom) {
             this.number = number;
             this.address = address;
             this.engine = engine;
+            this.helloRandom = helloRandom;
+        }
+
+        /** @return whether {@code clientHello} carries the client random of the handshake that made this peer */
+        private boolean sameHello(byte[] clientHello) {
+            return helloRandom.length == RANDOM_LENGTH && clientHello.length >= CLIENT_RANDOM + RANDOM_LENGTH
+                    && java.util.Arrays.equals(clientHello, CLIENT_RANDOM, CLIENT_RANDOM + RANDOM_LENGTH, helloRandom, 0,
+                            RANDOM_LENGTH);
         }
 
         /** @return the peer's number in this server (1, 2, ...: in order of first datagram) */
@@ -600,6 +733,7 @@ public final class DtlsServer implements Closeable {
                 lastReceived = System.nanoTime();
                 connected = true;
                 nextRetransmit = Long.MAX_VALUE;
+                replacePredecessor();
                 registerConnectionId();
                 handler.onConnected(this);
             }
@@ -662,6 +796,29 @@ public final class DtlsServer implements Closeable {
             flush();
         }
 
+        /**
+         * RFC 6347 section 4.2.8: this new handshake from an established peer's address completed (the
+         * client proved it holds the key and receives there): it takes the address, and the old
+         * association is closed (without close_notify, which would reach the new client), its engine and
+         * keys released, and the application told ({@link Handler#onClosed}).
+         */
+        private void replacePredecessor() {
+            Peer old;
+            synchronized (restarts) {
+                old = predecessor;
+                predecessor = null;
+                if (old != null && old.successor == this) {
+                    old.successor = null;
+                }
+            }
+            if (old == null) {
+                return;
+            }
+            peers.put(address, this);
+            old.end("replaced by peer #" + number + ": the client at " + describe() + " completed a new handshake"
+                    + " (RFC 6347 section 4.2.8)", false);
+        }
+
         /** RFC 9146: once established, the peer is also found by the connection ID its records carry. */
         private void registerConnectionId() {
             byte[] id = ((SaefDtlsEngine) engine).connectionIdReceived();
@@ -703,7 +860,10 @@ public final class DtlsServer implements Closeable {
             }
             if (!connected) {
                 if (now - created > handshakeNanos) {
-                    end("dropped: handshake not complete after " + seconds(handshakeNanos), true);
+                    // counted as a handshake timeout in the context's outcomes (HandshakeStats)
+                    ((SaefDtlsEngine) engine).closeOutboundTimedOut("DTLS handshake with " + describe() + " ended by"
+                            + " DtlsServer's handshake timeout (" + seconds(handshakeNanos) + ", Builder.handshakeTimeout)");
+                    end("dropped: handshake not complete after " + seconds(handshakeNanos), predecessor == null);
                 } else if (now >= nextRetransmit) {
                     retransmitMillis = Math.min(retransmitMillis * 2, MAX_RETRANSMIT_MILLIS);
                     nextRetransmit = now + TimeUnit.MILLISECONDS.toNanos(retransmitMillis);
@@ -729,6 +889,23 @@ public final class DtlsServer implements Closeable {
                 inbox.clear();
             }
             peers.remove(address, this);
+            Peer next;
+            Peer old;
+            synchronized (restarts) {
+                next = successor;
+                successor = null;
+                if (next != null) {
+                    next.predecessor = null;
+                }
+                old = predecessor;
+                predecessor = null;
+                if (old != null && old.successor == this) {
+                    old.successor = null; // a new handshake that failed or timed out: the old peer stays as it was
+                }
+            }
+            if (next != null && !next.ended && peers.putIfAbsent(next.address, next) != null) {
+                next.end("dropped: its address went to another peer", false);
+            }
             ByteBuffer id;
             synchronized (inbox) {
                 id = connectionId;

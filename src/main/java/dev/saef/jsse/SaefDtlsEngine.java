@@ -378,6 +378,20 @@ final class SaefDtlsEngine extends SSLEngine {
         }
     }
 
+    /**
+     * {@link #closeOutbound()} because the caller's own handshake time limit ran out ({@link DtlsServer}'s
+     * handshake timeout): a handshake in progress is counted as timed out
+     * ({@link DtlsConnection#closeTimedOut}).
+     */
+    void closeOutboundTimedOut(String why) {
+        synchronized (lock) {
+            if (conn != null) {
+                conn.closeTimedOut(why);
+            }
+            closeOutboundLocked();
+        }
+    }
+
     private void closeOutboundLocked() {
         outboundDone = true;
         if (conn != null) {

@@ -72,6 +72,16 @@ final class DatagramFilter {
         return true;
     }
 
+    /**
+     * @param p the start of a record in a datagram that {@link #acceptable(byte[], int, int, int)} accepted
+     * @param cidLength as given to {@code acceptable}
+     * @return the length of that record, header included (RFC 6347 section 4.1, RFC 9146 section 4)
+     */
+    static int recordLength(byte[] d, int p, int cidLength) {
+        int header = (d[p] & 0xff) == TLS12_CID ? RECORD_HEADER + cidLength : RECORD_HEADER;
+        return header + u16(d, p + header - 2);
+    }
+
     private static boolean fragmentsAcceptable(byte[] d, int off, int len) {
         int p = off;
         int end = off + len;

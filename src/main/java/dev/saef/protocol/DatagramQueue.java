@@ -27,12 +27,15 @@ import org.bouncycastle.tls.DatagramTransport;
  */
 final class DatagramQueue implements DatagramTransport, DatagramSender {
 
-    /** Received datagrams waiting for the handshake thread; beyond this, the newest are dropped (UDP). */
+    /** Received records waiting for the handshake thread (held ones too); beyond this, the newest are dropped (UDP). */
     static final int MAX_INBOUND = 64;
     /** DTLS 1.2 record header: type, version, epoch, sequence number (48 bits), length. */
     private static final int RECORD_HEADER = 13;
     /** RFC 9146 {@code tls12_cid}: a longer header, and never epoch 0. */
     private static final byte CONTENT_TYPE_CID = 25;
+    private static final byte CONTENT_TYPE_CHANGE_CIPHER_SPEC = 20;
+    /** Records of the next epoch held until the ChangeCipherSpec ({@link #offer}); beyond, dropped. */
+    static final int MAX_EARLY = 8;
 
     private final int packetSize;
     private final HandshakeBudget budget;
@@ -41,6 +44,13 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
     private long charged;
     /** The most bytes ever charged at once. */
     private long peakCharged;
+    /**
+     * Records of a later epoch received during the handshake before any ChangeCipherSpec
+     * ({@link #offer}): held, charged like the rest, until a ChangeCipherSpec comes, then queued after it.
+     */
+    private final ArrayDeque<byte[]> early = new ArrayDeque<>();
+    /** A ChangeCipherSpec record was received during the handshake. */
+    private boolean changeCipherSpecReceived;
     private final ArrayDeque<byte[]> out = new ArrayDeque<>();
     private List<byte[]> burst = new ArrayList<>();
     private List<byte[]> lastFlight = List.of();
@@ -159,6 +169,7 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         closed = true;
         if (!direct) {
             in.clear();
+            early.clear();
             releaseCharged();
         }
         notifyAll();
@@ -170,9 +181,12 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
     }
 
     /**
-     * Queues a received datagram. During the handshake it is charged to the per-peer and the
-     * context's budget first; false when the queue is full or a budget spent (the datagram is dropped
-     * and counted, as UDP would drop it).
+     * Queues a received datagram. During the handshake it is one record ({@link DtlsConnection} splits
+     * datagrams), charged to the per-peer and the context's budget first; false when the queue is full
+     * or a budget spent (the datagram is dropped and counted, as UDP would drop it). A record of a later
+     * epoch that comes before any ChangeCipherSpec (a Finished that overtook it) is held, at most
+     * {@value #MAX_EARLY}, and queued right after the ChangeCipherSpec: Bouncy Castle 1.84 would
+     * discard it, and the handshake would wait for the peer's next retransmission.
      */
     synchronized boolean offer(byte[] d) {
         if (direct) {
@@ -182,7 +196,12 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         if (handshakeEnded || closed) {
             return false;
         }
-        if (in.size() >= MAX_INBOUND || charged + d.length > budget.perPeer()) {
+        boolean nextEpoch = d.length >= RECORD_HEADER && (d[3] != 0 || d[4] != 0);
+        if (nextEpoch && !changeCipherSpecReceived && early.size() >= MAX_EARLY) {
+            budget.countDrop();
+            return false;
+        }
+        if (in.size() + early.size() >= MAX_INBOUND || charged + d.length > budget.perPeer()) {
             budget.countDrop();
             return false;
         }
@@ -191,7 +210,19 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         }
         charged += d.length;
         peakCharged = Math.max(peakCharged, charged);
+        if (nextEpoch && !changeCipherSpecReceived) {
+            // RFC 6347 section 4.1: a record of the next epoch that overtook the ChangeCipherSpec (say the
+            // peer's Finished, reordered on the way) may be buffered; Bouncy Castle 1.84 discards it, so
+            // it is held here and given to it right after the ChangeCipherSpec
+            early.add(d);
+            return true;
+        }
         in.add(d);
+        if (d.length >= RECORD_HEADER && d[0] == CONTENT_TYPE_CHANGE_CIPHER_SPEC && d[3] == 0 && d[4] == 0) {
+            changeCipherSpecReceived = true;
+            in.addAll(early);
+            early.clear();
+        }
         notifyAll();
         return true;
     }
@@ -234,6 +265,7 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         direct = established;
         waiting = false;
         releaseCharged(); // datagrams left over are the record layer's now (or dropped with a failed handshake)
+        early.clear(); // a next-epoch record whose ChangeCipherSpec never came: nothing can use it
         if (!established) {
             in.clear();
         }

@@ -68,6 +68,8 @@ public final class DtlsConnection {
     private volatile DTLSTransport transport;
     private volatile SSLException failure;
     private volatile boolean closed;
+    /** Why the transport's own handshake limit ended the handshake ({@link #closeTimedOut}), or null. */
+    private volatile String transportTimeout;
     /** RFC 9146 section 6: the last datagram held a record that authenticated, was the newest, and used the ID. */
     private boolean newestWithConnectionId;
     private final org.bouncycastle.tls.DTLSRecordCallback recordCallback = flags -> {
@@ -134,6 +136,13 @@ public final class DtlsConnection {
                 IOException io = e instanceof IOException x ? x : new IOException(e);
                 state.zeroKey();
                 state.forgetClientRandom(policy.reflectionGuard());
+                if (closed && transportTimeout != null) {
+                    // the transport's own handshake limit (say DtlsServer's) ended it: a timeout like ours
+                    SSLException x = recordFailure(new SSLHandshakeException(transportTimeout));
+                    record(HandshakeOutcome.TIMEOUT, x.getMessage());
+                    queue.handshakeEnded(false);
+                    return;
+                }
                 if (closed && !(io instanceof TlsTimeoutException)) {
                     // the application closed the engine (close()) during the handshake: it ended it, nothing
                     // failed. Not the queue's own flag: Bouncy Castle closes the queue too when it fails.
@@ -295,7 +304,19 @@ public final class DtlsConnection {
         if (failure != null && queue.nextOutputSize() < 0) {
             throw failure;
         }
-        if (!queue.offer(java.util.Arrays.copyOfRange(d, off, off + len))) {
+        // One record at a time (RFC 6347 section 4.1.1 lets a datagram carry several): Bouncy Castle 1.84
+        // discards a whole datagram whose FIRST record is not of its current read epoch, so a client's
+        // final flight resent as one datagram [ClientKeyExchange, ChangeCipherSpec (epoch 0), Finished
+        // (epoch 1)] to a server that already read the ChangeCipherSpec lost the Finished with it, every
+        // time, until a resend happened to arrive split (the lossy-link trace, seed 8127618651892325736).
+        boolean accepted = false;
+        int cidLength = policy.connectionIdLength();
+        for (int p = off, end = off + len; p < end;) {
+            int n = DatagramFilter.recordLength(d, p, cidLength);
+            accepted |= queue.offer(java.util.Arrays.copyOfRange(d, p, p + n));
+            p += n;
+        }
+        if (!accepted) {
             DebugLog.log("DTLS handshake datagram of " + len + " bytes dropped: the handshake's queue or memory budget"
                     + " is full (saef.dtls.peerHandshakeMemory, saef.dtls.handshakeMemory)");
             return Received.DROPPED;
@@ -434,6 +455,21 @@ public final class DtlsConnection {
     /** @return true once the peer's close_notify arrived */
     public boolean closeNotifyReceived() {
         return state.closeNotifyReceived;
+    }
+
+    /**
+     * Ends a handshake in progress because the transport's own handshake time limit ran out (a server
+     * endpoint that drops peers whose handshake takes too long): counted and logged as
+     * {@link HandshakeOutcome#TIMEOUT}, where {@link #close()} by the application counts nothing.
+     * Established, or not started: as {@link #close()}.
+     *
+     * @param why the limit and its setting, for the log (no secrets)
+     */
+    public void closeTimedOut(String why) {
+        if (started && !closed && established() == null && failure == null) {
+            transportTimeout = why;
+        }
+        close();
     }
 
     /** Queues close_notify when established, ends a handshake in progress; idempotent. */

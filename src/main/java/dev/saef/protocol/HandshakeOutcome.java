@@ -19,7 +19,8 @@ public enum HandshakeOutcome {
     /** A Finished message failed to verify ({@code bad_record_mac}/{@code decrypt_error}, sent or received): the two sides hold different Kpsa. */
     WRONG_KEY,
     /**
-     * The handshake did not complete in time ({@code saef.handshakeTimeout} on sockets; DTLS retransmission timeouts;
+     * The handshake did not complete in time ({@code saef.handshakeTimeout} on sockets; DTLS retransmission timeouts
+     * and {@code saef.dtls.handshakeTimeout}; the handshake limit of a transport such as {@code DtlsServer}'s;
      * a server key lookup run as an {@code SSLEngine} delegated task that exceeded {@code saef.keyLookupTimeout}).
      */
     TIMEOUT,

@@ -362,6 +362,30 @@ class HandshakeOutcomesTest {
                 + " handshake timed out");
     }
 
+    /**
+     * {@link DtlsServer}'s own handshake limit ({@code Builder.handshakeTimeout}) ends a handshake whose
+     * client went silent after the ServerHello: counted and logged as a timeout (it was counted as
+     * nothing, like an application closing its engine).
+     */
+    @Test
+    void dtlsServerHandshakeLimitIsCountedAsATimeout() throws Exception {
+        Ctx server = registered(() -> dtls(Peers.serverTable(KPSA, "CAE01", Peers.KEY_HEX)));
+        try (DtlsServer srv = DtlsServer.builder(server.context()).handshakeTimeout(Duration.ofSeconds(1))
+                .start((peer, data) -> { });
+                java.net.DatagramSocket s = DtlsServerRestartTest.socket(0)) {
+            int port = srv.localAddress().getPort();
+            SSLContext clientContext = DtlsEndpointsTest.clientContext(KPSA, port);
+            DtlsServerRestartTest.startAndAbandon(DtlsServerRestartTest.clientEngine(clientContext, port), s,
+                    new java.net.InetSocketAddress("127.0.0.1", port));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (count(server, "Timeout") == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertCounts(server, Map.of("Timeout", 1L));
+            assertLogged("INFO SAEF handshake failed: timeout (server, DTLS");
+        }
+    }
+
     static SSLContext dtls(String table, Duration limit) {
         try {
             return DtlsEngineTest.dtls(table, c -> c.withHandshakeTimeout(limit));
