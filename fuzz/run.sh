@@ -28,6 +28,8 @@ ALL_TARGETS=(
   dev.saef.jsse.RecordLayerFuzzTest#socket
   dev.saef.jsse.HandshakeFuzzTest#handshake
   dev.saef.protocol.ClientHelloInspectorFuzzTest#inspect
+  dev.saef.protocol.DatagramQueueFuzzTest#renumber
+  dev.saef.protocol.StatelessHelloCheckFuzzTest#check
   dev.saef.config.AssociationTableFuzzTest#table
   dev.saef.keys.KeyStoreFuzzTest#keyStore
 )
