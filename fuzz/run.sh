@@ -28,6 +28,8 @@ ALL_TARGETS=(
   dev.saef.jsse.RecordLayerFuzzTest#socket
   dev.saef.jsse.HandshakeFuzzTest#handshake
   dev.saef.protocol.ClientHelloInspectorFuzzTest#inspect
+  dev.saef.protocol.DatagramQueueFuzzTest#renumber
+  dev.saef.protocol.StatelessHelloCheckFuzzTest#check
   dev.saef.config.AssociationTableFuzzTest#table
   dev.saef.keys.KeyStoreFuzzTest#keyStore
 )
@@ -73,7 +75,9 @@ for t in "${targets[@]}"; do
   instrument='dev.saef.**'
   excludes=''
   case "$class" in
-    dev.saef.jsse.*) instrument='dev.saef.**,org.bouncycastle.tls.**'; excludes='org.bouncycastle.tls.crypto.impl.bc.**' ;;
+    dev.saef.jsse.*|dev.saef.protocol.StatelessHelloCheckFuzzTest)
+      # Bouncy Castle's DTLSVerifier parses the ClientHello: its coverage guides the fuzzer into valid shapes
+      instrument='dev.saef.**,org.bouncycastle.tls.**'; excludes='org.bouncycastle.tls.crypto.impl.bc.**' ;;
   esac
   log="target/fuzz/$simple-$method.log"
   echo "== fuzzing $simple#$method: up to $RUNS executions or $TIME (log $log)"

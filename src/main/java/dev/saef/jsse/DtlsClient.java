@@ -19,6 +19,7 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLEngineResult.Status;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -39,10 +40,25 @@ import javax.net.ssl.SSLSession;
  * an RFC 9146 connection ID; when the server answers with its own, every record the client sends
  * carries it, so a server that demultiplexes by connection ID (as {@link DtlsServer} does) keeps the
  * session when the client's address changes on the way (NAT rebinding) without a new handshake.
+ *
+ * <p>{@link #connect(SSLContext, String, int, Duration, int)} sets a maximum packet size (the path MTU
+ * less the IP and UDP headers) through {@code SSLParameters.setMaximumPacketSize}, as
+ * {@link DtlsServer.Builder#maximumPacketSize} does for the server: no datagram the client sends is
+ * larger (the engine fragments handshake messages to fit, RFC 6347 section 4.2.3, and splits
+ * application data into records that fit), and {@code getPacketBufferSize()} is that size. SAEF's
+ * engine also accepts no larger datagram from the server, so give both ends the same limit.
  */
 public final class DtlsClient implements Closeable {
 
     private static final int MAX_STEPS = 200;
+    /**
+     * The smallest maximum packet size {@link #connect(SSLContext, String, int, Duration, int)} accepts:
+     * 256 octets, the smallest SAEF's DTLS engine works with (a record header, a handshake fragment
+     * header and room for the fragment, RFC 6347 section 4.2.3).
+     */
+    public static final int MIN_PACKET_SIZE = SaefDtlsEngine.MIN_PACKET_SIZE;
+    /** The largest maximum packet size accepted: the largest UDP payload over IPv4 (65 535 - 20 - 8). */
+    public static final int MAX_PACKET_SIZE = 65_507;
 
     private final DatagramSocket socket;
     private final SSLEngine engine;
@@ -66,7 +82,26 @@ public final class DtlsClient implements Closeable {
      */
     public static DtlsClient connect(SSLContext context, String host, int port, Duration handshakeTimeout)
             throws IOException {
+        return connect(context, host, port, handshakeTimeout, 0);
+    }
+
+    /**
+     * Connects to {@code host:port} with at most {@code maximumPacketSize} octets per datagram sent
+     * ({@code SSLParameters.setMaximumPacketSize} of the client's engine) and completes the handshake.
+     *
+     * @param context a DTLS context, initialised
+     * @param handshakeTimeout the limit of the whole handshake, retransmissions included
+     * @param maximumPacketSize the largest datagram (UDP payload) to send, from {@link #MIN_PACKET_SIZE}
+     *     to {@link #MAX_PACKET_SIZE}; 0 for the engine's default (SAEF: 16 709, a full record)
+     * @return the connected client
+     * @throws IllegalArgumentException when {@code maximumPacketSize} is neither 0 nor in that range
+     * @throws SSLHandshakeException when the handshake fails or does not complete in time
+     * @throws IOException when the host is unknown or the socket fails
+     */
+    public static DtlsClient connect(SSLContext context, String host, int port, Duration handshakeTimeout,
+            int maximumPacketSize) throws IOException {
         Objects.requireNonNull(context, "context");
+        checkPacketSize(maximumPacketSize);
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
             throw new UnknownHostException("unknown host " + host);
@@ -77,6 +112,11 @@ public final class DtlsClient implements Closeable {
             socket.connect(address);
             engine = context.createSSLEngine(host, port);
             engine.setUseClientMode(true);
+            if (maximumPacketSize > 0) {
+                SSLParameters p = engine.getSSLParameters();
+                p.setMaximumPacketSize(maximumPacketSize);
+                engine.setSSLParameters(p);
+            }
             DtlsClient c = new DtlsClient(socket, engine);
             c.handshake(handshakeTimeout.toNanos());
             return c;
@@ -86,6 +126,15 @@ public final class DtlsClient implements Closeable {
             }
             socket.close();
             throw e;
+        }
+    }
+
+    private static void checkPacketSize(int n) {
+        if (n != 0 && (n < MIN_PACKET_SIZE || n > MAX_PACKET_SIZE)) {
+            throw new IllegalArgumentException("maximumPacketSize " + n + " is out of range: give 0 (the engine's"
+                    + " default) or " + MIN_PACKET_SIZE + ".." + MAX_PACKET_SIZE + " octets (the path MTU less the"
+                    + " IP and UDP headers; DTLS needs at least " + MIN_PACKET_SIZE + " to fit a record and a"
+                    + " handshake fragment)");
         }
     }
 

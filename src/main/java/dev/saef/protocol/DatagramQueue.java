@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.DatagramSender;
 import org.bouncycastle.tls.DatagramTransport;
+import org.bouncycastle.tls.TlsFatalAlert;
 
 /**
  * The datagram transport Bouncy Castle's DTLS runs over inside SAEF: two queues instead of a
@@ -36,6 +38,8 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
     private static final byte CONTENT_TYPE_CHANGE_CIPHER_SPEC = 20;
     /** Records of the next epoch held until the ChangeCipherSpec ({@link #offer}); beyond, dropped. */
     static final int MAX_EARLY = 8;
+    /** The largest record sequence number: 48 bits (RFC 6347 section 4.1), which never wrap. */
+    static final long MAX_SEQUENCE = (1L << 48) - 1;
 
     private final int packetSize;
     private final HandshakeBudget budget;
@@ -152,8 +156,15 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         }
     }
 
+    /**
+     * Queues a datagram Bouncy Castle sends, its epoch-0 records renumbered ({@link #renumbered}).
+     *
+     * @throws TlsFatalAlert {@code internal_error} when an epoch-0 record would need a sequence number
+     *     past 2^48 - 1 (nothing is queued; Bouncy Castle fails the handshake, as it does when its own
+     *     numbers run out)
+     */
     @Override
-    public synchronized void send(byte[] buf, int off, int len) {
+    public synchronized void send(byte[] buf, int off, int len) throws TlsFatalAlert {
         // also once established: Bouncy Castle may resend its final flight (an epoch-0 ChangeCipherSpec)
         // with a number a copy of ours already used
         byte[] d = renumbered(java.util.Arrays.copyOfRange(buf, off, off + len));
@@ -290,9 +301,15 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
         if (direct || handshakeEnded || !waiting || !in.isEmpty() || !out.isEmpty() || lastFlight.isEmpty()) {
             return false;
         }
-        for (byte[] d : lastFlight) {
-            out.add(renumbered(d.clone()));
+        List<byte[]> copies = new ArrayList<>(lastFlight.size());
+        try {
+            for (byte[] d : lastFlight) {
+                copies.add(renumbered(d.clone()));
+            }
+        } catch (TlsFatalAlert e) {
+            return false; // the numbers ran out: no copy; Bouncy Castle's own timer fails the handshake
         }
+        out.addAll(copies);
         return true;
     }
 
@@ -301,11 +318,15 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
      * epoch-0 numbers sent so far, and never below the one Bouncy Castle chose (which follows the
      * client's ClientHello on a server, RFC 6347 section 4.2.1): Bouncy Castle's own records keep
      * their numbers until a resent copy used them, then move up with the rest. Epoch-0 records carry
-     * no MAC, so the number may change; a malformed or connection-ID record ends the walk.
+     * no MAC, so the number may change; a malformed or connection-ID record ends the walk. A server's
+     * first number is the one of the client's ClientHello, which the client chooses: numbers never
+     * wrap past 2^48 - 1 (RFC 6347 section 4.1); when one would, the datagram is refused.
      *
      * @return {@code d}
+     * @throws TlsFatalAlert {@code internal_error} when an epoch-0 record would need a number past
+     *     2^48 - 1 ({@code d} is then partly renumbered and must not be sent)
      */
-    private byte[] renumbered(byte[] d) {
+    private byte[] renumbered(byte[] d) throws TlsFatalAlert {
         int off = 0;
         while (off + RECORD_HEADER <= d.length) {
             int epoch = ((d[off + 3] & 0xFF) << 8) | (d[off + 4] & 0xFF);
@@ -319,6 +340,11 @@ final class DatagramQueue implements DatagramTransport, DatagramSender {
                     seq = (seq << 8) | (d[i] & 0xFF);
                 }
                 long fresh = Math.max(seq, nextEpoch0Sequence);
+                if (fresh > MAX_SEQUENCE) {
+                    throw new TlsFatalAlert(AlertDescription.internal_error,
+                            "DTLS epoch-0 record sequence numbers exhausted (2^48, RFC 6347 section 4.1): the peer's"
+                                    + " ClientHello was numbered too close to the limit");
+                }
                 for (int i = off + 10; i >= off + 5; i--) {
                     d[i] = (byte) (fresh >>> (8 * (off + 10 - i)));
                 }

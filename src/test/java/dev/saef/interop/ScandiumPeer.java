@@ -51,8 +51,17 @@ final class ScandiumPeer implements AutoCloseable {
 
     /** A Scandium server for {@code suites} that echoes every datagram back to its sender. */
     static ScandiumPeer server(List<CipherSuite> suites, int mtu, int retransmitMillis) throws Exception {
-        DTLSConnector c = new DTLSConnector(config(DtlsConfig.DtlsRole.SERVER_ONLY, suites, mtu, retransmitMillis)
-                .setLoggingTag("scandium-server").build());
+        return server(suites, mtu, retransmitMillis, 0);
+    }
+
+    /**
+     * As {@link #server(List, int, int)}, with RFC 9146 connection IDs of {@code cidLength} octets
+     * ({@link #withConnectionIds}) when above 0.
+     */
+    static ScandiumPeer server(List<CipherSuite> suites, int mtu, int retransmitMillis, int cidLength)
+            throws Exception {
+        DTLSConnector c = new DTLSConnector(withConnectionIds(config(DtlsConfig.DtlsRole.SERVER_ONLY, suites, mtu,
+                retransmitMillis), cidLength).setLoggingTag("scandium-server").build());
         ScandiumPeer p = new ScandiumPeer(c);
         c.setRawDataReceiver(raw -> {
             p.received.add(raw);
@@ -64,8 +73,16 @@ final class ScandiumPeer implements AutoCloseable {
 
     /** A Scandium client offering only {@code suite}; {@link #send} starts its handshake. */
     static ScandiumPeer client(CipherSuite suite, int mtu, int retransmitMillis) throws Exception {
-        DTLSConnector c = new DTLSConnector(config(DtlsConfig.DtlsRole.CLIENT_ONLY, List.of(suite), mtu, retransmitMillis)
-                .setLoggingTag("scandium-client").build());
+        return client(suite, mtu, retransmitMillis, 0);
+    }
+
+    /**
+     * As {@link #client(CipherSuite, int, int)}, with RFC 9146 connection IDs of {@code cidLength}
+     * octets ({@link #withConnectionIds}) when above 0.
+     */
+    static ScandiumPeer client(CipherSuite suite, int mtu, int retransmitMillis, int cidLength) throws Exception {
+        DTLSConnector c = new DTLSConnector(withConnectionIds(config(DtlsConfig.DtlsRole.CLIENT_ONLY, List.of(suite),
+                mtu, retransmitMillis), cidLength).setLoggingTag("scandium-client").build());
         ScandiumPeer p = new ScandiumPeer(c);
         c.setRawDataReceiver(p.received::add);
         c.start();
@@ -92,6 +109,24 @@ final class ScandiumPeer implements AutoCloseable {
             b.set(DtlsConfig.DTLS_MAX_TRANSMISSION_UNIT, mtu);
         }
         return b;
+    }
+
+    /**
+     * RFC 9146 connection IDs: Scandium offers and accepts the {@code connection_id} extension and uses
+     * {@code cidLength}-octet IDs for the records it receives. Set explicitly to the RFC code point:
+     * {@code DTLS_USE_DEPRECATED_CID} unset (a client would otherwise send the draft's code point 53)
+     * and {@code DTLS_SUPPORT_DEPRECATED_CID} off (a server would also answer code 53); a peer's
+     * address is updated from newer records carrying the ID (RFC 9146 section 6).
+     */
+    @SuppressWarnings("deprecation")
+    private static DtlsConnectorConfig.Builder withConnectionIds(DtlsConnectorConfig.Builder b, int cidLength) {
+        if (cidLength <= 0) {
+            return b;
+        }
+        return b.set(DtlsConfig.DTLS_CONNECTION_ID_LENGTH, cidLength)
+                .set(DtlsConfig.DTLS_USE_DEPRECATED_CID, null)
+                .set(DtlsConfig.DTLS_SUPPORT_DEPRECATED_CID, false)
+                .set(DtlsConfig.DTLS_UPDATE_ADDRESS_USING_CID_ON_NEWER_RECORDS, true);
     }
 
     /** @return the address the connector is bound to */
