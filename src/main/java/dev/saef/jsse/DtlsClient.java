@@ -129,7 +129,8 @@ public final class DtlsClient implements Closeable {
         }
     }
 
-    private static void checkPacketSize(int n) {
+    /** The one check of a maximum packet size, shared with {@link DtlsServer.Builder#maximumPacketSize}. */
+    static void checkPacketSize(int n) {
         if (n != 0 && (n < MIN_PACKET_SIZE || n > MAX_PACKET_SIZE)) {
             throw new IllegalArgumentException("maximumPacketSize " + n + " is out of range: give 0 (the engine's"
                     + " default) or " + MIN_PACKET_SIZE + ".." + MAX_PACKET_SIZE + " octets (the path MTU less the"

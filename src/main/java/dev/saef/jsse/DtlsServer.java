@@ -183,11 +183,14 @@ public final class DtlsServer implements Closeable {
             return this;
         }
 
-        /** @return this; {@code SSLParameters.setMaximumPacketSize} of every engine (0: the engine's default) */
+        /**
+         * @param n {@code SSLParameters.setMaximumPacketSize} of every engine: 0 for the engine's default,
+         *     else {@link DtlsClient#MIN_PACKET_SIZE} to {@link DtlsClient#MAX_PACKET_SIZE}
+         * @return this
+         * @throws IllegalArgumentException for any other value, naming the range
+         */
         public Builder maximumPacketSize(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("maximumPacketSize must be 0 or more, not " + n);
-            }
+            DtlsClient.checkPacketSize(n);
             this.maximumPacketSize = n;
             return this;
         }

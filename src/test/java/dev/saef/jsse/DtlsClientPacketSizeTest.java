@@ -143,6 +143,17 @@ class DtlsClientPacketSizeTest {
         assertEquals(256, DtlsClient.MIN_PACKET_SIZE);
     }
 
+    @Test
+    void theServerBuilderRefusesTheSameValues() throws Exception {
+        SSLContext ctx = clientContext(9, "TLS_PSK_WITH_AES_128_CCM_8");
+        for (int bad : new int[] {-1, 1, DtlsClient.MIN_PACKET_SIZE - 1, DtlsClient.MAX_PACKET_SIZE + 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> DtlsServer.builder(ctx).maximumPacketSize(bad));
+            assertTrue(e.getMessage().contains("256..65507"), e.getMessage());
+        }
+        DtlsServer.builder(ctx).maximumPacketSize(0).maximumPacketSize(256).maximumPacketSize(65_507);
+    }
+
     /** A UDP relay between one client and the server that records the size of each datagram to the server. */
     static final class SizeRelay implements AutoCloseable {
         final List<Integer> toServer = new CopyOnWriteArrayList<>();
