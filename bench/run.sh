@@ -8,9 +8,12 @@
 #   bench/run.sh -h                               # JMH help
 #   bench/run.sh --compare                        # the SAEF-vs-SunJSSE ratio table (issue 10), < 10 min
 #   bench/run.sh --compare --quick                # the same table from shorter runs, < 3 min
-#   bench/run.sh --compare --only 'loopback sockets, TCP' --rounds 5
+#   bench/run.sh --compare --only '^full handshakes/s, (in-memory engines \(SAEF|loopback sockets)' --rounds 5
 #                                                 # only the rows whose description matches the
-#                                                 # regex (case-insensitive), 5 rounds instead of 3
+#                                                 # regex (case-insensitive), 5 rounds instead of 3;
+#                                                 # keep the engine row before the socket row, as
+#                                                 # here: it warms both providers' code (JIT) as the
+#                                                 # full table does, else the reference runs colder
 #
 # --compare runs dev.saef.bench.CompareMain in one JVM (JMH forks 0): for every row the SAEF and the
 # reference measurement alternate (round 1 SAEF first, round 2 the reference first, ...; full: 3 rounds
