@@ -8,6 +8,12 @@
 #   bench/run.sh -h                               # JMH help
 #   bench/run.sh --compare                        # the SAEF-vs-SunJSSE ratio table (issue 10), < 10 min
 #   bench/run.sh --compare --quick                # the same table from shorter runs, < 3 min
+#   bench/run.sh --compare --only '^full handshakes/s, (in-memory engines \(SAEF|loopback sockets)' --rounds 5
+#                                                 # only the rows whose description matches the
+#                                                 # regex (case-insensitive), 5 rounds instead of 3;
+#                                                 # keep the engine row before the socket row, as
+#                                                 # here: it warms both providers' code (JIT) as the
+#                                                 # full table does, else the reference runs colder
 #
 # --compare runs dev.saef.bench.CompareMain in one JVM (JMH forks 0): for every row the SAEF and the
 # reference measurement alternate (round 1 SAEF first, round 2 the reference first, ...; full: 3 rounds
@@ -21,7 +27,9 @@
 # TLS engine pair (10 000 pairs; --quick 2 000), and DTLS PSK CCM_8 against Californium Scandium
 # (handshakes/s and bulk over loopback UDP, heap and threads per idle server session at 10 000
 # sessions; --quick 1 000). It prints a Markdown table with the machine (CPU, cores, JDK, load
-# average) in its header, also saved as target/compare.md. Other arguments are ignored in this mode;
+# average) in its header, also saved as target/compare.md. --only REGEX keeps the rows whose description
+# matches (e.g. --only 'full handshakes/s, loopback'), --rounds N sets the number of rounds (with --quick
+# or the full timing). Other arguments are ignored in this mode;
 # BENCH_JAVA_OPTS applies (the whole comparison runs in that one JVM).
 #
 # Defaults, chosen for a small, shared (noisy) machine: -f 1 -wi 5 -w 3s -i 5 -r 2s (a long warm-up:
@@ -50,11 +58,19 @@ mvn_quiet() {
 }
 
 COMPARE=""
+COMPARE_OPTS=()
 if [[ "${1:-}" == "--compare" ]]; then
     COMPARE=full
-    if [[ "${2:-}" == "--quick" ]]; then
-        COMPARE=quick
-    fi
+    shift
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --quick) COMPARE=quick ;;
+            --only) COMPARE_OPTS+=("-Dsaef.compare.only=${2:?--only needs a regular expression}"); shift ;;
+            --rounds) COMPARE_OPTS+=("-Dsaef.compare.rounds=${2:?--rounds needs a number}"); shift ;;
+            *) ;; # ignored in this mode
+        esac
+        shift
+    done
 fi
 
 log "building test classes"
@@ -127,7 +143,7 @@ if [[ -n "$COMPARE" ]]; then
     status=0
     # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of words on purpose
     java -Xms1g -Xmx4g -Djdk.tls.namedGroups=secp256r1 -Dslf4j.internal.verbosity=ERROR -Dsaef.compare.opensslCcm="$OPENSSL_CCM" \
-        -Dsaef.compare.source="$SOURCE" ${BENCH_JAVA_OPTS:-} \
+        -Dsaef.compare.source="$SOURCE" ${COMPARE_OPTS[@]+"${COMPARE_OPTS[@]}"} ${BENCH_JAVA_OPTS:-} \
         -cp "$SNAP/test-classes:$SNAP/classes:$CP" dev.saef.bench.CompareMain "$COMPARE" \
         | tee target/compare.md || status=$?
     exit "$status"

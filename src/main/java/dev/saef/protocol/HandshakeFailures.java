@@ -240,7 +240,7 @@ final class HandshakeFailures {
         if (code == CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV) {
             return SuiteProfile.RENEGOTIATION_SCSV;
         }
-        return SuiteProfile.byCode(code).map(CipherSuiteInfo::name).orElse(String.format("0x%04X", code));
+        return SuiteProfile.byCode(code).map(CipherSuiteInfo::name).orElseGet(() -> String.format("0x%04X", code));
     }
 
     static String names(int[] codes) {

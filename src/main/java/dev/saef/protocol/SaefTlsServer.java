@@ -596,7 +596,7 @@ final class SaefTlsServer extends PSKTlsServer {
                     .build();
             TlsSession session = TlsUtils.importSession(sessionID, parameters);
             String suite = dev.saef.profile.SuiteProfile.byCode(t.cipherSuite())
-                    .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", t.cipherSuite()));
+                    .map(dev.saef.profile.CipherSuiteInfo::name).orElseGet(() -> String.format("0x%04X", t.cipherSuite()));
             SessionInfo info = new SessionInfo("TLSv1.2", suite, sessionID, a, peer, null, List.of(),
                     t.extendedMasterSecret(), t.encryptThenMac(), t.creationTime(), "");
             return new CachedSession(sessions(), session, info, t.fingerprint(), null, -1, null);

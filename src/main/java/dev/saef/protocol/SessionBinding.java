@@ -68,7 +68,7 @@ final class SessionBinding {
         }
         byte[] sessionId = context.getSession() != null ? context.getSession().getSessionID() : new byte[0];
         String suite = dev.saef.profile.SuiteProfile.byCode(sp.getCipherSuite())
-                .map(dev.saef.profile.CipherSuiteInfo::name).orElse(String.format("0x%04X", sp.getCipherSuite()));
+                .map(dev.saef.profile.CipherSuiteInfo::name).orElseGet(() -> String.format("0x%04X", sp.getCipherSuite()));
         state.session = new SessionInfo(protocol, suite, sessionId, a, peer, local, sni,
                 sp.isExtendedMasterSecret(), sp.isEncryptThenMAC(),
                 state.ticketCreationTime != 0 ? state.ticketCreationTime : System.currentTimeMillis(), alpn(sp));

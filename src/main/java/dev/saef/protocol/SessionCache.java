@@ -43,6 +43,8 @@ public final class SessionCache {
     public static final int DEFAULT_TIMEOUT_SECONDS = 86400;
 
     private final byte[] fingerprintKey = new byte[32];
+    /** HMAC-SHA256 under fingerprintKey, keyed once, only ever cloned ({@link #keyedMac()}); racy lazy init is harmless. */
+    private volatile Mac fingerprintMac;
     private final Map<ByteBuffer, CachedSession> byId = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, CachedSession> byPeer = new HashMap<>();
     private int maxSize = DEFAULT_SIZE;
@@ -59,14 +61,35 @@ public final class SessionCache {
      */
     byte[] fingerprint(Association association, byte[] kpsa) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(fingerprintKey, "HmacSHA256"));
+            Mac mac = keyedMac();
             update(mac, association.kpsaId().toWire());
             update(mac, association.peerId().orElse("").getBytes(StandardCharsets.UTF_8));
             update(mac, kpsa);
             return mac.doFinal();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    /**
+     * @return HMAC-SHA256 keyed with the fingerprint key: a copy of a Mac keyed once (the provider
+     *     lookup and key set-up cost more than the MAC itself; the prototype is only ever cloned, so
+     *     concurrent callers share nothing mutable), or a newly keyed one if the provider's Mac
+     *     cannot be cloned
+     */
+    private Mac keyedMac() throws GeneralSecurityException {
+        Mac proto = fingerprintMac;
+        if (proto == null) {
+            proto = Mac.getInstance("HmacSHA256");
+            proto.init(new SecretKeySpec(fingerprintKey, "HmacSHA256"));
+            fingerprintMac = proto;
+        }
+        try {
+            return (Mac) proto.clone();
+        } catch (CloneNotSupportedException e) {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(fingerprintKey, "HmacSHA256"));
+            return mac;
         }
     }
 

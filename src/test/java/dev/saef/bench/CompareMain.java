@@ -116,7 +116,7 @@ public final class CompareMain {
 
     public static void main(String[] args) throws Exception {
         boolean quick = args.length > 0 && "quick".equals(args[0]);
-        int rounds = quick ? 1 : 3;
+        int rounds = Integer.getInteger("saef.compare.rounds", quick ? 1 : 3);
         TimeValue time = TimeValue.seconds(quick ? 1 : 2);
         int tlsPairs = quick ? 2_000 : 10_000;
         int dtlsSessions = quick ? 1_000 : 10_000;
@@ -164,6 +164,8 @@ public final class CompareMain {
                 Run.of(DTLS_HS, "impl", "SAEF_ENGINES"), null, "-", Double.NaN, false));
         rows.add(new Row("DTLS PSK CCM_8 bulk MB/s, in-memory engines, 1 KiB datagrams", "MB/s",
                 Run.of(DTLS_BULK, "impl", "SAEF_ENGINES"), null, "-", Double.NaN, false));
+
+        rows.removeIf(r -> !selected(r.what));
 
         Map<String, Double> allocPerRecord = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
@@ -214,6 +216,7 @@ public final class CompareMain {
                 "ms", null, null, sunRef, Double.NaN, true);
         Row concurrentRate = new Row("full handshakes/s, 1,000 concurrent loopback socket handshakes (latch to last "
                 + "client done)", "/s", null, null, sunRef, Double.NaN, false);
+        if (selected(concurrentP99.what) || selected(concurrentRate.what)) {
         rows.add(concurrentP99);
         rows.add(concurrentRate);
         try {
@@ -238,10 +241,12 @@ public final class CompareMain {
             concurrentRate.saefValue = concurrentRate.referenceValue = Double.NaN;
             concurrentP99.note = "failed: " + rootCause(e);
         }
+        }
 
         Row heap = new Row("KiB heap per idle established TLS engine pair (client + server), "
                 + String.format(Locale.ROOT, "%,d", tlsPairs) + " pairs, AES_128_GCM", "KiB", null, null,
                 "SunJSSE TLS 1.2 ECDHE-ECDSA P-256", 1, true);
+        if (selected(heap.what)) {
         rows.add(heap);
         try {
             progress("heap per idle TLS engine pair, %d pairs each", tlsPairs);
@@ -253,6 +258,7 @@ public final class CompareMain {
             heap.referenceValue = Double.NaN;
             heap.note = "failed: " + rootCause(e);
         }
+        }
 
         Row dHeap = new Row("KiB heap per idle DTLS session, server side, "
                 + String.format(Locale.ROOT, "%,d", dtlsSessions) + " sessions (SAEF `DtlsServer`)", "KiB", null, null,
@@ -260,11 +266,14 @@ public final class CompareMain {
         Row dThreads = new Row("server threads with " + String.format(Locale.ROOT, "%,d", dtlsSessions)
                 + " idle DTLS sessions (the peak while they connected is in the last column)", "threads", null, null,
                 "Scandium 3.14.0 DTLSConnector", Double.NaN, true);
-        rows.add(dHeap);
-        rows.add(dThreads);
         DtlsSessionScaleMeasurement.Result[] dtls = new DtlsSessionScaleMeasurement.Result[2];
+        boolean dtlsScale = selected(dHeap.what) || selected(dThreads.what);
+        if (dtlsScale) {
+            rows.add(dHeap);
+            rows.add(dThreads);
+        }
         String[] impls = {"saef", "scandium"};
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; dtlsScale && i < 2; i++) {
             try {
                 progress("DTLS server with %d idle sessions: %s", dtlsSessions, impls[i]);
                 dtls[i] = DtlsSessionScaleMeasurement.measure(impls[i], dtlsSessions);
@@ -307,6 +316,17 @@ public final class CompareMain {
         double saefHeap = IdleHeapMeasurement.perPair(pairs,
                 () -> IdleHeapMeasurement.tls(saefClient, saefServer, saefSuite, pairs)) / 1024;
         return new double[] {saefHeap, sunHeap};
+    }
+
+    /**
+     * The rows to measure: {@code -Dsaef.compare.only=REGEX} (bench/run.sh {@code --only REGEX}) keeps
+     * the rows whose description matches it (case-insensitive, anywhere in the text); unset: all.
+     */
+    static final Pattern ONLY = System.getProperty("saef.compare.only", "").isBlank() ? null
+            : Pattern.compile(System.getProperty("saef.compare.only"), Pattern.CASE_INSENSITIVE);
+
+    static boolean selected(String what) {
+        return ONLY == null || ONLY.matcher(what).find();
     }
 
     static RunResult jmh(Run run, TimeValue time) throws Exception {

@@ -60,9 +60,29 @@ class SaefTlsSecretTest {
                 + "0c2ef6ab4030fe8296248df163f44952"), mac(CryptoHashAlgorithm.sha384, key6, data6));
     }
 
+    @Test
+    void theSunDigestsAreUsedWhereOffered() {
+        // the fast path (SUN's digests, SHA instructions through the JIT) is the one taken, for every hash
+        for (int h : new int[] {CryptoHashAlgorithm.md5, CryptoHashAlgorithm.sha1, CryptoHashAlgorithm.sha224,
+            CryptoHashAlgorithm.sha256, CryptoHashAlgorithm.sha384, CryptoHashAlgorithm.sha512}) {
+            assertInstanceOf(PrfHmac.JdkHash.class, PrfHmac.jdkDigest(h), "hash " + h);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 20, 36, 64, 65, 128, 129, 292, 1000})
     void matchesTheJdkMacAndIsReusable(int keyLength) throws Exception {
+        matchesTheJdkMac(keyLength, false);
+    }
+
+    /** The Bouncy Castle digests (used when the SUN provider is not installed) give the same MACs. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 20, 64, 65, 129, 292})
+    void bouncyCastleDigestsMatchTheJdkMacAndAreReusable(int keyLength) throws Exception {
+        matchesTheJdkMac(keyLength, true);
+    }
+
+    private static void matchesTheJdkMac(int keyLength, boolean bc) throws Exception {
         Random r = new Random(keyLength);
         byte[] key = new byte[keyLength];
         r.nextBytes(key);
@@ -72,7 +92,8 @@ class SaefTlsSecretTest {
         for (int h = 0; h < hashes.length; h++) {
             Mac jdk = Mac.getInstance(names[h]);
             jdk.init(new SecretKeySpec(key, names[h]));
-            PrfHmac ours = PrfHmac.create(hashes[h], key, 0, key.length);
+            PrfHmac ours = bc ? PrfHmac.create(PrfHmac.bcDigest(hashes[h]), key, 0, key.length)
+                    : PrfHmac.create(hashes[h], key, 0, key.length);
             for (int len : new int[] {0, 1, 63, 64, 200}) { // several MACs with one instance, as P_hash does
                 byte[] data = new byte[len];
                 r.nextBytes(data);
