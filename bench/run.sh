@@ -8,6 +8,7 @@
 #   bench/run.sh -h                               # JMH help
 #   bench/run.sh --compare                        # the SAEF-vs-SunJSSE ratio table (issue 10), < 10 min
 #   bench/run.sh --compare --quick                # the same table from shorter runs, < 3 min
+#   bench/run.sh --compare [--quick] --rows bulk  # only the JMH rows whose label matches (regex)
 #
 # --compare runs dev.saef.bench.CompareMain in one JVM (JMH forks 0): for every row the SAEF and the
 # reference measurement alternate (round 1 SAEF first, round 2 the reference first, ...; full: 3 rounds
@@ -50,11 +51,17 @@ mvn_quiet() {
 }
 
 COMPARE=""
+ROWS=""
 if [[ "${1:-}" == "--compare" ]]; then
     COMPARE=full
-    if [[ "${2:-}" == "--quick" ]]; then
-        COMPARE=quick
-    fi
+    shift
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --quick) COMPARE=quick ;;
+            --rows) ROWS="${2:?--rows needs a regular expression}"; shift ;;
+        esac
+        shift
+    done
 fi
 
 log "building test classes"
@@ -110,7 +117,15 @@ fi
 
 if [[ -n "$COMPARE" ]]; then
     OPENSSL_CCM=""
-    if command -v openssl >/dev/null 2>&1; then
+    ccm_row=1
+    if [[ -n "$ROWS" ]]; then
+        shopt -s nocasematch
+        [[ "bulk MB/s, AES_128_CCM_8, 16 KiB records" =~ $ROWS ]] || ccm_row=0
+        shopt -u nocasematch
+    fi
+    if [[ $ccm_row == 0 ]]; then
+        log "--rows $ROWS: the CCM_8 row is not measured, nor OpenSSL's reference for it"
+    elif command -v openssl >/dev/null 2>&1; then
         secs=3
         [[ "$COMPARE" == quick ]] && secs=1
         log "openssl speed -evp aes-128-ccm -bytes 16384 -seconds $secs ($(openssl version))"
@@ -127,7 +142,7 @@ if [[ -n "$COMPARE" ]]; then
     status=0
     # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of words on purpose
     java -Xms1g -Xmx4g -Djdk.tls.namedGroups=secp256r1 -Dslf4j.internal.verbosity=ERROR -Dsaef.compare.opensslCcm="$OPENSSL_CCM" \
-        -Dsaef.compare.source="$SOURCE" ${BENCH_JAVA_OPTS:-} \
+        -Dsaef.compare.source="$SOURCE" -Dsaef.compare.rows="$ROWS" ${BENCH_JAVA_OPTS:-} \
         -cp "$SNAP/test-classes:$SNAP/classes:$CP" dev.saef.bench.CompareMain "$COMPARE" \
         | tee target/compare.md || status=$?
     exit "$status"

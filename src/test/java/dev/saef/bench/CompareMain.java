@@ -165,6 +165,15 @@ public final class CompareMain {
         rows.add(new Row("DTLS PSK CCM_8 bulk MB/s, in-memory engines, 1 KiB datagrams", "MB/s",
                 Run.of(DTLS_BULK, "impl", "SAEF_ENGINES"), null, "-", Double.NaN, false));
 
+        // -Dsaef.compare.rows=REGEX (bench/run.sh --compare --rows REGEX): only the JMH rows whose label
+        // matches (case-insensitive find); the concurrent, heap and DTLS-scale measurements are then skipped.
+        String only = System.getProperty("saef.compare.rows", "");
+        boolean filtered = !only.isBlank();
+        if (filtered) {
+            Pattern p = Pattern.compile(only, Pattern.CASE_INSENSITIVE);
+            rows.removeIf(r -> !p.matcher(r.what).find());
+        }
+
         Map<String, Double> allocPerRecord = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
             for (Row row : rows) {
@@ -201,6 +210,10 @@ public final class CompareMain {
             }
         }
 
+        if (filtered) {
+            print(rows, allocPerRecord, quick, rounds, time, start, loadBefore);
+            System.exit(0);
+        }
         String openssl = System.getProperty("saef.compare.opensslCcm", "");
         if (!openssl.isBlank()) {
             ccm.referenceValue = Double.parseDouble(openssl);
