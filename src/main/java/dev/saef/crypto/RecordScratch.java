@@ -70,8 +70,13 @@ public final class RecordScratch {
         }
     }
 
-    /** For tests: whether the calling thread holds an encode buffer. */
-    static boolean held() {
+    /**
+     * Whether the calling thread holds an encode buffer (diagnostics and tests: after a connection
+     * operation returned it holds none).
+     *
+     * @return {@code true} between a {@link #lease} and the next {@link #releaseThread()}
+     */
+    public static boolean held() {
         return LEASE.get().buf != null;
     }
 }
