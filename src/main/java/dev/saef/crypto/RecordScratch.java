@@ -1,5 +1,7 @@
 package dev.saef.crypto;
 
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
 /**
  * The buffer an outgoing TLS record is encoded into, lent to the calling thread for the duration of
  * one connection operation.
@@ -14,60 +16,50 @@ package dev.saef.crypto;
  * write, close) is over, so that an idle thread, like an idle connection, holds no record-sized buffer.
  * A thread that never calls {@link #releaseThread()} keeps one buffer, never more.
  *
- * <p>The buffer only ever holds ciphertext and record headers (the ciphers encrypt from the caller's
- * plaintext into it, and zero it if encoding fails); it is zeroed as far as it was leased before it goes
- * back to {@link RecordBuffers}, whose borrowers get zeroed buffers. DTLS ({@code DTLSRecordLayer})
- * hands the encoded record to a {@code DatagramTransport}, whose {@code send} need not copy it: the DTLS
- * record ciphers keep Bouncy Castle's own encoding (one array per record).
+ * <p>The buffer only ever holds ciphertext and record headers, which go on the wire anyway: the
+ * ciphers encrypt from the caller's plaintext into it, and zero what they wrote if encoding fails.
+ * So it is not zeroed when given back (zeroing 16 KiB per operation cost about 5% of bulk
+ * throughput), and, for that reason, it goes to a small pool of its own rather than to
+ * {@link RecordBuffers} (whose borrowers get zeroed buffers): only the record ciphers of this package
+ * ever see these buffers, and they overwrite what they send. The pool is lock-free and bounded like
+ * {@link RecordBuffers}'; a larger request gets an array that is not kept.
+ *
+ * <p>DTLS ({@code DTLSRecordLayer}) hands the encoded record to a {@code DatagramTransport}, whose
+ * {@code send} need not copy it: the DTLS record ciphers keep Bouncy Castle's own encoding (one array
+ * per record).
  */
 public final class RecordScratch {
 
-    private static final ThreadLocal<Lease> LEASE = ThreadLocal.withInitial(Lease::new);
+    private static final ThreadLocal<byte[][]> LEASE = ThreadLocal.withInitial(() -> new byte[1][]);
 
-    /** A thread's leased buffer and how far it was leased (the octets to zero on release). */
-    private static final class Lease {
-        byte[] buf;
-        int used;
-    }
+    private static final AtomicReferenceArray<byte[]> POOL =
+            new AtomicReferenceArray<>(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
 
     private RecordScratch() {
     }
 
     /**
-     * The calling thread's encode buffer, borrowed from {@link RecordBuffers} if it holds none (or a
-     * smaller one). The previous content is overwritten: call only when no encoded record of this
-     * thread is still waiting to be copied.
+     * The calling thread's encode buffer, taken from the pool if it holds none (or a smaller one). The
+     * previous content is overwritten: call only when no encoded record of this thread is still waiting
+     * to be copied. Its content is undefined (earlier ciphertext).
      *
      * @param size octets needed
      * @return an array of at least {@code size} octets
      */
     static byte[] lease(int size) {
-        Lease l = LEASE.get();
-        byte[] b = l.buf;
+        byte[][] l = LEASE.get();
+        byte[] b = l[0];
         if (b == null || b.length < size) {
-            release(l);
-            b = RecordBuffers.borrow(size);
-            l.buf = b;
+            giveBack(l);
+            b = take(size);
+            l[0] = b;
         }
-        l.used = Math.max(l.used, size);
         return b;
     }
 
-    /**
-     * Zeroes the calling thread's encode buffer as far as it was leased and gives it back to
-     * {@link RecordBuffers}, if the thread holds one.
-     */
+    /** Gives the calling thread's encode buffer back to the pool, if it holds one. */
     public static void releaseThread() {
-        release(LEASE.get());
-    }
-
-    private static void release(Lease l) {
-        byte[] b = l.buf;
-        if (b != null) {
-            l.buf = null;
-            RecordBuffers.release(b, l.used);
-            l.used = 0;
-        }
+        giveBack(LEASE.get());
     }
 
     /**
@@ -77,6 +69,41 @@ public final class RecordScratch {
      * @return {@code true} between a {@link #lease} and the next {@link #releaseThread()}
      */
     public static boolean held() {
-        return LEASE.get().buf != null;
+        return LEASE.get()[0] != null;
+    }
+
+    private static byte[] take(int size) {
+        if (size > RecordBuffers.RECORD_CAPACITY) {
+            return new byte[size];
+        }
+        int n = POOL.length();
+        int start = (int) (Thread.currentThread().getId() % n);
+        for (int i = 0; i < n; i++) {
+            int slot = (start + i) % n;
+            byte[] b = POOL.get(slot);
+            if (b != null && POOL.compareAndSet(slot, b, null)) {
+                return b;
+            }
+        }
+        return new byte[RecordBuffers.RECORD_CAPACITY];
+    }
+
+    private static void giveBack(byte[][] l) {
+        byte[] b = l[0];
+        if (b == null) {
+            return;
+        }
+        l[0] = null;
+        if (b.length != RecordBuffers.RECORD_CAPACITY) {
+            return;
+        }
+        int n = POOL.length();
+        int start = (int) (Thread.currentThread().getId() % n);
+        for (int i = 0; i < n; i++) {
+            int slot = (start + i) % n;
+            if (POOL.get(slot) == null && POOL.compareAndSet(slot, null, b)) {
+                return;
+            }
+        }
     }
 }
