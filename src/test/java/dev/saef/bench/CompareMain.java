@@ -42,6 +42,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <p>Arguments: {@code quick} (1 round of 1 s + 1 s, 2 000 TLS pairs, 1 000 DTLS sessions: about 2
  * minutes on a quiet 2-core machine) or {@code full} (3 rounds of 2 s + 2 s, 10 000 pairs, 10 000
  * DTLS sessions: under 10 minutes). Markdown on standard output, progress on standard error.
+ * {@code -Dsaef.compare.rows=REGEX} ({@code bench/run.sh --compare --rows REGEX}) keeps only the JMH rows
+ * whose label matches (case-insensitive), e.g. {@code bulk} for the bulk rows, and skips the concurrent,
+ * heap and DTLS-scale measurements.
  */
 public final class CompareMain {
 
