@@ -310,7 +310,7 @@ public final class AesGcm implements TlsAEADCipherImpl
      * A raw AES key whose bytes can be zeroed ({@link javax.crypto.spec.SecretKeySpec} cannot be
      * destroyed on Java 17). {@link #getEncoded()} returns a copy, as the JCE expects.
      */
-    private static final class AesKey implements SecretKey
+    static final class AesKey implements SecretKey
     {
         private static final long serialVersionUID = 1L;
 

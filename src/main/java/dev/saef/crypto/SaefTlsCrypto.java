@@ -9,8 +9,10 @@ import org.bouncycastle.jcajce.util.DefaultJcaJceHelper;
 import org.bouncycastle.tls.EncryptionAlgorithm;
 import org.bouncycastle.tls.crypto.TlsCipher;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.TlsHMAC;
 import org.bouncycastle.tls.crypto.TlsSecret;
 import org.bouncycastle.tls.crypto.impl.TlsAEADCipher;
+import org.bouncycastle.tls.crypto.impl.TlsBlockCipher;
 import org.bouncycastle.tls.crypto.impl.TlsBlockCipherImpl;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
@@ -47,7 +49,11 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
  * <li>{@link EncryptionAlgorithm#AES_128_GCM}: 16-octet key, 16-octet tag</li>
  * <li>{@link EncryptionAlgorithm#AES_256_GCM}: 32-octet key, 16-octet tag</li>
  * </ul>
- * The record cipher is built exactly as {@code JcaTlsCrypto.createCipher_AES_GCM} builds it,
+ * Over TLS 1.2 on TCP both AEAD modes run in {@link AeadRecordCipher}, which produces the records
+ * Bouncy Castle's {@code TlsAEADCipher} produces, encoded without a new array per record
+ * ({@link RecordScratch}); AES-CBC likewise encodes in {@link CbcRecordCipher} and decodes in Bouncy
+ * Castle's {@code TlsBlockCipher}. Elsewhere (DTLS, TLS 1.3, connection IDs, a FIPS nonce generator)
+ * the record cipher is built exactly as {@code JcaTlsCrypto.createCipher_AES_GCM} builds it,
  * including the {@link #getFipsGCMNonceGeneratorFactory()} argument (by default {@code null}, so
  * the TLS 1.2 {@code nonce_explicit} is the record sequence number, RFC 5288 section 3).
  *
@@ -218,9 +224,36 @@ public final class SaefTlsCrypto extends JcaTlsCrypto
             forEncryption));
     }
 
+    /**
+     * For AES over TLS 1.2 (TCP), a {@link CbcRecordCipher}: Bouncy Castle's {@code TlsBlockCipher}
+     * decodes (constant-time padding and MAC check), {@link CbcRecordCipher} encodes into the thread's
+     * {@link RecordScratch} buffer. Built as {@code JcaTlsCrypto.createCipher_CBC} builds its cipher,
+     * with a {@link CbcEncryptor} as the encrypting half; other cases are left to it.
+     */
+    @Override
+    protected TlsCipher createCipher_CBC(TlsCryptoParameters cryptoParams, String algorithm, int cipherKeySize,
+        int macAlgorithm) throws GeneralSecurityException, IOException
+    {
+        if (!"AES".equals(algorithm) || !CbcRecordCipher.supports(cryptoParams))
+        {
+            return super.createCipher_CBC(cryptoParams, algorithm, cipherKeySize, macAlgorithm);
+        }
+        CbcEncryptor encrypt = new CbcEncryptor(getHelper().createCipher("AES/CBC/NoPadding"), cipherKeySize);
+        TlsBlockCipherImpl decrypt = createCBCBlockCipherImpl(cryptoParams, algorithm, cipherKeySize, false);
+        TlsHMAC clientMac = createMAC(cryptoParams, macAlgorithm);
+        TlsHMAC serverMac = createMAC(cryptoParams, macAlgorithm);
+        TlsBlockCipher decoder = new TlsBlockCipher(cryptoParams, encrypt, decrypt, clientMac, serverMac,
+            cipherKeySize);
+        return new CbcRecordCipher(cryptoParams, decoder, encrypt, cryptoParams.isServer() ? serverMac : clientMac);
+    }
+
     private static TlsCipher createAesCcm(TlsCryptoParameters cryptoParams, int keySize, int macSize)
         throws IOException
     {
+        if (AeadRecordCipher.supports(cryptoParams))
+        {
+            return new AeadRecordCipher(cryptoParams, new AesCcm(true), new AesCcm(false), keySize, macSize);
+        }
         // CCM takes no nonce-generator factory (BC only uses one for GCM); null is what
         // JcaTlsCrypto itself passes for CCM, and avoids the deprecated 6-argument constructor.
         return new TlsAEADCipher(cryptoParams, new AesCcm(true), new AesCcm(false), keySize, macSize,
@@ -234,6 +267,11 @@ public final class SaefTlsCrypto extends JcaTlsCrypto
      */
     private TlsCipher createAesGcm(TlsCryptoParameters cryptoParams, int keySize) throws IOException
     {
+        if (getFipsGCMNonceGeneratorFactory() == null && AeadRecordCipher.supports(cryptoParams))
+        {
+            return new AeadRecordCipher(cryptoParams, new AesGcm(true), new AesGcm(false), keySize,
+                AesGcm.TAG_LENGTH);
+        }
         return new TlsAEADCipher(cryptoParams, new AesGcm(true), new AesGcm(false), keySize, AesGcm.TAG_LENGTH,
             TlsAEADCipher.AEAD_GCM, getFipsGCMNonceGeneratorFactory());
     }

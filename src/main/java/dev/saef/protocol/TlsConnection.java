@@ -1,5 +1,6 @@
 package dev.saef.protocol;
 
+import dev.saef.crypto.RecordScratch;
 import dev.saef.identity.SaefPrincipal;
 import dev.saef.keys.Association;
 import java.io.IOException;
@@ -483,6 +484,8 @@ public final class TlsConnection {
             protocol.offerInput(buf, off, len);
         } catch (IOException e) {
             throw failOnInput(pending, e);
+        } finally {
+            RecordScratch.releaseThread(); // the records BC encoded meanwhile are in its output queue
         }
     }
 
@@ -549,6 +552,8 @@ public final class TlsConnection {
             protocol.writeApplicationData(buf, off, len);
         } catch (IOException e) {
             throw fail(e);
+        } finally {
+            RecordScratch.releaseThread(); // the records are copied to BC's output queue by now
         }
     }
 
@@ -703,6 +708,8 @@ public final class TlsConnection {
                 protocol.close();
             } catch (IOException e) {
                 // non-blocking close only queues the alert; nothing to report
+            } finally {
+                RecordScratch.releaseThread();
             }
         }
     }

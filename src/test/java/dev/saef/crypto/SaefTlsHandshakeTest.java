@@ -256,7 +256,8 @@ class SaefTlsHandshakeTest
     /**
      * The {@code TlsAEADCipherImpl} classes behind the protocol's current read and write record
      * ciphers (read encrypt, read decrypt, write encrypt, write decrypt), by reflection into BC's
-     * record layer; empty if the record cipher is not a {@link TlsAEADCipher}.
+     * record layer; empty if the record cipher is neither a {@link TlsAEADCipher} nor an
+     * {@link AeadRecordCipher} (TLS 1.2 over TCP).
      */
     private static java.util.List<Class<?>> recordCipherImpls(TlsProtocol protocol) throws Exception
     {
@@ -269,6 +270,11 @@ class SaefTlsHandshakeTest
             {
                 impls.add(field(TlsAEADCipher.class, "encryptCipher").get(cipher).getClass());
                 impls.add(field(TlsAEADCipher.class, "decryptCipher").get(cipher).getClass());
+            }
+            else if (cipher instanceof AeadRecordCipher)
+            {
+                impls.add(field(AeadRecordCipher.class, "encryptCipher").get(cipher).getClass());
+                impls.add(field(AeadRecordCipher.class, "decryptCipher").get(cipher).getClass());
             }
         }
         return impls;

@@ -1,0 +1,109 @@
+package dev.saef.crypto;
+
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The buffer an outgoing TLS record is encoded into, lent to the calling thread for the duration of
+ * one connection operation.
+ *
+ * <p>Bouncy Castle's TLS record layer ({@code RecordStream.writeRecord} in bctls 1.84) asks the record
+ * cipher for the encoded record ({@code TlsCipher.encodePlaintext}), writes its header, and copies it to
+ * the connection's output queue ({@code ByteQueueOutputStream.write}, non-blocking mode, the only mode
+ * SAEF runs {@code TlsProtocol} in) before it returns; nothing keeps a reference to the encoded array.
+ * So one array per thread is enough for every record that thread encodes: the record ciphers of this
+ * package ({@link AeadRecordCipher}, {@link CbcRecordCipher}) encode into {@link #lease}, and the
+ * connection gives the buffer back with {@link #releaseThread()} when its operation (wrap, unwrap,
+ * write, close) is over, so that an idle thread, like an idle connection, holds no record-sized buffer.
+ * A thread that never calls {@link #releaseThread()} keeps one buffer, never more.
+ *
+ * <p>The buffer only ever holds ciphertext and record headers, which go on the wire anyway: the
+ * ciphers encrypt from the caller's plaintext into it, and zero what they wrote if encoding fails.
+ * So it is not zeroed when given back (zeroing 16 KiB per operation cost about 5% of bulk
+ * throughput), and, for that reason, it goes to a small pool of its own rather than to
+ * {@link RecordBuffers} (whose borrowers get zeroed buffers): only the record ciphers of this package
+ * ever see these buffers, and they overwrite what they send. The pool is lock-free and bounded like
+ * {@link RecordBuffers}'; a larger request gets an array that is not kept.
+ *
+ * <p>DTLS ({@code DTLSRecordLayer}) hands the encoded record to a {@code DatagramTransport}, whose
+ * {@code send} need not copy it: the DTLS record ciphers keep Bouncy Castle's own encoding (one array
+ * per record).
+ */
+public final class RecordScratch {
+
+    private static final ThreadLocal<byte[][]> LEASE = ThreadLocal.withInitial(() -> new byte[1][]);
+
+    private static final AtomicReferenceArray<byte[]> POOL =
+            new AtomicReferenceArray<>(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+
+    private RecordScratch() {
+    }
+
+    /**
+     * The calling thread's encode buffer, taken from the pool if it holds none (or a smaller one). The
+     * previous content is overwritten: call only when no encoded record of this thread is still waiting
+     * to be copied. Its content is undefined (earlier ciphertext).
+     *
+     * @param size octets needed
+     * @return an array of at least {@code size} octets
+     */
+    static byte[] lease(int size) {
+        byte[][] l = LEASE.get();
+        byte[] b = l[0];
+        if (b == null || b.length < size) {
+            giveBack(l);
+            b = take(size);
+            l[0] = b;
+        }
+        return b;
+    }
+
+    /** Gives the calling thread's encode buffer back to the pool, if it holds one. */
+    public static void releaseThread() {
+        giveBack(LEASE.get());
+    }
+
+    /**
+     * Whether the calling thread holds an encode buffer (diagnostics and tests: after a connection
+     * operation returned it holds none).
+     *
+     * @return {@code true} between a {@link #lease} and the next {@link #releaseThread()}
+     */
+    public static boolean held() {
+        return LEASE.get()[0] != null;
+    }
+
+    private static byte[] take(int size) {
+        if (size > RecordBuffers.RECORD_CAPACITY) {
+            return new byte[size];
+        }
+        int n = POOL.length();
+        int start = (int) (Thread.currentThread().getId() % n);
+        for (int i = 0; i < n; i++) {
+            int slot = (start + i) % n;
+            byte[] b = POOL.get(slot);
+            if (b != null && POOL.compareAndSet(slot, b, null)) {
+                return b;
+            }
+        }
+        return new byte[RecordBuffers.RECORD_CAPACITY];
+    }
+
+    private static void giveBack(byte[][] l) {
+        byte[] b = l[0];
+        if (b == null) {
+            return;
+        }
+        l[0] = null;
+        if (b.length != RecordBuffers.RECORD_CAPACITY) {
+            return;
+        }
+        int n = POOL.length();
+        int start = (int) (Thread.currentThread().getId() % n);
+        for (int i = 0; i < n; i++) {
+            int slot = (start + i) % n;
+            if (POOL.get(slot) == null && POOL.compareAndSet(slot, null, b)) {
+                return;
+            }
+        }
+    }
+}
