@@ -119,6 +119,21 @@ final class HandshakeState {
         }
     }
 
+    /**
+     * The handshake completed and the session is bound: drops what only the handshake needed
+     * (offered suites, tickets, fingerprints, the resumption candidate), so that an established
+     * connection keeps only what it reports and checks from then on.
+     */
+    void handshakeDone() {
+        offeredSuites = null;
+        kpsaFingerprint = null;
+        resumeCandidate = null;
+        clientTicket = null;
+        receivedTicket = null;
+        ticketPeer = null;
+        keyFailure = null;
+    }
+
     void zeroKey() {
         if (clientKey != null) {
             Arrays.fill(clientKey, (byte) 0);

@@ -287,10 +287,13 @@ final class SaefTlsClient extends PSKTlsClient {
         return context;
     }
 
+    /** Binds the session, then drops what only the handshake needed (offered extensions, the key exchange). */
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
         onComplete.run();
+        keyExchanges.wipe();
+        offeredExtensions = null;
     }
 
     /** SNI helpers shared by the client (derive a host name) and tests. */

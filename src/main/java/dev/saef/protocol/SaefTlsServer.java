@@ -612,9 +612,19 @@ final class SaefTlsServer extends PSKTlsServer {
         return context;
     }
 
+    /**
+     * Binds the session, then drops what only the handshake needed (the client's extensions and
+     * suites, the key exchange), so that the established connection keeps none of it (Bouncy Castle
+     * refuses any later ClientHello on this connection without asking this peer).
+     */
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
         onComplete.run();
+        keyExchanges.wipe();
+        clientExtensions = null;
+        offeredCipherSuites = null;
+        clientProtocolNames = null;
+        serverExtensions.clear();
     }
 }
