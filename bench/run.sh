@@ -8,6 +8,7 @@
 #   bench/run.sh -h                               # JMH help
 #   bench/run.sh --compare                        # the SAEF-vs-SunJSSE ratio table (issue 10), < 10 min
 #   bench/run.sh --compare --quick                # the same table from shorter runs, < 3 min
+#   bench/run.sh --compare [--quick] --only heap   # only the rows whose label matches a regex
 #
 # --compare runs dev.saef.bench.CompareMain in one JVM (JMH forks 0): for every row the SAEF and the
 # reference measurement alternate (round 1 SAEF first, round 2 the reference first, ...; full: 3 rounds
@@ -21,7 +22,10 @@
 # TLS engine pair (10 000 pairs; --quick 2 000), and DTLS PSK CCM_8 against Californium Scandium
 # (handshakes/s and bulk over loopback UDP, heap and threads per idle server session at 10 000
 # sessions; --quick 1 000). It prints a Markdown table with the machine (CPU, cores, JDK, load
-# average) in its header, also saved as target/compare.md. Other arguments are ignored in this mode;
+# average) in its header, also saved as target/compare.md. "--only REGEX" (after --compare/--quick)
+# measures only the rows whose label matches REGEX, case-insensitive (e.g. "heap", "bulk", "DTLS"). The
+# heap rows: one 32-byte record each way after the handshake, and one 16 KiB record each way. Other
+# arguments are ignored in this mode;
 # BENCH_JAVA_OPTS applies (the whole comparison runs in that one JVM).
 #
 # Defaults, chosen for a small, shared (noisy) machine: -f 1 -wi 5 -w 3s -i 5 -r 2s (a long warm-up:
@@ -50,11 +54,18 @@ mvn_quiet() {
 }
 
 COMPARE=""
+COMPARE_ONLY=""
 if [[ "${1:-}" == "--compare" ]]; then
     COMPARE=full
-    if [[ "${2:-}" == "--quick" ]]; then
+    shift
+    if [[ "${1:-}" == "--quick" ]]; then
         COMPARE=quick
+        shift
     fi
+    if [[ "${1:-}" == "--only" ]]; then
+        COMPARE_ONLY="${2:?--only needs a regular expression}"
+    fi
+    set --
 fi
 
 log "building test classes"
@@ -110,7 +121,10 @@ fi
 
 if [[ -n "$COMPARE" ]]; then
     OPENSSL_CCM=""
-    if command -v openssl >/dev/null 2>&1; then
+    ccm_row="bulk MB/s, AES_128_CCM_8, 16 KiB records" # CompareMain's label of the one row that needs OpenSSL
+    if [[ -n "$COMPARE_ONLY" ]] && ! grep -qiE -- "$COMPARE_ONLY" <<<"$ccm_row"; then
+        log "--only $COMPARE_ONLY: no OpenSSL CCM reference needed"
+    elif command -v openssl >/dev/null 2>&1; then
         secs=3
         [[ "$COMPARE" == quick ]] && secs=1
         log "openssl speed -evp aes-128-ccm -bytes 16384 -seconds $secs ($(openssl version))"
@@ -127,6 +141,7 @@ if [[ -n "$COMPARE" ]]; then
     status=0
     # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of words on purpose
     java -Xms1g -Xmx4g -Djdk.tls.namedGroups=secp256r1 -Dslf4j.internal.verbosity=ERROR -Dsaef.compare.opensslCcm="$OPENSSL_CCM" \
+        -Dsaef.compare.only="$COMPARE_ONLY" \
         -Dsaef.compare.source="$SOURCE" ${BENCH_JAVA_OPTS:-} \
         -cp "$SNAP/test-classes:$SNAP/classes:$CP" dev.saef.bench.CompareMain "$COMPARE" \
         | tee target/compare.md || status=$?
