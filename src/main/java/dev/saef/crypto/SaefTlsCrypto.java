@@ -10,6 +10,7 @@ import org.bouncycastle.tls.EncryptionAlgorithm;
 import org.bouncycastle.tls.crypto.TlsCipher;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.TlsHMAC;
+import org.bouncycastle.tls.crypto.TlsNonceGenerator;
 import org.bouncycastle.tls.crypto.TlsSecret;
 import org.bouncycastle.tls.crypto.impl.TlsAEADCipher;
 import org.bouncycastle.tls.crypto.impl.TlsBlockCipher;
@@ -81,9 +82,25 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
  */
 public final class SaefTlsCrypto extends JcaTlsCrypto
 {
+    /** The connections' nonce generator: shared, striped by thread (no DRBG per connection). */
+    private final StripedNonceGenerator nonces;
+
     private SaefTlsCrypto(SecureRandom entropySource, SecureRandom nonceEntropySource)
     {
         super(new DefaultJcaJceHelper(), entropySource, nonceEntropySource);
+        this.nonces = new StripedNonceGenerator(super::createNonceGenerator);
+    }
+
+    /**
+     * The nonce generator of every connection on this crypto: one {@link StripedNonceGenerator}
+     * (a few Hash_DRBGs seeded from the nonce entropy source, shared) instead of a new DRBG per
+     * connection, which an idle connection would keep; {@code additionalSeedMaterial} (Bouncy
+     * Castle's per-connection personalisation) is not needed for that.
+     */
+    @Override
+    public TlsNonceGenerator createNonceGenerator(byte[] additionalSeedMaterial)
+    {
+        return nonces;
     }
 
     /**

@@ -50,7 +50,8 @@ final class SaefSSLSession extends ExtendedSSLSession {
     private final TlsConnection connection;
     /** The cache entry of a resumable session (shared by every connection that resumes it), else null. */
     private final CachedSession cached;
-    private final Map<String, Object> values = new ConcurrentHashMap<>();
+    /** Application values ({@link #putValue}); made on the first put, so that most sessions hold no map. */
+    private volatile Map<String, Object> values;
     private volatile long lastAccessed;
     private volatile boolean valid;
 
@@ -140,7 +141,7 @@ final class SaefSSLSession extends ExtendedSSLSession {
         if (name == null || value == null) {
             throw new IllegalArgumentException("name and value must not be null");
         }
-        Object old = values.put(name, value);
+        Object old = values().put(name, value);
         if (old instanceof SSLSessionBindingListener l) {
             l.valueUnbound(new SSLSessionBindingEvent(this, name));
         }
@@ -154,7 +155,8 @@ final class SaefSSLSession extends ExtendedSSLSession {
         if (name == null) {
             throw new IllegalArgumentException("name must not be null");
         }
-        return values.get(name);
+        Map<String, Object> v = values;
+        return v == null ? null : v.get(name);
     }
 
     @Override
@@ -162,7 +164,8 @@ final class SaefSSLSession extends ExtendedSSLSession {
         if (name == null) {
             throw new IllegalArgumentException("name must not be null");
         }
-        Object old = values.remove(name);
+        Map<String, Object> v = values;
+        Object old = v == null ? null : v.remove(name);
         if (old instanceof SSLSessionBindingListener l) {
             l.valueUnbound(new SSLSessionBindingEvent(this, name));
         }
@@ -170,7 +173,22 @@ final class SaefSSLSession extends ExtendedSSLSession {
 
     @Override
     public String[] getValueNames() {
-        return values.keySet().toArray(new String[0]);
+        Map<String, Object> v = values;
+        return v == null ? new String[0] : v.keySet().toArray(new String[0]);
+    }
+
+    private Map<String, Object> values() {
+        Map<String, Object> v = values;
+        if (v == null) {
+            synchronized (this) {
+                v = values;
+                if (v == null) {
+                    v = new ConcurrentHashMap<>();
+                    values = v;
+                }
+            }
+        }
+        return v;
     }
 
     @Override

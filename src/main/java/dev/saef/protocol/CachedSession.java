@@ -40,7 +40,9 @@ public final class CachedSession {
             int peerPort, String peerKey, byte[] ticket) {
         this.ticket = ticket == null ? null : ticket.clone();
         this.cache = cache;
-        this.id = tlsSession.getSessionID().clone();
+        byte[] sid = tlsSession.getSessionID();
+        // one read-only copy of the ID per session: the SessionInfo's, when it is the same ID
+        this.id = java.util.Arrays.equals(sid, info.sessionIdShared()) ? info.sessionIdShared() : sid.clone();
         this.tlsSession = tlsSession;
         this.info = info;
         this.fingerprint = fingerprint.clone();

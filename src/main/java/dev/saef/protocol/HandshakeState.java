@@ -119,6 +119,22 @@ final class HandshakeState {
         }
     }
 
+    /**
+     * The handshake completed and the session is bound: drops what only the handshake needed
+     * (offered identity and suites, tickets, fingerprints, the resumption candidate), so that an established
+     * connection keeps only what it reports and checks from then on.
+     */
+    void handshakeDone() {
+        offeredIdentity = null; // messages name the association's KpsaID from now on
+        offeredSuites = null;
+        kpsaFingerprint = null;
+        resumeCandidate = null;
+        clientTicket = null;
+        receivedTicket = null;
+        ticketPeer = null;
+        keyFailure = null;
+    }
+
     void zeroKey() {
         if (clientKey != null) {
             Arrays.fill(clientKey, (byte) 0);

@@ -39,7 +39,8 @@ final class SaefTlsClient extends PSKTlsClient {
     /** DTLS 1.2 (datagrams) instead of TLS 1.2; everything else is the same policy. */
     private final boolean datagram;
     /** This connection's key exchanges: they wipe the Kpsa, see {@link #notifyConnectionClosed()}. */
-    private final SaefKeyExchangeFactory keyExchanges = new SaefKeyExchangeFactory();
+    /** The handshake's key exchanges; null once the handshake completed (made again should one start). */
+    private SaefKeyExchangeFactory keyExchanges = new SaefKeyExchangeFactory();
 
     SaefTlsClient(SaefPolicy policy, ConnectionSpec spec, HandshakeState state, Runnable onComplete,
             boolean datagram) {
@@ -252,6 +253,9 @@ final class SaefTlsClient extends PSKTlsClient {
     /** PSK key exchanges that leave no copy of the Kpsa behind (RFC 4279 premaster built and wiped by SAEF). */
     @Override
     public TlsKeyExchangeFactory getKeyExchangeFactory() {
+        if (keyExchanges == null) {
+            keyExchanges = new SaefKeyExchangeFactory();
+        }
         return keyExchanges;
     }
 
@@ -263,7 +267,9 @@ final class SaefTlsClient extends PSKTlsClient {
     @Override
     public void notifyConnectionClosed() {
         super.notifyConnectionClosed();
-        keyExchanges.wipe();
+        if (keyExchanges != null) {
+            keyExchanges.wipe();
+        }
         SessionSecrets.connectionClosed(context, sessions(), state.fatalAlertRaised || state.fatalAlertReceived);
     }
 
@@ -287,10 +293,14 @@ final class SaefTlsClient extends PSKTlsClient {
         return context;
     }
 
+    /** Binds the session, then drops what only the handshake needed (offered extensions, the key exchange). */
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
         onComplete.run();
+        keyExchanges.wipe();
+        keyExchanges = null;
+        offeredExtensions = null;
     }
 
     /** SNI helpers shared by the client (derive a host name) and tests. */

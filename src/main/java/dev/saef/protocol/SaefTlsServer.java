@@ -53,7 +53,8 @@ final class SaefTlsServer extends PSKTlsServer {
     /** DTLS 1.2 (datagrams) instead of TLS 1.2; everything else is the same policy. */
     private final boolean datagram;
     /** This connection's key exchanges: they wipe the Kpsa, see {@link #notifyConnectionClosed()}. */
-    private final SaefKeyExchangeFactory keyExchanges = new SaefKeyExchangeFactory(ServerPskKeyExchange::check);
+    /** The handshake's key exchanges; null once the handshake completed (made again should one start). */
+    private SaefKeyExchangeFactory keyExchanges = new SaefKeyExchangeFactory(ServerPskKeyExchange::check);
 
     /** Length of the random key an unknown identity gets: the length of a 256-bit Kpsa. */
     static final int DECOY_KEY_OCTETS = 32;
@@ -432,6 +433,9 @@ final class SaefTlsServer extends PSKTlsServer {
     /** PSK key exchanges that leave no copy of the Kpsa behind (RFC 4279 premaster built and wiped by SAEF). */
     @Override
     public TlsKeyExchangeFactory getKeyExchangeFactory() {
+        if (keyExchanges == null) {
+            keyExchanges = new SaefKeyExchangeFactory(ServerPskKeyExchange::check);
+        }
         return keyExchanges;
     }
 
@@ -443,7 +447,9 @@ final class SaefTlsServer extends PSKTlsServer {
     @Override
     public void notifyConnectionClosed() {
         super.notifyConnectionClosed();
-        keyExchanges.wipe();
+        if (keyExchanges != null) {
+            keyExchanges.wipe();
+        }
         SessionSecrets.connectionClosed(context, sessions(), state.fatalAlertRaised || state.fatalAlertReceived);
     }
 
@@ -612,9 +618,20 @@ final class SaefTlsServer extends PSKTlsServer {
         return context;
     }
 
+    /**
+     * Binds the session, then drops what only the handshake needed (the client's extensions and
+     * suites, the key exchange), so that the established connection keeps none of it (Bouncy Castle
+     * refuses any later ClientHello on this connection without asking this peer).
+     */
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
         onComplete.run();
+        keyExchanges.wipe();
+        keyExchanges = null;
+        clientExtensions = null;
+        offeredCipherSuites = null;
+        clientProtocolNames = null;
+        serverExtensions.clear();
     }
 }

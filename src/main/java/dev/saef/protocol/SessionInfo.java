@@ -44,4 +44,9 @@ public record SessionInfo(
     public byte[] sessionId() {
         return sessionId.clone();
     }
+
+    /** @return the session ID array itself, for holders that keep it read-only (no second copy per session) */
+    byte[] sessionIdShared() {
+        return sessionId;
+    }
 }

@@ -31,7 +31,9 @@ import org.bouncycastle.tls.crypto.TlsSecret;
  * class and only moves bytes; all policy - association choice, keys, suites, binding of the session
  * to an identity (TS-0003 clause 8.2.2.1) and error explanation - lives here and in the peers.
  *
- * <p>Not thread-safe: callers serialise access (the engine and socket hold a lock).
+ * <p>Callers serialise access (the engine and socket hold a lock). The methods that can add to or
+ * take from Bouncy Castle's outgoing queue also hold this object's lock, which is all that
+ * {@link IdleOutputRelease}'s sweep takes to release an idle connection's queue.
  */
 public final class TlsConnection {
 
@@ -40,8 +42,10 @@ public final class TlsConnection {
     private final TlsProtocol protocol;
     /** Output of at least this many octets has grown Bouncy Castle's outgoing queue to record size. */
     private static final int RECORD_SIZED = 4096;
-    /** The largest pending output since the outgoing queue was last released. */
-    private int largestOutput;
+    /** {@code System.nanoTime()} of the last drained output of record size; guarded by this. */
+    private long lastLargeOutput;
+    /** Whether {@link IdleOutputRelease} watches this connection; guarded by this. */
+    private boolean idleWatched;
     private final HandshakeState state = new HandshakeState();
     private TlsContext context;
     /** Written under the caller's lock; volatile so that sessions can ask from any thread. */
@@ -194,6 +198,7 @@ public final class TlsConnection {
         this.binding = new Binding(state.association, state.fingerprint);
         record(sp.isResumedSession() ? HandshakeOutcome.RESUMED : HandshakeOutcome.FULL,
                 state.session == null ? null : state.session.cipherSuite());
+        state.handshakeDone();
     }
 
     /** Counts and logs how this connection's handshake ended ({@link HandshakeStats}). */
@@ -388,7 +393,7 @@ public final class TlsConnection {
      *
      * @throws SSLException on any failure; an alert for the peer is then queued as output
      */
-    public void offerInput(byte[] buf, int off, int len) throws SSLException {
+    public synchronized void offerInput(byte[] buf, int off, int len) throws SSLException {
         if (failure != null) {
             throw failure;
         }
@@ -467,7 +472,7 @@ public final class TlsConnection {
      *
      * @throws SSLException as {@link #offerInput} (e.g. the lookup failed or timed out: {@code internal_error})
      */
-    public void resumeAfterKeyLookup() throws SSLException {
+    public synchronized void resumeAfterKeyLookup() throws SSLException {
         if (deferred == null || !deferred.completed()) {
             return;
         }
@@ -496,36 +501,62 @@ public final class TlsConnection {
     }
 
     /** @return the number of bytes waiting to be sent to the peer */
-    public int availableOutput() {
+    public synchronized int availableOutput() {
         return protocol.getAvailableOutputBytes();
     }
 
     /** Moves up to {@code len} bytes of pending output into {@code buf}. */
-    public int readOutput(byte[] buf, int off, int len) {
+    public synchronized int readOutput(byte[] buf, int off, int len) {
         int pending = protocol.getAvailableOutputBytes();
         return drained(pending, protocol.readOutput(buf, off, len));
     }
 
     /** Moves up to {@code len} bytes of pending output into {@code dst}. */
-    public int readOutput(ByteBuffer dst, int len) {
+    public synchronized int readOutput(ByteBuffer dst, int len) {
         int pending = protocol.getAvailableOutputBytes();
         return drained(pending, protocol.readOutput(dst, len));
     }
 
     /**
-     * Lean idle connections: once output of record size went through Bouncy Castle's outgoing
-     * queue, its array is released the first time the queue is drained after a small write, so a
-     * connection that goes quiet after bulk data does not keep 32 KiB; while full records keep
-     * flowing the array is kept (no allocation per record).
+     * Lean idle connections: Bouncy Castle's outgoing queue gives back its array whenever a small
+     * write (less than {@value #RECORD_SIZED} octets pending: a handshake flight, a small record)
+     * has been drained completely, so an idle connection keeps none (Bouncy Castle would keep 512
+     * octets, or 32 KiB after full-size records); a small write costs one small array, as it costs
+     * Bouncy Castle's encoded record. After a full-size record the array is kept while records keep
+     * flowing (no allocation per record) and released by {@link IdleOutputRelease} once the
+     * connection has written nothing for {@value IdleOutputRelease#IDLE_MILLIS} ms.
      */
     private int drained(int pending, int moved) {
-        largestOutput = Math.max(largestOutput, pending);
-        if (moved == pending && pending < RECORD_SIZED && largestOutput >= RECORD_SIZED
-                && protocol.getAvailableOutputBytes() == 0) {
-            ((OutputQueueRelease) protocol).releaseOutputQueue();
-            largestOutput = 0;
+        if (moved == pending && protocol.getAvailableOutputBytes() == 0) {
+            if (pending < RECORD_SIZED) {
+                ((OutputQueueRelease) protocol).releaseOutputQueue();
+            } else {
+                lastLargeOutput = System.nanoTime();
+                if (!idleWatched) {
+                    idleWatched = true;
+                    IdleOutputRelease.watch(this);
+                }
+            }
         }
         return moved;
+    }
+
+    /**
+     * Called by {@link IdleOutputRelease}'s sweep: when this connection has written nothing since
+     * its last large output for {@value IdleOutputRelease#IDLE_MILLIS} ms, releases the outgoing
+     * queue's array (if the queue is empty) and stops being watched.
+     *
+     * @return true when it no longer needs watching
+     */
+    synchronized boolean releaseOutputIfIdle(long now) {
+        if (!protocol.isClosed() && now - lastLargeOutput < IdleOutputRelease.IDLE_MILLIS * 1_000_000L) {
+            return false;
+        }
+        if (protocol.getAvailableOutputBytes() == 0) {
+            ((OutputQueueRelease) protocol).releaseOutputQueue();
+        }
+        idleWatched = false;
+        return true;
     }
 
     /** @return bytes of received application data ready to read */
@@ -544,7 +575,7 @@ public final class TlsConnection {
     }
 
     /** Encrypts application data; the records become available through {@link #readOutput}. */
-    public void writeApplicationData(byte[] buf, int off, int len) throws SSLException {
+    public synchronized void writeApplicationData(byte[] buf, int off, int len) throws SSLException {
         if (failure != null) {
             throw failure;
         }
@@ -563,7 +594,7 @@ public final class TlsConnection {
     }
 
     /** Inspects a 5-byte record header: the size of the whole record and the most plaintext it can yield. */
-    public RecordHeaderPreview previewInputRecord(byte[] header) throws SSLException {
+    public synchronized RecordHeaderPreview previewInputRecord(byte[] header) throws SSLException {
         if (failure != null) {
             throw failure;
         }
@@ -576,7 +607,7 @@ public final class TlsConnection {
     }
 
     /** @return the size of the records that {@code size} bytes of application data will produce */
-    public RecordHeaderPreview previewOutputRecord(int size) throws SSLException {
+    public synchronized RecordHeaderPreview previewOutputRecord(int size) throws SSLException {
         try {
             return preview(protocol.previewOutputRecord(size));
         } catch (IOException e) {
@@ -697,7 +728,7 @@ public final class TlsConnection {
     }
 
     /** Sends close_notify (queued as output) and closes the connection; idempotent. */
-    public void close() {
+    public synchronized void close() {
         state.zeroKey();
         if (deferred != null) {
             deferred.close();

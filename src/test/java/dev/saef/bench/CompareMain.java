@@ -166,7 +166,6 @@ public final class CompareMain {
                 Run.of(DTLS_BULK, "impl", "SAEF_ENGINES"), null, "-", Double.NaN, false));
 
         rows.removeIf(r -> !selected(r.what));
-
         Map<String, Double> allocPerRecord = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
             for (Row row : rows) {
@@ -217,47 +216,30 @@ public final class CompareMain {
         Row concurrentRate = new Row("full handshakes/s, 1,000 concurrent loopback socket handshakes (latch to last "
                 + "client done)", "/s", null, null, sunRef, Double.NaN, false);
         if (selected(concurrentP99.what) || selected(concurrentRate.what)) {
-        rows.add(concurrentP99);
-        rows.add(concurrentRate);
-        try {
-            progress("1,000 concurrent socket handshakes, %d round(s) per side", rounds == 1 ? 1 : 2);
-            ConcurrentHandshakeMeasurement.Result[] c = ConcurrentHandshakeMeasurement.compare(1000,
-                    quick ? 100 : 1000, rounds == 1 ? 1 : 2, ConcurrentHandshakeMeasurement.SERVER_THREADS);
-            concurrentP99.saefValue = c[0].p99();
-            concurrentP99.referenceValue = c[1].p99();
-            concurrentRate.saefValue = c[0].perSecond();
-            concurrentRate.referenceValue = c[1].perSecond();
-            concurrentP99.note = String.format(Locale.ROOT, "p50 %.1f / %.1f ms, max %.1f / %.1f ms", c[0].p50(),
-                    c[1].p50(), c[0].max(), c[1].max());
-            if (c[0].resumed() + c[1].resumed() > 0) {
-                concurrentP99.note += ", resumed (left out) " + c[0].resumed() + " / " + c[1].resumed();
-            }
-            if (c[0].failed() + c[1].failed() > 0) {
-                concurrentRate.note = "failed clients " + c[0].failed() + " / " + c[1].failed() + ", last: "
-                        + (c[0].lastFailure() != null ? c[0].lastFailure() : c[1].lastFailure());
-            }
-        } catch (Exception | OutOfMemoryError e) {
-            concurrentP99.saefValue = concurrentP99.referenceValue = Double.NaN;
-            concurrentRate.saefValue = concurrentRate.referenceValue = Double.NaN;
-            concurrentP99.note = "failed: " + rootCause(e);
-        }
+            rows.add(concurrentP99);
+            rows.add(concurrentRate);
+            concurrent(rounds, quick, concurrentP99, concurrentRate);
         }
 
-        Row heap = new Row("KiB heap per idle established TLS engine pair (client + server), "
-                + String.format(Locale.ROOT, "%,d", tlsPairs) + " pairs, AES_128_GCM", "KiB", null, null,
-                "SunJSSE TLS 1.2 ECDHE-ECDSA P-256", 1, true);
-        if (selected(heap.what)) {
-        rows.add(heap);
-        try {
-            progress("heap per idle TLS engine pair, %d pairs each", tlsPairs);
-            double[] kib = tlsHeap(tlsPairs);
-            heap.saefValue = kib[0];
-            heap.referenceValue = kib[1];
-        } catch (Exception | OutOfMemoryError e) {
-            heap.saefValue = Double.NaN;
-            heap.referenceValue = Double.NaN;
-            heap.note = "failed: " + rootCause(e);
-        }
+        for (int recordSize : new int[] {32, BulkThroughputBenchmark.RECORD}) {
+            Row heap = new Row("KiB heap per idle established TLS engine pair (client + server), "
+                    + String.format(Locale.ROOT, "%,d", tlsPairs) + " pairs, AES_128_GCM, after "
+                    + (recordSize == 32 ? "a 32-byte record" : "a 16 KiB record") + " each way", "KiB", null, null,
+                    "SunJSSE TLS 1.2 ECDHE-ECDSA P-256", 1, true);
+            if (!selected(heap.what)) {
+                continue;
+            }
+            rows.add(heap);
+            try {
+                progress("heap per idle TLS engine pair, %d pairs each, %d-byte records", tlsPairs, recordSize);
+                double[] kib = tlsHeap(tlsPairs, recordSize);
+                heap.saefValue = kib[0];
+                heap.referenceValue = kib[1];
+            } catch (Exception | OutOfMemoryError e) {
+                heap.saefValue = Double.NaN;
+                heap.referenceValue = Double.NaN;
+                heap.note = "failed: " + rootCause(e);
+            }
         }
 
         Row dHeap = new Row("KiB heap per idle DTLS session, server side, "
@@ -267,13 +249,13 @@ public final class CompareMain {
                 + " idle DTLS sessions (the peak while they connected is in the last column)", "threads", null, null,
                 "Scandium 3.14.0 DTLSConnector", Double.NaN, true);
         DtlsSessionScaleMeasurement.Result[] dtls = new DtlsSessionScaleMeasurement.Result[2];
+        String[] impls = {"saef", "scandium"};
         boolean dtlsScale = selected(dHeap.what) || selected(dThreads.what);
         if (dtlsScale) {
             rows.add(dHeap);
             rows.add(dThreads);
         }
-        String[] impls = {"saef", "scandium"};
-        for (int i = 0; dtlsScale && i < 2; i++) {
+        for (int i = 0; i < 2 && dtlsScale; i++) {
             try {
                 progress("DTLS server with %d idle sessions: %s", dtlsSessions, impls[i]);
                 dtls[i] = DtlsSessionScaleMeasurement.measure(impls[i], dtlsSessions);
@@ -299,8 +281,37 @@ public final class CompareMain {
         System.exit(0);
     }
 
-    /** @return KiB per idle established engine pair {SAEF PSK GCM, SunJSSE ECDHE-ECDSA GCM} */
-    static double[] tlsHeap(int pairs) throws Exception {
+    /** Fills the two rows of 1 000 concurrent socket handshakes ({@link ConcurrentHandshakeMeasurement}). */
+    static void concurrent(int rounds, boolean quick, Row concurrentP99, Row concurrentRate) {
+        try {
+            progress("1,000 concurrent socket handshakes, %d round(s) per side", rounds == 1 ? 1 : 2);
+            ConcurrentHandshakeMeasurement.Result[] c = ConcurrentHandshakeMeasurement.compare(1000,
+                    quick ? 100 : 1000, rounds == 1 ? 1 : 2, ConcurrentHandshakeMeasurement.SERVER_THREADS);
+            concurrentP99.saefValue = c[0].p99();
+            concurrentP99.referenceValue = c[1].p99();
+            concurrentRate.saefValue = c[0].perSecond();
+            concurrentRate.referenceValue = c[1].perSecond();
+            concurrentP99.note = String.format(Locale.ROOT, "p50 %.1f / %.1f ms, max %.1f / %.1f ms", c[0].p50(),
+                    c[1].p50(), c[0].max(), c[1].max());
+            if (c[0].resumed() + c[1].resumed() > 0) {
+                concurrentP99.note += ", resumed (left out) " + c[0].resumed() + " / " + c[1].resumed();
+            }
+            if (c[0].failed() + c[1].failed() > 0) {
+                concurrentRate.note = "failed clients " + c[0].failed() + " / " + c[1].failed() + ", last: "
+                        + (c[0].lastFailure() != null ? c[0].lastFailure() : c[1].lastFailure());
+            }
+        } catch (Exception | OutOfMemoryError e) {
+            concurrentP99.saefValue = concurrentP99.referenceValue = Double.NaN;
+            concurrentRate.saefValue = concurrentRate.referenceValue = Double.NaN;
+            concurrentP99.note = "failed: " + rootCause(e);
+        }
+    }
+
+    /**
+     * @param recordSize octets of the one record sent each way after the handshake
+     * @return KiB per idle established engine pair {SAEF PSK GCM, SunJSSE ECDHE-ECDSA GCM}
+     */
+    static double[] tlsHeap(int pairs, int recordSize) throws Exception {
         SSLContext[] sun = IdleHeapMeasurement.sunEcdsa();
         SSLContext saefServer = BenchSupport.saefContext(BenchSupport.KPSA + " peer=CAE01 key=hex:"
                 + BenchSupport.KEY_HEX + "\n");
@@ -309,12 +320,12 @@ public final class CompareMain {
                 + BenchSupport.KEY_HEX + "\n");
         String sunSuite = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
         String saefSuite = "TLS_PSK_WITH_AES_128_GCM_SHA256";
-        IdleHeapMeasurement.tls(sun[0], sun[1], sunSuite, 50);
-        IdleHeapMeasurement.tls(saefClient, saefServer, saefSuite, 50);
+        IdleHeapMeasurement.tls(sun[0], sun[1], sunSuite, 50, recordSize);
+        IdleHeapMeasurement.tls(saefClient, saefServer, saefSuite, 50, recordSize);
         double sunHeap = IdleHeapMeasurement.perPair(pairs,
-                () -> IdleHeapMeasurement.tls(sun[0], sun[1], sunSuite, pairs)) / 1024;
+                () -> IdleHeapMeasurement.tls(sun[0], sun[1], sunSuite, pairs, recordSize)) / 1024;
         double saefHeap = IdleHeapMeasurement.perPair(pairs,
-                () -> IdleHeapMeasurement.tls(saefClient, saefServer, saefSuite, pairs)) / 1024;
+                () -> IdleHeapMeasurement.tls(saefClient, saefServer, saefSuite, pairs, recordSize)) / 1024;
         return new double[] {saefHeap, sunHeap};
     }
 

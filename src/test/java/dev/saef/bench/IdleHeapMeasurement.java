@@ -12,8 +12,9 @@ import javax.net.ssl.SSLEngineResult;
 /**
  * Heap per idle, established engine pair (client + server), SAEF against SunJSSE in one JVM: a
  * main, not a test. For each stack it establishes {@code N} in-memory engine pairs (full handshake,
- * then one 32-byte record each way), keeps them reachable, runs the GC until the used heap is stable
- * and prints (used heap after - used heap before) / N, and the ratio.
+ * then one 32-byte record each way), keeps them reachable and idle for {@value #IDLE_WAIT_MILLIS} ms,
+ * runs the GC until the used heap is stable and prints (used heap after - used heap before) / N, and
+ * the ratio.
  *
  * <ul>
  * <li>SAEF TLS 1.2 PSK {@code TLS_PSK_WITH_AES_128_GCM_SHA256} and {@code TLS_PSK_WITH_AES_128_CCM_8};</li>
@@ -68,10 +69,18 @@ public final class IdleHeapMeasurement {
         Object make() throws Exception;
     }
 
-    /** Bytes of heap per pair that the objects {@code maker} returns keep reachable. */
+    /**
+     * How long the pairs stay idle before the heap is measured, for every stack alike: an idle
+     * session is one that nothing has touched for a while (SAEF gives back the outgoing queue of a
+     * connection that went quiet after full-size records once it has written nothing for 1 s).
+     */
+    static final long IDLE_WAIT_MILLIS = 3000;
+
+    /** Bytes of heap per pair that the objects {@code maker} returns keep reachable, once idle. */
     static double perPair(int n, Maker maker) throws Exception {
         long before = settledUsed();
         Object keep = maker.make();
+        Thread.sleep(IDLE_WAIT_MILLIS);
         long after = settledUsed();
         if (keep.hashCode() == 42) { // keeps the pairs reachable until after the measurement
             System.out.print("");
@@ -95,6 +104,15 @@ public final class IdleHeapMeasurement {
     }
 
     static List<SSLEngine> tls(SSLContext client, SSLContext server, String suite, int n) throws Exception {
+        return tls(client, server, suite, n, 32);
+    }
+
+    /**
+     * {@code n} established pairs, each after a full handshake and one record of {@code recordSize}
+     * octets each way (32: the idle pair of the table; 16384: idle after a full-size record).
+     */
+    static List<SSLEngine> tls(SSLContext client, SSLContext server, String suite, int n, int recordSize)
+            throws Exception {
         List<SSLEngine> engines = new ArrayList<>(2 * n);
         BenchSupport.Buffers b = new BenchSupport.Buffers();
         for (int i = 0; i < n; i++) {
@@ -110,8 +128,8 @@ public final class IdleHeapMeasurement {
             if (!suite.equals(c.getSession().getCipherSuite())) {
                 throw new IllegalStateException("negotiated " + c.getSession().getCipherSuite());
             }
-            exchange(c, s);
-            exchange(s, c);
+            exchange(c, s, recordSize);
+            exchange(s, c, recordSize);
             c.getSession().invalidate(); // every pair a full handshake, no resumption
             engines.add(c);
             engines.add(s);
@@ -119,17 +137,17 @@ public final class IdleHeapMeasurement {
         return engines;
     }
 
-    /** One 32-byte record from {@code from} to {@code to}. */
-    static void exchange(SSLEngine from, SSLEngine to) throws Exception {
+    /** One record of {@code size} octets (at most 16384) from {@code from} to {@code to}. */
+    static void exchange(SSLEngine from, SSLEngine to, int size) throws Exception {
         ByteBuffer net = ByteBuffer.allocate(from.getSession().getPacketBufferSize());
-        SSLEngineResult r = from.wrap(ByteBuffer.wrap(new byte[32]), net);
+        SSLEngineResult r = from.wrap(ByteBuffer.wrap(new byte[size]), net);
         if (r.getStatus() != SSLEngineResult.Status.OK) {
             throw new IllegalStateException("wrap: " + r);
         }
         net.flip();
         ByteBuffer app = ByteBuffer.allocate(to.getSession().getApplicationBufferSize());
         r = to.unwrap(net, app);
-        if (r.getStatus() != SSLEngineResult.Status.OK || app.position() != 32) {
+        if (r.getStatus() != SSLEngineResult.Status.OK || app.position() != size) {
             throw new IllegalStateException("unwrap: " + r + " " + app.position());
         }
     }

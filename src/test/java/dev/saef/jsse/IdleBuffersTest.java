@@ -29,6 +29,8 @@ class IdleBuffersTest {
 
     /** Smallest array counted as a record buffer: a quarter of a full TLS record. */
     static final int RECORD_SIZED = 4096;
+    /** Smallest array counted as a grown queue: Bouncy Castle's queues allocate at least 512 octets. */
+    static final int QUEUE_SIZED = 512;
 
     @ParameterizedTest
     @ValueSource(strings = {"TLS_PSK_WITH_AES_128_GCM_SHA256", "TLS_PSK_WITH_AES_128_CCM_8",
@@ -43,13 +45,13 @@ class IdleBuffersTest {
     }
 
     /**
-     * After bulk data, the sending side gives back Bouncy Castle's outgoing queue at the next small
-     * record. Known limit: the receiving side keeps Bouncy Castle's private application-data queue
-     * (32 KiB once a full record arrived; Bouncy Castle offers no way to shrink it), excluded here.
+     * After bulk data, both sides give back every record-sized buffer at the next small record: the
+     * sender Bouncy Castle's outgoing queue, the receiver its received-data queue (before, Bouncy
+     * Castle's private application-data queue kept 32 KiB for good once a full record arrived).
      */
     @ParameterizedTest
     @ValueSource(strings = {"TLS_PSK_WITH_AES_128_GCM_SHA256", "TLS_PSK_WITH_AES_128_CCM_8"})
-    void afterBulkDataTheSenderReleasesItsBuffersAtTheNextSmallRecord(String suite) throws Exception {
+    void afterBulkDataBothSidesReleaseTheirBuffersAtTheNextSmallRecord(String suite) throws Exception {
         EnginePair p = established(suite);
         byte[] full = new byte[40_000];
         byte[] small = new byte[100];
@@ -57,8 +59,83 @@ class IdleBuffersTest {
         assertArrayEquals(full, EnginePair.transfer(p.client, p.server, full));
         assertArrayEquals(small, EnginePair.transfer(p.client, p.server, small));
         assertArrayEquals(small, EnginePair.transfer(p.server, p.client, small));
-        assertEquals(List.of(), withoutApplicationDataQueue(recordSizedArrays(p.client)), "client engine");
-        assertEquals(List.of(), withoutApplicationDataQueue(recordSizedArrays(p.server)), "server engine");
+        assertEquals(List.of(), recordSizedArrays(p.client), "client engine");
+        assertEquals(List.of(), recordSizedArrays(p.server), "server engine");
+    }
+
+    /**
+     * A pair that goes quiet right after full-size records, with no small record after them, holds no
+     * record-sized buffer once idle for a while: the senders' grown outgoing queues are released by
+     * the idle sweep (within about 2 s of the last record; polled here for up to 10 s).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLS_PSK_WITH_AES_128_GCM_SHA256", "TLS_PSK_WITH_AES_128_CBC_SHA256"})
+    void afterFullRecordsAnIdlePairReleasesEveryRecordBuffer(String suite) throws Exception {
+        EnginePair p = established(suite);
+        byte[] full = new byte[40_000];
+        assertArrayEquals(full, EnginePair.transfer(p.server, p.client, full));
+        assertArrayEquals(full, EnginePair.transfer(p.client, p.server, full));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while ((!recordSizedArrays(p.client).isEmpty() || !recordSizedArrays(p.server).isEmpty())
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(List.of(), recordSizedArrays(p.client), "client engine, idle after full records");
+        assertEquals(List.of(), recordSizedArrays(p.server), "server engine, idle after full records");
+        byte[] small = new byte[100]; // and the pair still works
+        assertArrayEquals(small, EnginePair.transfer(p.client, p.server, small));
+        assertArrayEquals(full, EnginePair.transfer(p.server, p.client, full));
+    }
+
+    /**
+     * No queue keeps a grown array once idle: after the handshake and one small record each way, no
+     * {@code byte[]} of {@link #QUEUE_SIZED} octets or more is reachable from either engine (Bouncy
+     * Castle's queues keep 512 octets after their first use; the record layer's own state is far
+     * smaller).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLS_PSK_WITH_AES_128_GCM_SHA256", "TLS_PSK_WITH_AES_128_CCM_8",
+            "TLS_PSK_WITH_AES_128_CBC_SHA256"})
+    void idleTlsEnginesHoldNoGrownQueue(String suite) throws Exception {
+        EnginePair p = established(suite);
+        byte[] small = new byte[100];
+        assertArrayEquals(small, EnginePair.transfer(p.client, p.server, small));
+        assertArrayEquals(small, EnginePair.transfer(p.server, p.client, small));
+        assertEquals(List.of(), arraysOfAtLeast(p.client, QUEUE_SIZED), "client engine");
+        assertEquals(List.of(), arraysOfAtLeast(p.server, QUEUE_SIZED), "server engine");
+    }
+
+    /**
+     * Connections share their nonce generator (client and server randoms, CBC explicit IVs): the
+     * engines of one context reach one Bouncy Castle {@code TlsNonceGenerator}, not one each (Bouncy
+     * Castle's own is an SP 800-90A Hash_DRBG per connection, about 1.4 KiB kept for its life).
+     */
+    @org.junit.jupiter.api.Test
+    void idleConnectionsShareTheirNonceGenerator() throws Exception {
+        SSLContext server = Peers.context(Peers.serverTable(EngineHandshakeTest.KPSA, "/id-mn1", Peers.KEY_HEX),
+                c -> c);
+        SSLContext client = Peers.context(Peers.clientTable(EngineHandshakeTest.KPSA, "mn1.example.net:443",
+                Peers.KEY_HEX), c -> c);
+        List<SSLEngine> engines = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            SSLEngine ce = client.createSSLEngine("mn1.example.net", 443);
+            ce.setUseClientMode(true);
+            ce.setEnabledCipherSuites(new String[] {"TLS_PSK_WITH_AES_128_CBC_SHA256"});
+            SSLEngine se = server.createSSLEngine();
+            se.setUseClientMode(false);
+            EnginePair p = new EnginePair(ce, se);
+            p.handshake();
+            byte[] small = new byte[100];
+            assertArrayEquals(small, EnginePair.transfer(p.client, p.server, small));
+            engines.add(p.client);
+            engines.add(p.server);
+        }
+        Set<Object> generators = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (SSLEngine e : engines) {
+            generators.addAll(reachable(e, org.bouncycastle.tls.crypto.TlsNonceGenerator.class));
+        }
+        assertEquals(2, generators.size(), "nonce generators reachable from " + engines.size()
+                + " engines of 2 contexts: " + generators.stream().map(g -> g.getClass().getName()).distinct().toList());
     }
 
     /** Sockets: after the handshake and a small exchange both ways, neither end holds a record buffer. */
@@ -86,10 +163,6 @@ class IdleBuffersTest {
         return p;
     }
 
-    private static List<String> withoutApplicationDataQueue(List<String> found) {
-        return found.stream().filter(s -> !s.contains(".protocol.applicationDataQueue.")).toList();
-    }
-
     @ParameterizedTest
     @ValueSource(ints = {1})
     void idleDtlsEnginesHoldNoRecordSizedBuffer(int pairs) throws Exception {
@@ -106,7 +179,33 @@ class IdleBuffersTest {
      * SAEF context and policy, providers, threads, class loaders, classes) are not entered.
      */
     static List<String> recordSizedArrays(Object root) {
+        return arraysOfAtLeast(root, RECORD_SIZED);
+    }
+
+    /** Every {@code byte[]} of at least {@code size} octets reachable from {@code root}, as {@link #recordSizedArrays}. */
+    static List<String> arraysOfAtLeast(Object root, int size) {
         List<String> found = new ArrayList<>();
+        walk(root, (o, path) -> {
+            if (o instanceof byte[] b && b.length >= size) {
+                found.add(path + " = byte[" + b.length + "]");
+            }
+        });
+        return found;
+    }
+
+    /** Every instance of {@code type} reachable from {@code root}, as {@link #recordSizedArrays}. */
+    static List<Object> reachable(Object root, Class<?> type) {
+        List<Object> found = new ArrayList<>();
+        walk(root, (o, path) -> {
+            if (type.isInstance(o)) {
+                found.add(o);
+            }
+        });
+        return found;
+    }
+
+    /** Visits the objects reachable from {@code root} by their fields, not entering shared per-context ones. */
+    static void walk(Object root, java.util.function.BiConsumer<Object, String> visitor) {
         Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         ArrayDeque<Object[]> todo = new ArrayDeque<>();
         todo.add(new Object[] {root, root.getClass().getSimpleName()});
@@ -118,12 +217,7 @@ class IdleBuffersTest {
                 continue;
             }
             Class<?> c = o.getClass();
-            if (c == byte[].class) {
-                if (((byte[]) o).length >= RECORD_SIZED) {
-                    found.add(path + " = byte[" + ((byte[]) o).length + "]");
-                }
-                continue;
-            }
+            visitor.accept(o, path);
             if (c.isArray()) {
                 if (!c.getComponentType().isPrimitive()) {
                     for (int i = 0; i < Array.getLength(o); i++) {
@@ -147,7 +241,6 @@ class IdleBuffersTest {
             }
         }
         assertTrue(seen.size() < 200_000, "object graph walk did not finish");
-        return found;
     }
 
     private static boolean shared(Object o) {
