@@ -173,6 +173,9 @@ final class SaefSSLEngine extends SSLEngine {
         return result(Status.OK, chunk, n);
     }
 
+    /** The last application record was decrypted into the caller's buffer ({@link DecodeTarget}). */
+    private boolean lastDecodedToTarget;
+
     @Override
     public synchronized SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length)
             throws SSLException {
@@ -241,8 +244,11 @@ final class SaefSSLEngine extends SSLEngine {
         }
         ByteBuffer target = RecordHeaderPreview.isApplicationData(header)
                 ? decodeTarget(dsts, offset, length, preview.contentLimit()) : null;
-        // the record is copied in (no plaintext is ever left in the caller's network buffer)
-        byte[] record = RecordScratch.borrowRecord(size);
+        // the record is copied in (no plaintext is ever left in the caller's network buffer); while
+        // records are decrypted into the caller's buffer, the copy only ever holds wire data and comes
+        // from RecordScratch's unzeroed pool, else from RecordBuffers (zeroed, as it held plaintext)
+        boolean wireOnly = target != null && lastDecodedToTarget;
+        byte[] record = wireOnly ? RecordScratch.borrowRecord(size) : RecordBuffers.borrow(size);
         int targetStart = target == null ? 0 : target.position();
         int delivered;
         boolean ok = false;
@@ -262,9 +268,14 @@ final class SaefSSLEngine extends SSLEngine {
                 int from = target.arrayOffset() + targetStart;
                 Arrays.fill(target.array(), from, from + Math.min(target.remaining(), preview.contentLimit()), (byte) 0);
             }
+            lastDecodedToTarget = decryptedToTarget;
             // decrypted into the caller's buffer: the record buffer holds only the record as received;
             // else BC decrypted it in place, and the plaintext is zeroed
-            RecordScratch.releaseRecord(record, decryptedToTarget && ok ? 0 : size);
+            if (wireOnly) {
+                RecordScratch.releaseRecord(record, decryptedToTarget && ok ? 0 : size);
+            } else {
+                RecordBuffers.release(record, size);
+            }
         }
         int produced = delivered + scatter(dsts, offset, length);
         if (produced > 0) {

@@ -90,8 +90,9 @@ class DirectUnwrapTest {
             "TLS_PSK_WITH_AES_128_CBC_SHA256"})
     void noPlaintextLeftInPooledRecordBuffers(String suite) throws Exception {
         EnginePair p = established(suite);
-        ByteBuffer[][] destinations = {{ByteBuffer.allocate(2 * RECORD)}, {ByteBuffer.allocateDirect(2 * RECORD)},
-                {ByteBuffer.allocate(100), ByteBuffer.allocate(RECORD)}};
+        ByteBuffer[][] destinations = {{ByteBuffer.allocate(2 * RECORD)}, {ByteBuffer.allocate(2 * RECORD)},
+                {ByteBuffer.allocateDirect(2 * RECORD)}, {ByteBuffer.allocate(100), ByteBuffer.allocate(RECORD)},
+                {ByteBuffer.allocate(2 * RECORD)}};
         for (int i = 0; i < destinations.length; i++) {
             byte[] d = data(20 + i);
             assertEquals(RECORD, p.server.unwrap(record(p.client, d), destinations[i]).bytesProduced());
