@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Arrays;
 
 import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.ContentType;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsFatalAlert;
@@ -20,7 +21,8 @@ import org.bouncycastle.tls.crypto.impl.TlsImplUtils;
  * (RFC 6655) over TCP, producing the same records as Bouncy Castle's {@code TlsAEADCipher} for the same
  * keys and sequence numbers, without its per-record allocations: a record is encrypted straight from
  * the caller's plaintext into the thread's {@link RecordScratch} buffer (Bouncy Castle allocates a new
- * array per record and copies the plaintext into it first), and decrypted in place; nonce and
+ * array per record and copies the plaintext into it first), and decrypted in place, or, for application
+ * data when the caller lent its own buffer ({@link DecodeTarget}), straight into that buffer; nonce and
  * additional data live in arrays of this instance.
  *
  * <p>Record format: {@code nonce_explicit} (8 octets) = the 64-bit record sequence number (RFC 5288
@@ -153,17 +155,27 @@ final class AeadRecordCipher implements TlsCipher {
         System.arraycopy(ciphertext, offset, decryptNonce, FIXED_IV, EXPLICIT_NONCE);
         additionalData(decryptAad, seqNo, recordType, recordVersion, plaintextLength);
         int encrypted = offset + EXPLICIT_NONCE;
+        // application data goes straight to the caller's buffer when one is lent, else in place
+        DecodeTarget target = recordType == ContentType.application_data ? DecodeTarget.claim(plaintextLength) : null;
+        byte[] out = target == null ? ciphertext : target.array();
+        int outOff = target == null ? encrypted : target.offset();
         int n;
+        boolean done = false;
         try {
             decryptCipher.init(decryptNonce, macSize);
-            n = decryptCipher.doFinal(decryptAad, ciphertext, encrypted, len - EXPLICIT_NONCE, ciphertext, encrypted);
+            n = decryptCipher.doFinal(decryptAad, ciphertext, encrypted, len - EXPLICIT_NONCE, out, outOff);
+            if (n != plaintextLength) {
+                throw new TlsFatalAlert(AlertDescription.internal_error, "AEAD output size " + n);
+            }
+            done = true;
         } catch (RuntimeException e) {
             throw new TlsFatalAlert(AlertDescription.bad_record_mac, e);
+        } finally {
+            if (!done && target != null) {
+                Arrays.fill(out, outOff, outOff + plaintextLength, (byte) 0); // the caller's buffer: nothing unverified
+            }
         }
-        if (n != plaintextLength) {
-            throw new TlsFatalAlert(AlertDescription.internal_error, "AEAD output size " + n);
-        }
-        return new TlsDecodeResult(ciphertext, encrypted, plaintextLength, recordType);
+        return new TlsDecodeResult(out, outOff, plaintextLength, recordType);
     }
 
     /** {@code seq_num || type || version || length}, RFC 5246 section 6.2.3.3. */

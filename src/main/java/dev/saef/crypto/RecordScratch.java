@@ -24,6 +24,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * ever see these buffers, and they overwrite what they send. The pool is lock-free and bounded like
  * {@link RecordBuffers}'; a larger request gets an array that is not kept.
  *
+ * <p>The same pool lends the {@code SSLEngine} the buffer it copies a received record into
+ * ({@link #borrowRecord}, {@link #releaseRecord}): when the record was decrypted straight into the
+ * caller's buffer ({@link DecodeTarget}) the buffer holds only the record as received and goes back
+ * as it is; otherwise (decrypted in place, or refused) the record's range is zeroed first, so that the
+ * pool never holds plaintext.
+ *
  * <p>DTLS ({@code DTLSRecordLayer}) hands the encoded record to a {@code DatagramTransport}, whose
  * {@code send} need not copy it: the DTLS record ciphers keep Bouncy Castle's own encoding (one array
  * per record).
@@ -72,6 +78,34 @@ public final class RecordScratch {
         return LEASE.get()[0] != null;
     }
 
+    /**
+     * A buffer from this pool for one received record, for a transport that copies the record in and
+     * lends the caller's buffer as {@link DecodeTarget}: give it back with {@link #releaseRecord}. Its
+     * content is undefined (earlier records as they were on the wire).
+     *
+     * @param size octets needed
+     * @return an array of at least {@code size} octets
+     */
+    public static byte[] borrowRecord(int size) {
+        return take(size);
+    }
+
+    /**
+     * Gives back a buffer of {@link #borrowRecord}. Only wire data (records as sent or received, never
+     * decrypted in place) may go back as it is; else the caller says how many octets from offset 0 to
+     * zero first.
+     *
+     * @param buf the buffer, which the caller must not use afterwards; null is ignored
+     * @param zero octets from offset 0 that may hold plaintext and are zeroed, 0 when it holds only wire data
+     */
+    public static void releaseRecord(byte[] buf, int zero) {
+        if (buf == null) {
+            return;
+        }
+        java.util.Arrays.fill(buf, 0, Math.min(Math.max(zero, 0), buf.length), (byte) 0);
+        put(buf);
+    }
+
     private static byte[] take(int size) {
         if (size > RecordBuffers.RECORD_CAPACITY) {
             return new byte[size];
@@ -94,6 +128,10 @@ public final class RecordScratch {
             return;
         }
         l[0] = null;
+        put(b);
+    }
+
+    private static void put(byte[] b) {
         if (b.length != RecordBuffers.RECORD_CAPACITY) {
             return;
         }

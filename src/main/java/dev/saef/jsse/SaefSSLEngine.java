@@ -1,11 +1,14 @@
 package dev.saef.jsse;
 
+import dev.saef.crypto.DecodeTarget;
 import dev.saef.crypto.RecordBuffers;
+import dev.saef.crypto.RecordScratch;
 import dev.saef.protocol.ClientHelloInspector;
 import dev.saef.protocol.RecordHeaderPreview;
 import dev.saef.protocol.TlsConnection;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
+import java.util.Arrays;
 import java.util.function.BiFunction;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -170,6 +173,9 @@ final class SaefSSLEngine extends SSLEngine {
         return result(Status.OK, chunk, n);
     }
 
+    /** The last application record was decrypted into the caller's buffer ({@link DecodeTarget}). */
+    private boolean lastDecodedToTarget;
+
     @Override
     public synchronized SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length)
             throws SSLException {
@@ -236,19 +242,61 @@ final class SaefSSLEngine extends SSLEngine {
                 && remaining(dsts, offset, length) < preview.contentLimit()) {
             return result(Status.BUFFER_OVERFLOW, 0, 0);
         }
-        byte[] record = RecordBuffers.borrow(size);
+        ByteBuffer target = RecordHeaderPreview.isApplicationData(header)
+                ? decodeTarget(dsts, offset, length, preview.contentLimit()) : null;
+        // the record is copied in (no plaintext is ever left in the caller's network buffer); while
+        // records are decrypted into the caller's buffer, the copy only ever holds wire data and comes
+        // from RecordScratch's unzeroed pool, else from RecordBuffers (zeroed, as it held plaintext)
+        boolean wireOnly = target != null && lastDecodedToTarget;
+        byte[] record = wireOnly ? RecordScratch.borrowRecord(size) : RecordBuffers.borrow(size);
+        int targetStart = target == null ? 0 : target.position();
+        int delivered;
+        boolean ok = false;
         try {
             src.get(record, 0, size);
-            conn.offerInput(record, 0, size);
+            if (target != null) {
+                DecodeTarget.lend(target.array(), target.arrayOffset() + targetStart, target.remaining());
+            }
+            // queue empty (checked above): an application record's plaintext goes straight to dsts
+            delivered = conn.offerInput(record, 0, size, dsts, offset, length);
+            ok = true;
         } finally {
-            RecordBuffers.release(record, size); // BC decrypts in place: no plaintext left behind
+            boolean decryptedToTarget = target != null && DecodeTarget.withdraw();
+            if (decryptedToTarget && !ok) {
+                // the record was decrypted into the caller's buffer but then refused: leave nothing there
+                target.position(targetStart);
+                int from = target.arrayOffset() + targetStart;
+                Arrays.fill(target.array(), from, from + Math.min(target.remaining(), preview.contentLimit()), (byte) 0);
+            }
+            lastDecodedToTarget = decryptedToTarget;
+            // decrypted into the caller's buffer: the record buffer holds only the record as received;
+            // else BC decrypted it in place, and the plaintext is zeroed
+            if (wireOnly) {
+                RecordScratch.releaseRecord(record, decryptedToTarget && ok ? 0 : size);
+            } else {
+                RecordBuffers.release(record, size);
+            }
         }
-        int produced = scatter(dsts, offset, length);
+        int produced = delivered + scatter(dsts, offset, length);
         if (produced > 0) {
             session.touch();
         }
         Status status = conn.isClosed() && conn.availableInput() == 0 ? Status.CLOSED : Status.OK;
         return result(status, size, produced);
+    }
+
+    /**
+     * The destination an application record may be decrypted into directly ({@link DecodeTarget}): the
+     * first of {@code dsts} with room, when it is an array-backed buffer with room for the whole record.
+     */
+    private static ByteBuffer decodeTarget(ByteBuffer[] dsts, int offset, int length, int contentLimit) {
+        for (int i = offset; i < offset + length; i++) {
+            ByteBuffer d = dsts[i];
+            if (d.hasRemaining()) {
+                return d.hasArray() && d.remaining() >= contentLimit ? d : null;
+            }
+        }
+        return null;
     }
 
     private Status outboundDoneStatus() {

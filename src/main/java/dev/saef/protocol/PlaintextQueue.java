@@ -15,6 +15,13 @@ import java.nio.ByteBuffer;
  * the connection and leaves the plaintext in it): {@link SaefClientProtocol} and
  * {@link SaefServerProtocol} put decrypted application records here instead. Plaintext is zeroed
  * when the buffer is given back. Not thread-safe: the connection's lock guards it.
+ *
+ * <p>Direct delivery: while the transport offers one record on behalf of a caller whose buffers are
+ * known ({@code SSLEngine.unwrap}'s {@code dsts}, {@link #deliverTo}), an application record's
+ * plaintext goes straight into those buffers instead of through this queue, when nothing is queued
+ * (order is kept: queued data always comes first) and the whole record fits (else it is queued as
+ * usual). This is called only with plaintext whose record was authenticated: Bouncy Castle hands a
+ * record to {@code processRecord} after its record cipher verified it.
  */
 final class PlaintextQueue {
 
@@ -23,6 +30,65 @@ final class PlaintextQueue {
     private int count;
     /** Octets of {@link #buf} written since it was borrowed, from offset 0: zeroed on release. */
     private int dirty;
+
+    /** The caller's buffers while {@link #deliverTo} is in force, else null. */
+    private ByteBuffer[] direct;
+    private int directOffset;
+    private int directLength;
+    /** Octets put into {@link #direct} since {@link #deliverTo}. */
+    private int delivered;
+
+    /**
+     * Until {@link #endDelivery()}: authenticated plaintext may go straight into {@code dsts[offset,
+     * offset + length)} ({@link #deliver}).
+     */
+    void deliverTo(ByteBuffer[] dsts, int offset, int length) {
+        direct = dsts;
+        directOffset = offset;
+        directLength = length;
+        delivered = 0;
+    }
+
+    /** Ends {@link #deliverTo}; @return the octets delivered into the caller's buffers meanwhile */
+    int endDelivery() {
+        int n = delivered;
+        direct = null;
+        delivered = 0;
+        return n;
+    }
+
+    /**
+     * Puts one record's plaintext straight into the caller's buffers, when {@link #deliverTo} is in
+     * force, nothing is queued and the whole record fits; all or nothing.
+     *
+     * @return true when delivered; false when the caller must {@link #add} it instead
+     */
+    boolean deliver(byte[] src, int off, int len) {
+        ByteBuffer[] d = direct;
+        if (d == null || count > 0) {
+            return false;
+        }
+        long room = 0;
+        for (int i = directOffset; i < directOffset + directLength; i++) {
+            room += d[i].remaining();
+        }
+        if (room < len) {
+            return false;
+        }
+        int done = 0;
+        for (int i = directOffset; i < directOffset + directLength && done < len; i++) {
+            ByteBuffer b = d[i];
+            int n = Math.min(b.remaining(), len - done);
+            if (b.hasArray() && b.array() == src && b.arrayOffset() + b.position() == off + done) {
+                b.position(b.position() + n); // decrypted into this buffer already (DecodeTarget)
+            } else {
+                b.put(src, off + done, n);
+            }
+            done += n;
+        }
+        delivered += len;
+        return true;
+    }
 
     /** @return octets waiting to be read */
     int available() {

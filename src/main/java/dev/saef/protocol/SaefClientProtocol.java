@@ -13,7 +13,7 @@ import org.bouncycastle.tls.TlsClientProtocol;
  * completed, received application data goes to a {@link PlaintextQueue} (a buffer only while data
  * waits) instead of Bouncy Castle's own queue, which would keep its largest array for good.
  */
-final class SaefClientProtocol extends TlsClientProtocol implements OutputQueueRelease {
+final class SaefClientProtocol extends TlsClientProtocol implements OutputQueueRelease, DirectDelivery {
 
     private final HandshakeHeaderCheck headers = new HandshakeHeaderCheck(false);
     private final PlaintextQueue received = new PlaintextQueue();
@@ -27,7 +27,9 @@ final class SaefClientProtocol extends TlsClientProtocol implements OutputQueueR
         }
         established |= connection_state == CS_END;
         if (protocol == ContentType.application_data && established) {
-            received.add(buf, off, len); // what Bouncy Castle would queue, kept in a released-when-drained buffer
+            if (super.getAvailableInputBytes() > 0 || !received.deliver(buf, off, len)) {
+                received.add(buf, off, len); // what Bouncy Castle would queue, kept in a released-when-drained buffer
+            }
             return;
         }
         super.processRecord(protocol, buf, off, len); // before CS_END Bouncy Castle refuses application data
@@ -53,6 +55,11 @@ final class SaefClientProtocol extends TlsClientProtocol implements OutputQueueR
     @Override
     protected void handleException(short alertDescription, String message, Throwable e) throws IOException {
         super.handleException(PeerFaults.alertFor(alertDescription, e), message, e);
+    }
+
+    @Override
+    public PlaintextQueue received() {
+        return received;
     }
 
     @Override

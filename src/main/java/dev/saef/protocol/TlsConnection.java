@@ -409,6 +409,29 @@ public final class TlsConnection {
     }
 
     /**
+     * Feeds one record received from the peer, as {@link #offerInput(byte[], int, int)}, on behalf of a
+     * caller whose buffers are known ({@code SSLEngine.unwrap}'s): when nothing is waiting in
+     * {@link #readInput} and the record's plaintext fits into {@code dsts[offset, offset + length)}, it
+     * goes there directly, after the record was authenticated (one copy fewer than through the
+     * received-data queue); otherwise it is queued as usual. Data already waiting always comes first.
+     *
+     * @return the octets of plaintext put into {@code dsts}
+     * @throws SSLException on any failure, as {@link #offerInput(byte[], int, int)}
+     */
+    public synchronized int offerInput(byte[] buf, int off, int len, ByteBuffer[] dsts, int offset, int length)
+            throws SSLException {
+        PlaintextQueue received = ((DirectDelivery) protocol).received();
+        received.deliverTo(dsts, offset, length);
+        int delivered;
+        try {
+            offerInput(buf, off, len);
+        } finally {
+            delivered = received.endDelivery();
+        }
+        return delivered;
+    }
+
+    /**
      * Server, lookups in tasks: when these bytes complete a {@code psk_identity}, or a ClientHello whose
      * resumption re-checks an association (its session ID names a session in the cache, or else it
      * offers a session ticket: the order of {@link SaefTlsServer#getSessionToResume}), holds them and
