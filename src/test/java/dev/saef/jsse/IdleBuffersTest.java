@@ -162,6 +162,33 @@ class IdleBuffersTest {
     }
 
     /**
+     * Engines whose application set the same suites and protocols share one immutable copy of them, as
+     * engines left at the defaults do (before, every engine kept its own list and array).
+     */
+    @org.junit.jupiter.api.Test
+    void enginesShareEqualEnabledSuitesAndProtocols() throws Exception {
+        SSLContext client = Peers.context(Peers.clientTable(EngineHandshakeTest.KPSA, "mn1.example.net:443",
+                Peers.KEY_HEX), c -> c);
+        List<java.util.Map<String, Object>> settings = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            SSLEngine e = client.createSSLEngine("mn1.example.net", 443);
+            e.setUseClientMode(true);
+            e.setEnabledCipherSuites(new String[] {"TLS_PSK_WITH_AES_128_GCM_SHA256"});
+            e.setEnabledProtocols(new String[] {"TLSv1.2"});
+            java.util.Map<String, Object> found = new java.util.HashMap<>();
+            walk(e, (o, path) -> {
+                if (path.endsWith("settings.saef.suites") || path.endsWith("settings.saef.protocols")
+                        || path.endsWith("settings.saef.applicationProtocols")) {
+                    found.put(path, o);
+                }
+            });
+            assertEquals(3, found.size(), "settings found: " + found.keySet());
+            settings.add(found);
+        }
+        settings.get(0).forEach((path, o) -> assertTrue(o == settings.get(1).get(path), path + " is shared"));
+    }
+
+    /**
      * Connections share their nonce generator (client and server randoms, CBC explicit IVs): the
      * engines of one context reach one Bouncy Castle {@code TlsNonceGenerator}, not one each (Bouncy
      * Castle's own is an SP 800-90A Hash_DRBG per connection, about 1.4 KiB kept for its life).
