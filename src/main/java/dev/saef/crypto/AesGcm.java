@@ -181,6 +181,7 @@ public final class AesGcm implements TlsAEADCipherImpl
     public void destroy()
     {
         this.ready = false;
+        this.pending = null;
         AesKey old = this.key;
         this.key = null;
         if (old != null)
