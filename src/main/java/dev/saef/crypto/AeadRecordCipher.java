@@ -23,7 +23,9 @@ import org.bouncycastle.tls.crypto.impl.TlsImplUtils;
  * the caller's plaintext into the thread's {@link RecordScratch} buffer (Bouncy Castle allocates a new
  * array per record and copies the plaintext into it first), and decrypted in place, or, for application
  * data when the caller lent its own buffer ({@link DecodeTarget}), straight into that buffer; nonce and
- * additional data live in arrays of this instance.
+ * additional data are assembled in two small arrays of the calling thread (public record data: the
+ * 4-octet implicit part of the nonce, which this instance keeps as an {@code int}, is zeroed there as
+ * soon as the AEAD cipher has taken its copy), so an idle connection holds no scratch arrays.
  *
  * <p>Record format: {@code nonce_explicit} (8 octets) = the 64-bit record sequence number (RFC 5288
  * section 3 allows it; Bouncy Castle does the same), so a nonce never repeats under one key (the
@@ -49,10 +51,16 @@ final class AeadRecordCipher implements TlsCipher {
     private final TlsAEADCipherImpl encryptCipher;
     private final TlsAEADCipherImpl decryptCipher;
     private final int macSize;
-    private final byte[] encryptNonce = new byte[FIXED_IV + EXPLICIT_NONCE];
-    private final byte[] decryptNonce = new byte[FIXED_IV + EXPLICIT_NONCE];
-    private final byte[] encryptAad = new byte[AAD];
-    private final byte[] decryptAad = new byte[AAD];
+    /** The implicit nonce parts ({@code client/server_write_IV}, RFC 5288 section 3), big-endian. */
+    private final int encryptSalt;
+    private final int decryptSalt;
+
+    /**
+     * Per thread: {nonce (12 octets), additional data (13 octets)}, filled and consumed within one
+     * {@link #encodePlaintext} or {@link #decodeCiphertext} call.
+     */
+    private static final ThreadLocal<byte[][]> SCRATCH =
+            ThreadLocal.withInitial(() -> new byte[][] {new byte[FIXED_IV + EXPLICIT_NONCE], new byte[AAD]});
 
     /**
      * Whether this cipher can serve a connection: TLS 1.2 (not DTLS), no connection IDs.
@@ -89,8 +97,8 @@ final class AeadRecordCipher implements TlsCipher {
             int serverIv = clientIv + FIXED_IV;
             encryptCipher.setKey(keyBlock, server ? serverKey : clientKey, keySize);
             decryptCipher.setKey(keyBlock, server ? clientKey : serverKey, keySize);
-            System.arraycopy(keyBlock, server ? serverIv : clientIv, encryptNonce, 0, FIXED_IV);
-            System.arraycopy(keyBlock, server ? clientIv : serverIv, decryptNonce, 0, FIXED_IV);
+            encryptSalt = (int) TlsUtils.readUint32(keyBlock, server ? serverIv : clientIv);
+            decryptSalt = (int) TlsUtils.readUint32(keyBlock, server ? clientIv : serverIv);
         } finally {
             Arrays.fill(keyBlock, (byte) 0);
         }
@@ -123,14 +131,17 @@ final class AeadRecordCipher implements TlsCipher {
         int total = headerAllocation + ciphertextLength;
         byte[] out = RecordScratch.lease(total);
         int pos = headerAllocation;
-        TlsUtils.writeUint64(seqNo, encryptNonce, FIXED_IV);
-        System.arraycopy(encryptNonce, FIXED_IV, out, pos, EXPLICIT_NONCE);
+        byte[][] scratch = SCRATCH.get();
+        byte[] nonce = scratch[0];
+        byte[] aad = scratch[1];
+        TlsUtils.writeUint64(seqNo, nonce, FIXED_IV);
+        System.arraycopy(nonce, FIXED_IV, out, pos, EXPLICIT_NONCE);
         pos += EXPLICIT_NONCE;
-        additionalData(encryptAad, seqNo, contentType, recordVersion, len);
+        additionalData(aad, seqNo, contentType, recordVersion, len);
         boolean done = false;
         try {
-            encryptCipher.init(encryptNonce, macSize);
-            int n = encryptCipher.doFinal(encryptAad, plaintext, offset, len, out, pos);
+            initCipher(encryptCipher, encryptSalt, nonce);
+            int n = encryptCipher.doFinal(aad, plaintext, offset, len, out, pos);
             if (n != len + macSize) {
                 throw new TlsFatalAlert(AlertDescription.internal_error, "AEAD output size " + n);
             }
@@ -152,8 +163,11 @@ final class AeadRecordCipher implements TlsCipher {
         if (plaintextLength < 0) {
             throw new TlsFatalAlert(AlertDescription.decode_error);
         }
-        System.arraycopy(ciphertext, offset, decryptNonce, FIXED_IV, EXPLICIT_NONCE);
-        additionalData(decryptAad, seqNo, recordType, recordVersion, plaintextLength);
+        byte[][] scratch = SCRATCH.get();
+        byte[] nonce = scratch[0];
+        byte[] aad = scratch[1];
+        System.arraycopy(ciphertext, offset, nonce, FIXED_IV, EXPLICIT_NONCE);
+        additionalData(aad, seqNo, recordType, recordVersion, plaintextLength);
         int encrypted = offset + EXPLICIT_NONCE;
         // application data goes straight to the caller's buffer when one is lent, else in place
         DecodeTarget target = recordType == ContentType.application_data ? DecodeTarget.claim(plaintextLength) : null;
@@ -162,8 +176,8 @@ final class AeadRecordCipher implements TlsCipher {
         int n;
         boolean done = false;
         try {
-            decryptCipher.init(decryptNonce, macSize);
-            n = decryptCipher.doFinal(decryptAad, ciphertext, encrypted, len - EXPLICIT_NONCE, out, outOff);
+            initCipher(decryptCipher, decryptSalt, nonce);
+            n = decryptCipher.doFinal(aad, ciphertext, encrypted, len - EXPLICIT_NONCE, out, outOff);
             if (n != plaintextLength) {
                 throw new TlsFatalAlert(AlertDescription.internal_error, "AEAD output size " + n);
             }
@@ -176,6 +190,19 @@ final class AeadRecordCipher implements TlsCipher {
             }
         }
         return new TlsDecodeResult(out, outOff, plaintextLength, recordType);
+    }
+
+    /**
+     * Completes {@code nonce} (its explicit part already written) with the implicit part and hands it
+     * to {@code cipher}, which copies it; the implicit part does not stay in the thread's array.
+     */
+    private void initCipher(TlsAEADCipherImpl cipher, int salt, byte[] nonce) throws IOException {
+        TlsUtils.writeUint32(salt & 0xFFFFFFFFL, nonce, 0);
+        try {
+            cipher.init(nonce, macSize);
+        } finally {
+            Arrays.fill(nonce, 0, FIXED_IV, (byte) 0);
+        }
     }
 
     /** {@code seq_num || type || version || length}, RFC 5246 section 6.2.3.3. */

@@ -93,8 +93,12 @@ public final class AesGcm implements TlsAEADCipherImpl
 
     private AesKey key;
 
-    /** Nonce of the pending operation (valid between init and doFinal). */
-    private final byte[] nonce = new byte[NONCE_LENGTH];
+    /**
+     * Nonce and tag length of the pending operation (set by init, consumed by doFinal): made in
+     * {@link #init} instead of {@link #doFinal}, so that an idle instance holds no nonce array of its own
+     * (the JCE needs a fresh parameter object per record either way).
+     */
+    private GCMParameterSpec pending;
     private boolean ready;
 
     /**
@@ -156,6 +160,7 @@ public final class AesGcm implements TlsAEADCipherImpl
     public void setKey(byte[] keyBytes, int keyOff, int keyLen) throws IOException
     {
         this.ready = false; // a pending nonce never carries over to a new key
+        this.pending = null;
         if (keyBytes == null || keyOff < 0 || keyLen < 0 || keyOff > keyBytes.length - keyLen)
         {
             throw new TlsFatalAlert(AlertDescription.internal_error, "AES-GCM: invalid key range");
@@ -176,6 +181,7 @@ public final class AesGcm implements TlsAEADCipherImpl
     public void destroy()
     {
         this.ready = false;
+        this.pending = null;
         AesKey old = this.key;
         this.key = null;
         if (old != null)
@@ -188,6 +194,7 @@ public final class AesGcm implements TlsAEADCipherImpl
     public void init(byte[] nonceBytes, int macSizeBytes) throws IOException
     {
         this.ready = false;
+        this.pending = null;
         if (nonceBytes == null || nonceBytes.length != NONCE_LENGTH)
         {
             throw new TlsFatalAlert(AlertDescription.internal_error,
@@ -198,7 +205,7 @@ public final class AesGcm implements TlsAEADCipherImpl
             throw new TlsFatalAlert(AlertDescription.internal_error,
                 "AES-GCM: tag must be 16 octets, got " + macSizeBytes);
         }
-        System.arraycopy(nonceBytes, 0, nonce, 0, NONCE_LENGTH);
+        this.pending = new GCMParameterSpec(TAG_LENGTH * 8, nonceBytes, 0, NONCE_LENGTH); // copies the nonce
         this.ready = true;
     }
 
@@ -254,8 +261,7 @@ public final class AesGcm implements TlsAEADCipherImpl
                 throw new IllegalArgumentException("AES-GCM: output buffer too small");
             }
 
-            cipher.init(encrypting ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE, key,
-                new GCMParameterSpec(TAG_LENGTH * 8, nonce, 0, NONCE_LENGTH));
+            cipher.init(encrypting ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE, key, pending);
             if (additionalData != null && additionalData.length > 0)
             {
                 cipher.updateAAD(additionalData);
@@ -292,7 +298,7 @@ public final class AesGcm implements TlsAEADCipherImpl
         }
         finally
         {
-            Arrays.fill(nonce, (byte)0);
+            this.pending = null;
             RecordBuffers.release(scratch, staged);
         }
     }

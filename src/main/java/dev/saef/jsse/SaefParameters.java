@@ -6,6 +6,7 @@ import dev.saef.protocol.ConnectionSpec;
 import java.security.AlgorithmConstraints;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import javax.net.ssl.SNIMatcher;
@@ -23,6 +24,16 @@ import javax.net.ssl.SSLParameters;
  */
 final class SaefParameters implements JsseSettings {
 
+    /*
+     * Arrays and lists held here are never changed in place (every getter hands out a copy), so equal
+     * ones are shared between engines: an idle connection holds no copy of its own of the usual values.
+     */
+    private static final String[] NONE = new String[0];
+    private static final String[] TLS_ONLY = {SuiteProfile.TLS_V12};
+    private static final String[] DTLS_ONLY = {SuiteProfile.DTLS_V12};
+    /** The suite list last set by an application (shared by the engines that set the same one). */
+    private static volatile List<CipherSuiteInfo> lastSuites = List.of();
+
     private final SuiteProfile profile;
     private final List<CipherSuiteInfo> clientDefaults;
     private final List<CipherSuiteInfo> serverDefaults;
@@ -35,7 +46,7 @@ final class SaefParameters implements JsseSettings {
     private List<SNIServerName> serverNames; // null: derive from the peer host
     private Collection<SNIMatcher> sniMatchers;
     private String endpointIdentificationAlgorithm;
-    private String[] applicationProtocols = new String[0];
+    private String[] applicationProtocols = NONE;
     private boolean needClientAuth;
     private boolean wantClientAuth;
     private boolean enableSessionCreation = true;
@@ -55,7 +66,7 @@ final class SaefParameters implements JsseSettings {
     SaefParameters(SuiteProfile profile, List<CipherSuiteInfo> clientDefaults, List<CipherSuiteInfo> serverDefaults,
             boolean clientMode, boolean datagram) {
         this.datagram = datagram;
-        this.protocols = new String[] {datagram ? SuiteProfile.DTLS_V12 : SuiteProfile.TLS_V12};
+        this.protocols = datagram ? DTLS_ONLY : TLS_ONLY;
         this.profile = profile;
         this.clientDefaults = clientDefaults;
         this.serverDefaults = serverDefaults;
@@ -70,11 +81,11 @@ final class SaefParameters implements JsseSettings {
     SaefParameters copy() {
         SaefParameters p = new SaefParameters(profile, clientDefaults, serverDefaults, clientMode, datagram);
         p.suites = suites;
-        p.protocols = protocols.clone();
+        p.protocols = protocols;
         p.serverNames = serverNames;
         p.sniMatchers = sniMatchers;
         p.endpointIdentificationAlgorithm = endpointIdentificationAlgorithm;
-        p.applicationProtocols = applicationProtocols.clone();
+        p.applicationProtocols = applicationProtocols;
         p.needClientAuth = needClientAuth;
         p.wantClientAuth = wantClientAuth;
         p.enableSessionCreation = enableSessionCreation;
@@ -102,7 +113,7 @@ final class SaefParameters implements JsseSettings {
 
     @Override
     public void setEnabledCipherSuites(String[] names) {
-        this.suites = List.copyOf(profile.resolve(names, "setEnabledCipherSuites"));
+        this.suites = shared(profile.resolve(names, "setEnabledCipherSuites"));
     }
 
     @Override
@@ -121,7 +132,20 @@ final class SaefParameters implements JsseSettings {
     }
 
     private String[] checkProtocols(String[] names, String origin) {
-        return datagram ? SuiteProfile.checkDatagramProtocols(names, origin) : SuiteProfile.checkProtocols(names, origin);
+        String[] checked = datagram ? SuiteProfile.checkDatagramProtocols(names, origin)
+                : SuiteProfile.checkProtocols(names, origin);
+        return Arrays.equals(checked, TLS_ONLY) ? TLS_ONLY : Arrays.equals(checked, DTLS_ONLY) ? DTLS_ONLY : checked;
+    }
+
+    /** @return an immutable list equal to {@code resolved}: the one last set, if equal (one list for many engines) */
+    private static List<CipherSuiteInfo> shared(List<CipherSuiteInfo> resolved) {
+        List<CipherSuiteInfo> last = lastSuites;
+        if (last.equals(resolved)) {
+            return last;
+        }
+        List<CipherSuiteInfo> copy = List.copyOf(resolved);
+        lastSuites = copy;
+        return copy;
     }
 
     /** @return the maximum packet size the application set ({@code SSLParameters}), 0 when not set */
@@ -215,7 +239,7 @@ final class SaefParameters implements JsseSettings {
         List<CipherSuiteInfo> newSuites = suites;
         String[] newProtocols = protocols;
         if (p.getCipherSuites() != null) {
-            newSuites = List.copyOf(profile.resolve(p.getCipherSuites(), "setSSLParameters"));
+            newSuites = shared(profile.resolve(p.getCipherSuites(), "setSSLParameters"));
         }
         if (p.getProtocols() != null) {
             newProtocols = checkProtocols(p.getProtocols(), "setSSLParameters");
@@ -230,7 +254,7 @@ final class SaefParameters implements JsseSettings {
         }
         this.endpointIdentificationAlgorithm = p.getEndpointIdentificationAlgorithm();
         if (p.getApplicationProtocols() != null) {
-            this.applicationProtocols = p.getApplicationProtocols().clone();
+            this.applicationProtocols = p.getApplicationProtocols().length == 0 ? NONE : p.getApplicationProtocols().clone();
         }
         this.needClientAuth = p.getNeedClientAuth();
         this.wantClientAuth = p.getWantClientAuth();

@@ -130,6 +130,21 @@ public final class CachedSession {
         SessionSecrets.destroy(tlsSession);
     }
 
+    /**
+     * Sessions are keyed by their ID in their {@link SessionCache}: equal when the IDs are equal (also to
+     * a {@link SessionCache.IdKey} of that ID), so that the cache needs no key object per session.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CachedSession c ? Arrays.equals(id, c.id)
+                : o instanceof SessionCache.IdKey k && Arrays.equals(id, k.id);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(id);
+    }
+
     @Override
     public String toString() {
         return "CachedSession[" + info.cipherSuite() + ", KpsaID " + info.association().kpsaId() + ", id "

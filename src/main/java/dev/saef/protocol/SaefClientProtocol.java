@@ -15,7 +15,8 @@ import org.bouncycastle.tls.TlsClientProtocol;
  */
 final class SaefClientProtocol extends TlsClientProtocol implements OutputQueueRelease, DirectDelivery {
 
-    private final HandshakeHeaderCheck headers = new HandshakeHeaderCheck(false);
+    /** {@link HandshakeHeaderCheck}'s state for this connection. */
+    private long headerState = HandshakeHeaderCheck.INITIAL;
     private final PlaintextQueue received = new PlaintextQueue();
     /** Bouncy Castle reached {@code CS_END} once: it accepts application data from then on. */
     private boolean established;
@@ -23,7 +24,7 @@ final class SaefClientProtocol extends TlsClientProtocol implements OutputQueueR
     @Override
     protected void processRecord(short protocol, byte[] buf, int off, int len) throws IOException {
         if (protocol == ContentType.handshake) {
-            headers.check(buf, off, len);
+            headerState = HandshakeHeaderCheck.check(headerState, false, buf, off, len);
         }
         established |= connection_state == CS_END;
         if (protocol == ContentType.application_data && established) {

@@ -15,7 +15,8 @@ import org.bouncycastle.tls.TlsServerProtocol;
  */
 final class SaefServerProtocol extends TlsServerProtocol implements OutputQueueRelease, DirectDelivery {
 
-    private final HandshakeHeaderCheck headers = new HandshakeHeaderCheck(true);
+    /** {@link HandshakeHeaderCheck}'s state for this connection. */
+    private long headerState = HandshakeHeaderCheck.INITIAL;
     private final PlaintextQueue received = new PlaintextQueue();
     /** Bouncy Castle reached {@code CS_END} once: it accepts application data from then on. */
     private boolean established;
@@ -23,7 +24,7 @@ final class SaefServerProtocol extends TlsServerProtocol implements OutputQueueR
     @Override
     protected void processRecord(short protocol, byte[] buf, int off, int len) throws IOException {
         if (protocol == ContentType.handshake) {
-            headers.check(buf, off, len);
+            headerState = HandshakeHeaderCheck.check(headerState, true, buf, off, len);
         }
         established |= connection_state == CS_END;
         if (protocol == ContentType.application_data && established) {

@@ -293,7 +293,7 @@ final class SaefTlsClient extends PSKTlsClient {
         return context;
     }
 
-    /** Binds the session, then drops what only the handshake needed (offered extensions, the key exchange). */
+    /** Binds the session, then drops what only the handshake needed (offered extensions and suites, the key exchange). */
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
@@ -301,6 +301,7 @@ final class SaefTlsClient extends PSKTlsClient {
         keyExchanges.wipe();
         keyExchanges = null;
         offeredExtensions = null;
+        cipherSuites = null; // the suites offered: read only while writing the ClientHello
     }
 
     /** SNI helpers shared by the client (derive a host name) and tests. */

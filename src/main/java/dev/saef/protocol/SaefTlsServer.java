@@ -620,7 +620,7 @@ final class SaefTlsServer extends PSKTlsServer {
 
     /**
      * Binds the session, then drops what only the handshake needed (the client's extensions and
-     * suites, the key exchange), so that the established connection keeps none of it (Bouncy Castle
+     * suites, the key exchange, the suites and versions this server offered), so that the established connection keeps none of it (Bouncy Castle
      * refuses any later ClientHello on this connection without asking this peer).
      */
     @Override
@@ -633,5 +633,7 @@ final class SaefTlsServer extends PSKTlsServer {
         offeredCipherSuites = null;
         clientProtocolNames = null;
         serverExtensions.clear();
+        cipherSuites = null; // this server's suites and versions: read only while choosing them
+        protocolVersions = null;
     }
 }

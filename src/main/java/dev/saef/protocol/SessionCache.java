@@ -1,12 +1,12 @@
 package dev.saef.protocol;
 
 import dev.saef.keys.Association;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -45,7 +45,11 @@ public final class SessionCache {
     private final byte[] fingerprintKey = new byte[32];
     /** HMAC-SHA256 under fingerprintKey, keyed once, only ever cloned ({@link #keyedMac()}); racy lazy init is harmless. */
     private volatile Mac fingerprintMac;
-    private final Map<ByteBuffer, CachedSession> byId = new LinkedHashMap<>(16, 0.75f, true);
+    /**
+     * By session ID. The key of a cached session is the session itself ({@link CachedSession#equals}:
+     * same ID), so an entry costs the map's node only; lookups wrap the ID in a {@link IdKey}.
+     */
+    private final Map<Object, CachedSession> byId = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, CachedSession> byPeer = new HashMap<>();
     private int maxSize = DEFAULT_SIZE;
     private int timeoutSeconds = DEFAULT_TIMEOUT_SECONDS;
@@ -160,7 +164,7 @@ public final class SessionCache {
                 CachedSession s = it.next();
                 if (expired(s, now) || !s.isResumable()) {
                     it.remove();
-                    byPeer.remove(s.peerKey, s);
+                    removePeer(s);
                     out.add(s);
                 } else {
                     ids.add(s.id());
@@ -178,7 +182,7 @@ public final class SessionCache {
         }
         CachedSession s;
         synchronized (this) {
-            s = byId.get(ByteBuffer.wrap(id));
+            s = byId.get(new IdKey(id));
         }
         return live(s);
     }
@@ -214,20 +218,37 @@ public final class SessionCache {
     void put(CachedSession s) {
         List<CachedSession> out = new ArrayList<>();
         synchronized (this) {
-            CachedSession old = byId.put(ByteBuffer.wrap(s.idNoCopy()), s);
+            CachedSession old = byId.remove(s); // an equal key stays in the map on put: drop the old one first
+            byId.put(s, s);
             if (old != null && old != s) {
-                byPeer.remove(old.peerKey, old);
+                removePeer(old);
                 out.add(old);
             }
             if (s.peerKey != null) {
                 CachedSession before = byPeer.put(s.peerKey, s);
-                if (before != null && before != s && byId.remove(ByteBuffer.wrap(before.idNoCopy()), before)) {
+                if (before != null && before != s && removeId(before)) {
                     out.add(before);
                 }
             }
             out.addAll(evictBeyondLimit());
         }
         out.forEach(CachedSession::destroy);
+    }
+
+    /** Removes {@code s} itself (not another session with its ID) from byId; caller holds the lock. */
+    private boolean removeId(CachedSession s) {
+        if (byId.get(s) != s) {
+            return false;
+        }
+        byId.remove(s);
+        return true;
+    }
+
+    /** Removes {@code s} itself from byPeer, if it is there; caller holds the lock. */
+    private void removePeer(CachedSession s) {
+        if (s.peerKey != null && byPeer.get(s.peerKey) == s) {
+            byPeer.remove(s.peerKey);
+        }
     }
 
     private List<CachedSession> evictBeyondLimit() {
@@ -238,7 +259,7 @@ public final class SessionCache {
         for (Iterator<CachedSession> it = byId.values().iterator(); byId.size() > maxSize && it.hasNext();) {
             CachedSession s = it.next(); // least recently used first (access order)
             it.remove();
-            byPeer.remove(s.peerKey, s);
+            removePeer(s);
             out.add(s);
         }
         return out;
@@ -247,10 +268,8 @@ public final class SessionCache {
     /** Removes the session (if still cached) and destroys its master secret. */
     void remove(CachedSession s) {
         synchronized (this) {
-            byId.remove(ByteBuffer.wrap(s.idNoCopy()), s);
-            if (s.peerKey != null) {
-                byPeer.remove(s.peerKey, s);
-            }
+            removeId(s);
+            removePeer(s);
         }
         s.destroy();
     }
@@ -260,7 +279,7 @@ public final class SessionCache {
         if (s == null) {
             return false;
         }
-        CachedSession c = byId.get(ByteBuffer.wrap(s.getSessionID()));
+        CachedSession c = byId.get(new IdKey(s.getSessionID()));
         return c != null && c.tlsSession() == s;
     }
 
@@ -269,7 +288,7 @@ public final class SessionCache {
         if (s == null) {
             return null;
         }
-        CachedSession c = byId.get(ByteBuffer.wrap(s.getSessionID()));
+        CachedSession c = byId.get(new IdKey(s.getSessionID()));
         return c != null && c.tlsSession() == s ? c : null;
     }
 
@@ -292,5 +311,28 @@ public final class SessionCache {
     @Override
     public String toString() {
         return "SessionCache[" + count() + " sessions]";
+    }
+
+    /**
+     * A session ID to look a session up by: equal to (and with the same hash code as) the cached
+     * session with that ID ({@link CachedSession#equals}).
+     */
+    static final class IdKey {
+        final byte[] id;
+
+        IdKey(byte[] id) {
+            this.id = id;
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(id);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof IdKey k ? Arrays.equals(id, k.id)
+                    : o instanceof CachedSession c && Arrays.equals(id, c.idNoCopy());
+        }
     }
 }

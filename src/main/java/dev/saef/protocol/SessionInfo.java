@@ -37,7 +37,7 @@ public record SessionInfo(
 
     public SessionInfo {
         sessionId = sessionId == null ? new byte[0] : sessionId.clone();
-        requestedServerNames = requestedServerNames == null ? List.of() : List.copyOf(requestedServerNames);
+        requestedServerNames = ServerNames.shared(requestedServerNames);
     }
 
     @Override

@@ -106,6 +106,89 @@ class IdleBuffersTest {
     }
 
     /**
+     * An idle AEAD connection's record cipher holds its keys and nothing else of its own: the nonce and
+     * additional data of a record are assembled in arrays of the calling thread (before, each engine
+     * kept six small arrays for them, about 190 octets). Only the JCE ciphers' own state
+     * ({@code Cipher} internals) and the two keys are reachable from the record layer's ciphers.
+     */
+    @org.junit.jupiter.api.Test
+    void idleRecordCiphersHoldNoScratchArrays() throws Exception {
+        EnginePair p = established("TLS_PSK_WITH_AES_128_GCM_SHA256");
+        byte[] small = new byte[100];
+        assertArrayEquals(small, EnginePair.transfer(p.client, p.server, small));
+        assertArrayEquals(small, EnginePair.transfer(p.server, p.client, small));
+        for (SSLEngine e : List.of(p.client, p.server)) {
+            List<String> scratch = new ArrayList<>();
+            walk(e, (o, path) -> {
+                if (o instanceof byte[] b && path.contains("recordStream.")
+                        && (path.contains("readCipher") || path.contains("writeCipher"))
+                        && !path.contains(".cipher.") && !path.contains(".key.")) {
+                    scratch.add(path + " = byte[" + b.length + "]");
+                }
+            });
+            assertEquals(List.of(), scratch, e.getUseClientMode() ? "client engine" : "server engine");
+        }
+    }
+
+    /**
+     * Sessions that sent or received the same SNI names share one immutable list of them (before, every
+     * session kept its own list, name, string and arrays, about 150 octets per side).
+     */
+    @org.junit.jupiter.api.Test
+    void idleSessionsShareTheirServerNames() throws Exception {
+        SSLContext server = Peers.context(Peers.serverTable(EngineHandshakeTest.KPSA, "/id-mn1", Peers.KEY_HEX),
+                c -> c);
+        SSLContext client = Peers.context(Peers.clientTable(EngineHandshakeTest.KPSA, "mn1.example.net:443",
+                Peers.KEY_HEX), c -> c);
+        List<EnginePair> pairs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            SSLEngine ce = client.createSSLEngine("mn1.example.net", 443);
+            ce.setUseClientMode(true);
+            SSLEngine se = server.createSSLEngine();
+            se.setUseClientMode(false);
+            EnginePair p = new EnginePair(ce, se);
+            p.handshake();
+            ce.getSession().invalidate(); // a full handshake each time
+            pairs.add(p);
+        }
+        List<javax.net.ssl.SNIServerName> names =
+                ((javax.net.ssl.ExtendedSSLSession) pairs.get(0).client.getSession()).getRequestedServerNames();
+        assertEquals(List.of(new javax.net.ssl.SNIHostName("mn1.example.net")), names);
+        for (EnginePair p : pairs) {
+            assertTrue(names == ((javax.net.ssl.ExtendedSSLSession) p.client.getSession()).getRequestedServerNames()
+                    && names == ((javax.net.ssl.ExtendedSSLSession) p.server.getSession()).getRequestedServerNames(),
+                    "every session of these pairs shares one SNI list");
+        }
+    }
+
+    /**
+     * Engines whose application set the same suites and protocols share one immutable copy of them, as
+     * engines left at the defaults do (before, every engine kept its own list and array).
+     */
+    @org.junit.jupiter.api.Test
+    void enginesShareEqualEnabledSuitesAndProtocols() throws Exception {
+        SSLContext client = Peers.context(Peers.clientTable(EngineHandshakeTest.KPSA, "mn1.example.net:443",
+                Peers.KEY_HEX), c -> c);
+        List<java.util.Map<String, Object>> settings = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            SSLEngine e = client.createSSLEngine("mn1.example.net", 443);
+            e.setUseClientMode(true);
+            e.setEnabledCipherSuites(new String[] {"TLS_PSK_WITH_AES_128_GCM_SHA256"});
+            e.setEnabledProtocols(new String[] {"TLSv1.2"});
+            java.util.Map<String, Object> found = new java.util.HashMap<>();
+            walk(e, (o, path) -> {
+                if (path.endsWith("settings.saef.suites") || path.endsWith("settings.saef.protocols")
+                        || path.endsWith("settings.saef.applicationProtocols")) {
+                    found.put(path, o);
+                }
+            });
+            assertEquals(3, found.size(), "settings found: " + found.keySet());
+            settings.add(found);
+        }
+        settings.get(0).forEach((path, o) -> assertTrue(o == settings.get(1).get(path), path + " is shared"));
+    }
+
+    /**
      * Connections share their nonce generator (client and server randoms, CBC explicit IVs): the
      * engines of one context reach one Bouncy Castle {@code TlsNonceGenerator}, not one each (Bouncy
      * Castle's own is an SP 800-90A Hash_DRBG per connection, about 1.4 KiB kept for its life).
