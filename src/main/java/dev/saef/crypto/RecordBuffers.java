@@ -1,7 +1,6 @@
 package dev.saef.crypto;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A small process-wide pool of record-sized scratch buffers, so that an established but idle
@@ -27,8 +26,7 @@ public final class RecordBuffers {
      */
     public static final int RECORD_CAPACITY = (1 << 14) + 2048 + 64;
 
-    private static final AtomicReferenceArray<byte[]> POOL =
-            new AtomicReferenceArray<>(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+    private static final BufferSlots POOL = new BufferSlots();
 
     private RecordBuffers() {
     }
@@ -49,16 +47,7 @@ public final class RecordBuffers {
         if (size > RECORD_CAPACITY) {
             return new byte[size];
         }
-        int n = POOL.length();
-        int start = (int) (Thread.currentThread().getId() % n);
-        for (int i = 0; i < n; i++) {
-            int slot = (start + i) % n;
-            byte[] b = POOL.get(slot);
-            if (b != null && POOL.compareAndSet(slot, b, null)) {
-                return b;
-            }
-        }
-        return new byte[RECORD_CAPACITY];
+        return POOL.take();
     }
 
     /**
@@ -73,23 +62,13 @@ public final class RecordBuffers {
             return;
         }
         Arrays.fill(buf, 0, Math.min(Math.max(used, 0), buf.length), (byte) 0);
-        if (buf.length != RECORD_CAPACITY) {
-            return;
-        }
-        int n = POOL.length();
-        int start = (int) (Thread.currentThread().getId() % n);
-        for (int i = 0; i < n; i++) {
-            int slot = (start + i) % n;
-            if (POOL.get(slot) == null && POOL.compareAndSet(slot, null, buf)) {
-                return;
-            }
-        }
+        POOL.put(buf);
     }
 
     /** For tests: whether every buffer in the pool is all-zero. */
     static boolean pooledBuffersAreZero() {
         for (int i = 0; i < POOL.length(); i++) {
-            byte[] b = POOL.get(i);
+            byte[] b = POOL.peek(i);
             if (b != null && !Arrays.equals(b, new byte[b.length])) {
                 return false;
             }

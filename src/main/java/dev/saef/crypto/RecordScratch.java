@@ -1,6 +1,5 @@
 package dev.saef.crypto;
 
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The buffer an outgoing TLS record is encoded into, lent to the calling thread for the duration of
@@ -38,8 +37,7 @@ public final class RecordScratch {
 
     private static final ThreadLocal<byte[][]> LEASE = ThreadLocal.withInitial(() -> new byte[1][]);
 
-    private static final AtomicReferenceArray<byte[]> POOL =
-            new AtomicReferenceArray<>(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+    private static final BufferSlots POOL = new BufferSlots();
 
     private RecordScratch() {
     }
@@ -107,19 +105,7 @@ public final class RecordScratch {
     }
 
     private static byte[] take(int size) {
-        if (size > RecordBuffers.RECORD_CAPACITY) {
-            return new byte[size];
-        }
-        int n = POOL.length();
-        int start = (int) (Thread.currentThread().getId() % n);
-        for (int i = 0; i < n; i++) {
-            int slot = (start + i) % n;
-            byte[] b = POOL.get(slot);
-            if (b != null && POOL.compareAndSet(slot, b, null)) {
-                return b;
-            }
-        }
-        return new byte[RecordBuffers.RECORD_CAPACITY];
+        return size > RecordBuffers.RECORD_CAPACITY ? new byte[size] : POOL.take();
     }
 
     private static void giveBack(byte[][] l) {
@@ -132,16 +118,6 @@ public final class RecordScratch {
     }
 
     private static void put(byte[] b) {
-        if (b.length != RecordBuffers.RECORD_CAPACITY) {
-            return;
-        }
-        int n = POOL.length();
-        int start = (int) (Thread.currentThread().getId() % n);
-        for (int i = 0; i < n; i++) {
-            int slot = (start + i) % n;
-            if (POOL.get(slot) == null && POOL.compareAndSet(slot, null, b)) {
-                return;
-            }
-        }
+        POOL.put(b);
     }
 }

@@ -109,10 +109,14 @@ class DirectUnwrapTest {
     private static java.util.List<byte[]> pooledScratch() throws Exception {
         java.lang.reflect.Field f = dev.saef.crypto.RecordScratch.class.getDeclaredField("POOL");
         f.setAccessible(true);
-        java.util.concurrent.atomic.AtomicReferenceArray<?> pool = (java.util.concurrent.atomic.AtomicReferenceArray<?>) f.get(null);
+        Object pool = f.get(null); // a dev.saef.crypto.BufferSlots
+        java.lang.reflect.Method length = pool.getClass().getDeclaredMethod("length");
+        java.lang.reflect.Method peek = pool.getClass().getDeclaredMethod("peek", int.class);
+        length.setAccessible(true);
+        peek.setAccessible(true);
         java.util.List<byte[]> out = new java.util.ArrayList<>();
-        for (int i = 0; i < pool.length(); i++) {
-            if (pool.get(i) instanceof byte[] b) {
+        for (int i = 0, n = (int) length.invoke(pool); i < n; i++) {
+            if (peek.invoke(pool, i) instanceof byte[] b) {
                 out.add(b);
             }
         }
